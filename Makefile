@@ -1,0 +1,41 @@
+# Hợp Tác — the two commands: `make run` and `make test`. Needs Python 3.11+ and make.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HOPTAC_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test lint demo messages clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/hoptac run
+
+demo: $(VENV)/.installed
+	$(BIN)/hoptac demo
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check hoptac tests
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Update the Vietnamese catalogue after changing strings (needs GNU gettext), then compile.
+messages: $(VENV)/.installed-test
+	cd hoptac && ../$(BIN)/django-admin makemessages -l vi --no-obsolete --settings=hoptac.settings
+	cd hoptac && ../$(BIN)/django-admin compilemessages -l vi --settings=hoptac.settings
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from hoptac.accounts.models import AllianceOfficer, LoginFailure, Membership, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["cooperative", "member"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["phone", "email"]
+    list_display = ["phone", "email", "full_name", "is_active", "is_superuser", "date_joined"]
+    search_fields = ["phone", "email", "full_name"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    inlines = [MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("phone", "email", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "language")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("phone", "email", "full_name", "password1", "password2")}),
+    )
+
+
+@admin.register(AllianceOfficer)
+class AllianceOfficerAdmin(admin.ModelAdmin):
+    list_display = ["user", "province_code", "created_at"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    list_display = ["identifier", "ip_address", "at"]
+    readonly_fields = ["identifier", "ip_address", "at"]

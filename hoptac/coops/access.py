@@ -1,0 +1,77 @@
+"""Who may open a cooperative's pages, with which role: the one gate for ``/c/<slug>/``.
+
+``@coop_view(Perm.X)`` resolves the cooperative from the URL, finds the user's role in it,
+refuses anyone without ``Perm.X`` and runs the view with the cooperative as the current
+tenant. Someone with no role in the cooperative gets 404, so that the existence of a
+cooperative's private pages is not disclosed; someone with a role but without the
+permission gets 403; an anonymous visitor is sent to sign in.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from hoptac.accounts.selectors import alliance_provinces, membership_for
+from hoptac.coops.models import Cooperative
+from hoptac.core.roles import Perm, Role, has_perm, perms_for
+from hoptac.core.tenancy import tenant
+
+
+@dataclass(frozen=True)
+class Access:
+    cooperative: Cooperative
+    role: str
+    perms: frozenset
+
+    def can(self, perm: Perm | str) -> bool:
+        return perm in self.perms
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label)
+
+
+def role_in(user, cooperative: Cooperative) -> str | None:
+    """The role ``user`` holds in ``cooperative``; alliance officers and platform admins read."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    membership = membership_for(user=user, cooperative_id=cooperative.pk)
+    if membership is not None:
+        return membership.role
+    if user.is_superuser or cooperative.province_code in alliance_provinces(user):
+        return Role.ALLIANCE
+    return None
+
+
+def coop_view(perm: Perm):
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, coop_slug: str, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            cooperative = Cooperative.objects.filter(slug=coop_slug, is_active=True).first()
+            if cooperative is None:
+                raise Http404
+            role = role_in(request.user, cooperative)
+            if role is None:
+                raise Http404
+            if not has_perm(role, perm):
+                raise PermissionDenied
+            request.access = Access(cooperative=cooperative, role=role, perms=perms_for(role))
+            request.cooperative = cooperative
+            with tenant(cooperative):
+                response = view(request, *args, **kwargs)
+                # Render lazily built responses while the tenant is still set.
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+                return response
+
+        wrapper.coop_perm = perm
+        return wrapper
+
+    return decorator

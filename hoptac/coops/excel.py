@@ -1,0 +1,438 @@
+"""Members in Excel: a template to fill, an all-or-nothing import, and an export.
+
+The import reads each row through :class:`~hoptac.coops.forms.MemberForm`, the same rules
+as the web form, then checks duplicates against the cooperative and within the file. If any
+row is bad, nothing is stored and every bad row is listed with its reasons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from hoptac.coops import services
+from hoptac.coops.forms import MemberForm
+from hoptac.coops.models import Ethnicity, Gender, MemberGroup, MemberStatus, MemberType
+from hoptac.core.tenancy import require_cooperative
+from hoptac.lib import places
+from hoptac.lib.banks import bank_choices, bank_name
+from hoptac.lib.text import fold
+
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: object  # lazy translation: the header in the active language
+    width: int
+    required: bool = False
+
+
+COLUMNS = [
+    Column("full_name", gettext_lazy("Full name"), 28, True),
+    Column("gender", gettext_lazy("Gender"), 10),
+    Column("ethnicity", gettext_lazy("Ethnicity"), 12),
+    Column("birth_year", gettext_lazy("Year of birth"), 10),
+    Column("phone", gettext_lazy("Phone"), 14),
+    Column("commune", gettext_lazy("Commune / ward"), 20, True),
+    Column("village_name", gettext_lazy("Village (thôn/bản)"), 18),
+    Column("member_type", gettext_lazy("Member type"), 18),
+    Column("joined_on", gettext_lazy("Join date"), 13, True),
+    Column("capital_vnd", gettext_lazy("Capital contributed (VND)"), 16),
+    Column("bank", gettext_lazy("Bank"), 16),
+    Column("bank_account", gettext_lazy("Bank account number"), 18),
+    Column("groups", gettext_lazy("Groups"), 20),
+    Column("notes", gettext_lazy("Notes"), 30),
+]
+EXPORT_ONLY = [
+    Column("status", gettext_lazy("Status"), 12),
+    Column("left_on", gettext_lazy("Date left"), 12),
+    Column("left_reason", gettext_lazy("Reason for leaving"), 24),
+]
+
+
+def _header_keys() -> dict[str, str]:
+    """Folded header text (Vietnamese and English, with or without '*') -> column key."""
+    keys: dict[str, str] = {}
+    for language in ("vi", "en"):
+        with translation.override(language):
+            for column in COLUMNS + EXPORT_ONLY:
+                keys[fold(str(column.label))] = column.key
+    keys["stt"] = "_number"
+    keys["no."] = "_number"
+    return keys
+
+
+def _choice_lookup(choices) -> dict[str, str]:
+    """Folded labels in both languages and the stored values -> stored value."""
+    lookup: dict[str, str] = {}
+    for value, label in choices:
+        lookup[fold(value)] = value
+        for language in ("vi", "en"):
+            with translation.override(language):
+                lookup[fold(str(label))] = value
+    return lookup
+
+
+GENDER_WORDS = {"nam": "male", "nu": "female", "khac": "other"}
+
+
+# --- template ----------------------------------------------------------------------------
+
+HEADER_FILL = PatternFill("solid", fgColor="1F5F3F")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+def _write_header(sheet, columns, *, mark_required: bool) -> None:
+    for index, column in enumerate(columns, start=1):
+        text = str(column.label) + (" *" if mark_required and column.required else "")
+        cell = sheet.cell(row=1, column=index, value=text)
+        cell.fill = HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    sheet.row_dimensions[1].height = 32
+
+
+def template_workbook() -> bytes:
+    """An empty member list with headers in the active language, one example row and a
+    sheet of the values each column accepts."""
+    coop = require_cooperative()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Members")
+    _write_header(sheet, COLUMNS, mark_required=True)
+    example_commune = places.commune_name(coop.commune_code)
+    example = {
+        "full_name": "Vàng A Páo",
+        "gender": str(Gender.MALE.label),
+        "ethnicity": str(Ethnicity.HMONG.label),
+        "birth_year": 1985,
+        "phone": "0912 345 678",
+        "commune": example_commune,
+        "village_name": "Pả Vi Thượng",
+        "member_type": str(MemberType.OFFICIAL.label),
+        "joined_on": dt.date(2024, 3, 15),
+        "capital_vnd": 5_000_000,
+        "bank": "Agribank",
+        "bank_account": "8800205123456",
+        "groups": "",
+        "notes": _("Example row: replace or delete it."),
+    }
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=2, column=index, value=example[column.key])
+        if column.key == "joined_on":
+            cell.number_format = "DD/MM/YYYY"
+        if column.key in ("phone", "bank_account"):
+            cell.number_format = "@"
+        if column.key == "capital_vnd":
+            cell.number_format = "#,##0"
+    # Keep phone and account numbers as text so Excel does not drop the leading 0.
+    for key in ("phone", "bank_account"):
+        letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
+        for row in range(3, 1001):
+            sheet[f"{letter}{row}"].number_format = "@"
+
+    lists = book.create_sheet(_("Allowed values"))
+    lists_columns = [
+        (_("Gender"), [str(label) for _v, label in Gender.choices]),
+        (_("Ethnicity"), [str(label) for _v, label in Ethnicity.choices]),
+        (_("Member type"), [str(label) for _v, label in MemberType.choices]),
+        (_("Commune / ward"), [name for _c, name in places.commune_choices(coop.province_code)]),
+        (_("Bank"), [label.split(" — ")[0] for _b, label in bank_choices()]),
+        (_("Groups"), list(MemberGroup.objects.values_list("name", flat=True))),
+    ]
+    for col, (title, values) in enumerate(lists_columns, start=1):
+        lists.cell(row=1, column=col, value=title).font = Font(bold=True)
+        lists.column_dimensions[get_column_letter(col)].width = 26
+        for row, value in enumerate(values, start=2):
+            lists.cell(row=row, column=col, value=value)
+    for key, list_col in (("gender", 1), ("ethnicity", 2), ("member_type", 3), ("commune", 4), ("bank", 5)):
+        values_count = len(lists_columns[list_col - 1][1])
+        letter = get_column_letter(list_col)
+        validation = DataValidation(
+            type="list",
+            formula1=f"'{lists.title}'!${letter}$2:${letter}${values_count + 1}",
+            allow_blank=True,
+            showErrorMessage=False,
+        )
+        sheet.add_data_validation(validation)
+        target = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
+        validation.add(f"{target}2:{target}1000")
+
+    guide = book.create_sheet(_("Instructions"))
+    lines = [
+        _("How to fill in the member list"),
+        _("One row per household. Columns marked * are required."),
+        _("Phone: 10 digits starting with 0 (0912 345 678) or +84. Leave empty if none."),
+        _("Commune / ward: the name after the 2025 reform, e.g. %(example)s.") % {"example": example_commune},
+        _("Join date: day/month/year, e.g. 15/03/2024."),
+        _("Capital: a whole number of đồng, e.g. 5000000."),
+        _("Groups: names separated by commas; new groups are created."),
+        _("If any row has a mistake, nothing is imported and every mistake is listed."),
+    ]
+    for row, line in enumerate(lines, start=1):
+        guide.cell(row=row, column=1, value=line).font = Font(bold=row == 1)
+    guide.column_dimensions["A"].width = 100
+    return _save(book)
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+@dataclass
+class RowError:
+    row: int
+    name: str
+    messages: list[str]
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.file_error
+
+
+class ImportFileError(Exception):
+    pass
+
+
+def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]]]:
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError(
+            _("This file cannot be read as an Excel workbook (.xlsx). Save it as .xlsx and try again.")
+        ) from exc
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise ImportFileError(_("The first sheet is empty.")) from None
+    known = _header_keys()
+    columns: dict[int, str] = {}
+    for index, text in enumerate(header):
+        key = known.get(fold(str(text or "")).rstrip(" *").strip())
+        if key:
+            columns[index] = key
+    missing = [str(c.label) for c in COLUMNS if c.required and c.key not in columns.values()]
+    if missing:
+        raise ImportFileError(
+            _("The first row must hold the column headers of the template. Missing: %(columns)s.")
+            % {"columns": ", ".join(missing)}
+        )
+    data = []
+    for number, row in enumerate(rows, start=2):
+        if row is None or all(v in (None, "") for v in row):
+            continue
+        data.append((number, row))
+        if len(data) > MAX_ROWS:
+            raise ImportFileError(_("The file has more than %(max)s rows. Split it and import each part.") % {"max": MAX_ROWS})
+    book.close()
+    return columns, data
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _date_text(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return _text(value)
+
+
+def _row_to_form_data(values: dict[str, object], lookups, province_code, errors: list[str]) -> dict:
+    genders, ethnicities, types, banks = lookups
+    data = {
+        "full_name": _text(values.get("full_name")),
+        "birth_year": _text(values.get("birth_year")),
+        "phone": _text(values.get("phone")),
+        "village_name": _text(values.get("village_name")),
+        "joined_on": _date_text(values.get("joined_on")),
+        "capital_vnd": _text(values.get("capital_vnd")),
+        "bank_account": _text(values.get("bank_account")).replace(" ", ""),
+        "notes": _text(values.get("notes")),
+        "member_type": "official",
+    }
+    gender = fold(_text(values.get("gender")))
+    if gender:
+        data["gender"] = GENDER_WORDS.get(gender) or genders.get(gender, "?")
+        if data["gender"] == "?":
+            errors.append(_("Unknown gender “%(value)s”.") % {"value": values.get("gender")})
+            data["gender"] = ""
+    ethnicity = fold(_text(values.get("ethnicity")))
+    if ethnicity:
+        data["ethnicity"] = ethnicities.get(ethnicity) or ethnicities.get(ethnicity.replace("'", "")) or ""
+        if not data["ethnicity"]:
+            data["ethnicity"] = "other"
+    member_type = fold(_text(values.get("member_type")))
+    if member_type:
+        data["member_type"] = types.get(member_type) or types.get(member_type.replace(" member", "")) or ""
+        if not data["member_type"]:
+            errors.append(_("Unknown member type “%(value)s”.") % {"value": values.get("member_type")})
+    commune_text = _text(values.get("commune"))
+    if commune_text:
+        code = places.find_commune(commune_text, province_code)
+        if code is None:
+            errors.append(
+                _("Unknown commune “%(value)s” in %(province)s.")
+                % {"value": commune_text, "province": places.province_name(province_code)}
+            )
+        else:
+            data["commune_code"] = str(code)
+    bank = fold(_text(values.get("bank")))
+    if bank:
+        data["bank_bin"] = banks.get(bank, "")
+        if not data["bank_bin"]:
+            errors.append(_("Unknown bank “%(value)s”.") % {"value": values.get("bank")})
+    return data
+
+
+def _bank_lookup() -> dict[str, str]:
+    lookup = {}
+    for bin_code, label in bank_choices():
+        short, _sep, full = label.partition(" — ")
+        lookup[fold(bin_code)] = bin_code
+        lookup[fold(short)] = bin_code
+        lookup[fold(short).replace(" ", "")] = bin_code
+        lookup[fold(full)] = bin_code
+    return lookup
+
+
+def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
+    """Validate every row; store all of them, or none and say why for each bad row."""
+    coop = require_cooperative()
+    try:
+        columns, rows = _read_rows(content)
+    except ImportFileError as exc:
+        return ImportResult(file_error=str(exc))
+    if not rows:
+        return ImportResult(file_error=_("The file has no member rows under the headers."))
+    lookups = (
+        _choice_lookup(Gender.choices),
+        _choice_lookup(Ethnicity.choices),
+        _choice_lookup(MemberType.choices),
+        _bank_lookup(),
+    )
+    existing_groups = {fold(name): pk for pk, name in MemberGroup.objects.values_list("id", "name")}
+    result = ImportResult()
+    parsed = []
+    seen_phones: dict[str, int] = {}
+    seen_people: dict[tuple, int] = {}
+    for number, row in rows:
+        values = {key: row[index] for index, key in columns.items() if index < len(row)}
+        messages: list[str] = []
+        data = _row_to_form_data(values, lookups, coop.province_code, messages)
+        form = MemberForm(data=data, cooperative=coop)
+        form.fields["groups"].choices = []
+        if not form.is_valid():
+            for name, field_errors in form.errors.items():
+                label = str(form.fields[name].label) if name in form.fields else ""
+                for message in field_errors:
+                    messages.append(f"{label}: {message}" if label else message)
+        name = data.get("full_name") or "—"
+        if not messages:
+            member_input = form.to_input()
+            member_input.group_ids = []
+            group_names = [g.strip() for g in _text(values.get("groups")).split(",") if g.strip()]
+            reason = services.duplicate_reason(member_input)
+            if reason:
+                messages.append(reason)
+            if member_input.phone:
+                first = seen_phones.setdefault(member_input.phone, number)
+                if first != number:
+                    messages.append(_("The phone number %(phone)s is also on row %(row)s.") % {"phone": member_input.phone, "row": first})
+            if member_input.birth_year:
+                person = (fold(member_input.full_name), member_input.birth_year, member_input.commune_code, fold(member_input.village_name))
+                first = seen_people.setdefault(person, number)
+                if first != number:
+                    messages.append(_("The same person is also on row %(row)s.") % {"row": first})
+            parsed.append((member_input, group_names))
+        if messages:
+            result.errors.append(RowError(row=number, name=name, messages=messages))
+    if result.errors:
+        return result
+    created = services.members_import_with_groups(rows=parsed, existing_groups=existing_groups, actor=actor)
+    result.created = len(created)
+    return result
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def members_export_xlsx(members) -> bytes:
+    """The given members (already filtered) in the template's columns plus their status."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Members")
+    columns = COLUMNS + EXPORT_ONLY
+    _write_header(sheet, columns, mark_required=False)
+    gender = dict(Gender.choices)
+    ethnicity = dict(Ethnicity.choices)
+    types = dict(MemberType.choices)
+    statuses = dict(MemberStatus.choices)
+    for row, member in enumerate(members, start=2):
+        values = {
+            "full_name": member.full_name,
+            "gender": str(gender.get(member.gender, "")),
+            "ethnicity": str(ethnicity.get(member.ethnicity, "")),
+            "birth_year": member.birth_year,
+            "phone": member.phone or "",
+            "commune": member.commune_name,
+            "village_name": member.village.name if member.village else "",
+            "member_type": str(types.get(member.member_type, "")),
+            "joined_on": member.joined_on,
+            "capital_vnd": member.capital_vnd,
+            "bank": bank_name(member.bank_bin).split(" — ")[0] if member.bank_bin else "",
+            "bank_account": member.bank_account,
+            "groups": ", ".join(g.name for g in member.groups.all()),
+            "notes": member.notes,
+            "status": str(statuses.get(member.status, "")),
+            "left_on": member.left_on,
+            "left_reason": member.left_reason,
+        }
+        for col, column in enumerate(columns, start=1):
+            cell = sheet.cell(row=row, column=col, value=values[column.key])
+            if column.key in ("joined_on", "left_on"):
+                cell.number_format = "DD/MM/YYYY"
+            elif column.key in ("phone", "bank_account"):
+                cell.number_format = "@"
+            elif column.key == "capital_vnd":
+                cell.number_format = "#,##0"
+    return _save(book)
+
+
+__all__ = ["members_import_xlsx", "members_export_xlsx", "template_workbook", "ImportResult", "ValidationError"]

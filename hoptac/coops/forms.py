@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hoptac.coops.models import (
+    CoopKind,
+    Cooperative,
+    Ethnicity,
+    Gender,
+    GroupKind,
+    MemberGroup,
+    MemberStatus,
+    MemberType,
+    Sector,
+    Village,
+)
+from hoptac.coops.services import MemberInput
+from hoptac.lib import places
+from hoptac.lib.banks import bank_choices
+from hoptac.lib.money import parse_vnd
+from hoptac.lib.phone import InvalidPhone, normalize_phone
+
+BLANK = [("", "—")]
+DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class PhoneField(forms.CharField):
+    default_error_messages = {
+        "invalid": _(
+            "This is not a Vietnamese phone number. Write 10 digits starting with 0, e.g. 0912 345 678."
+        )
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return normalize_phone(value)
+        except InvalidPhone:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class MoneyField(forms.CharField):
+    default_error_messages = {
+        "invalid": _("Write a whole number of đồng, e.g. 5.000.000."),
+        "negative": _("The amount cannot be negative."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in (None, ""):
+            return 0
+        try:
+            amount = parse_vnd(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if amount < 0:
+            raise forms.ValidationError(self.error_messages["negative"], code="negative")
+        return amount
+
+
+class MemberForm(forms.Form):
+    """A member household, as staff type it. The import reads each Excel row through it too."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    gender = forms.ChoiceField(label=_("Gender"), choices=BLANK + Gender.choices, required=False)
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=BLANK + Ethnicity.choices, required=False)
+    birth_year = forms.IntegerField(label=_("Year of birth"), required=False, min_value=1900)
+    phone = PhoneField(label=_("Phone"), required=False)
+    commune_code = forms.TypedChoiceField(label=_("Commune / ward"), coerce=int)
+    village_name = forms.CharField(
+        label=_("Village (thôn/bản)"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "village-names", "autocomplete": "off"}),
+    )
+    member_type = forms.ChoiceField(label=_("Member type"), choices=MemberType.choices, initial=MemberType.OFFICIAL)
+    joined_on = forms.DateField(label=_("Join date"), widget=DATE_WIDGET)
+    capital_vnd = MoneyField(label=_("Capital contributed (VND)"), required=False)
+    bank_bin = forms.ChoiceField(label=_("Bank"), required=False)
+    bank_account = forms.RegexField(
+        label=_("Bank account number"),
+        regex=r"^\d{6,19}$",
+        required=False,
+        error_messages={"invalid": _("An account number has 6 to 19 digits, without spaces.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    groups = forms.TypedMultipleChoiceField(
+        label=_("Groups"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, cooperative: Cooperative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cooperative = cooperative
+        self.fields["commune_code"].choices = BLANK + list(places.commune_choices(cooperative.province_code))
+        self.fields["bank_bin"].choices = BLANK + bank_choices()
+        self.fields["groups"].choices = list(MemberGroup.objects.values_list("id", "name"))
+        self.fields["joined_on"].initial = dt.date.today
+        self.fields["commune_code"].initial = cooperative.commune_code
+
+    def village_names(self) -> list[str]:
+        return list(Village.objects.values_list("name", flat=True).distinct())
+
+    def clean_birth_year(self):
+        year = self.cleaned_data.get("birth_year")
+        if year and year > dt.date.today().year - 10:
+            raise forms.ValidationError(_("The year of birth is too recent for a member."))
+        return year
+
+    def clean_joined_on(self):
+        joined = self.cleaned_data["joined_on"]
+        if joined > dt.date.today():
+            raise forms.ValidationError(_("The join date cannot be in the future."))
+        return joined
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("bank_bin")) != bool(cleaned.get("bank_account")):
+            raise forms.ValidationError(_("Give both the bank and the account number, or neither."))
+        return cleaned
+
+    def to_input(self) -> MemberInput:
+        c = self.cleaned_data
+        return MemberInput(
+            full_name=c["full_name"],
+            gender=c.get("gender") or "",
+            ethnicity=c.get("ethnicity") or "",
+            birth_year=c.get("birth_year"),
+            phone=c.get("phone"),
+            commune_code=c["commune_code"],
+            village_name=c.get("village_name") or "",
+            member_type=c["member_type"],
+            joined_on=c["joined_on"],
+            capital_vnd=c.get("capital_vnd") or 0,
+            bank_bin=c.get("bank_bin") or "",
+            bank_account=c.get("bank_account") or "",
+            notes=c.get("notes") or "",
+            group_ids=c.get("groups") or [],
+        )
+
+    @staticmethod
+    def initial_from(member) -> dict:
+        return {
+            "full_name": member.full_name,
+            "gender": member.gender,
+            "ethnicity": member.ethnicity,
+            "birth_year": member.birth_year,
+            "phone": member.phone,
+            "commune_code": member.commune_code,
+            "village_name": member.village.name if member.village else "",
+            "member_type": member.member_type,
+            "joined_on": member.joined_on,
+            "capital_vnd": member.capital_vnd,
+            "bank_bin": member.bank_bin,
+            "bank_account": member.bank_account,
+            "notes": member.notes,
+            "groups": [g.pk for g in member.groups.all()],
+        }
+
+
+class LeaveForm(forms.Form):
+    left_on = forms.DateField(label=_("Date left"), widget=DATE_WIDGET, initial=dt.date.today)
+    reason = forms.CharField(label=_("Reason for leaving"), max_length=300)
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, phone or village")}))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + MemberStatus.choices)
+    member_type = forms.ChoiceField(label=_("Member type"), required=False, choices=[("", _("All"))] + MemberType.choices)
+    village = forms.TypedChoiceField(label=_("Village"), required=False, coerce=int, empty_value=None)
+    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
+    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", _("All"))] + Gender.choices)
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), required=False, choices=[("", _("All"))] + Ethnicity.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].choices = [("", _("All"))] + list(Village.objects.values_list("id", "name"))
+        self.fields["group"].choices = [("", _("All"))] + list(MemberGroup.objects.values_list("id", "name"))
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label=_("Group name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=GroupKind.choices, initial=GroupKind.MANUAL)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+
+
+class GroupMembersForm(forms.Form):
+    members = forms.TypedMultipleChoiceField(label=_("Members"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, member_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].choices = member_choices
+
+
+class CooperativeForm(forms.ModelForm):
+    sectors = forms.MultipleChoiceField(label=_("Sectors"), choices=Sector.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    commune_code = forms.TypedChoiceField(label=_("Commune / ward"), coerce=int)
+    phone = PhoneField(label=_("Phone"), required=False)
+
+    class Meta:
+        model = Cooperative
+        fields = ["kind", "name", "tax_code", "founded_on", "sectors", "commune_code", "village", "street", "phone", "email", "description", "logo"]
+        widgets = {"founded_on": DATE_WIDGET, "kind": forms.Select(choices=CoopKind.choices)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune_code"].choices = list(places.commune_choices(self.instance.province_code))
+
+    def clean_phone(self):
+        return self.cleaned_data.get("phone") or ""
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "size") and logo.size > 1024 * 1024:
+            raise forms.ValidationError(_("The logo is too large: at most 1 MB."))
+        return logo
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))

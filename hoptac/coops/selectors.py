@@ -1,0 +1,129 @@
+"""Reads for cooperatives and members. Scoped reads assume the current tenant is set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from hoptac.accounts.selectors import alliance_provinces, memberships_of
+from hoptac.coops.models import Cooperative, Member, MemberGroup, MemberStatus, Village
+from hoptac.lib.text import search_tokens
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    q: str = ""
+    status: str = ""
+    member_type: str = ""
+    village: int | None = None
+    group: int | None = None
+    gender: str = ""
+    ethnicity: str = ""
+
+
+def member_list(filters: MemberFilters | None = None) -> QuerySet[Member]:
+    """Members of the current cooperative, filtered; accent-insensitive search on name,
+    phone and village (``nguyen van`` finds ``Nguyễn Văn``)."""
+    filters = filters or MemberFilters()
+    qs = Member.objects.select_related("village")
+    for token in search_tokens(filters.q):
+        qs = qs.filter(search_text__contains=token)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.member_type:
+        qs = qs.filter(member_type=filters.member_type)
+    if filters.village:
+        qs = qs.filter(village_id=filters.village)
+    if filters.group:
+        qs = qs.filter(groups__id=filters.group)
+    if filters.gender:
+        qs = qs.filter(gender=filters.gender)
+    if filters.ethnicity:
+        qs = qs.filter(ethnicity=filters.ethnicity)
+    return qs.order_by("full_name", "id")
+
+
+def member_get(member_uuid) -> Member:
+    """One member of the current cooperative (``Member.DoesNotExist`` otherwise)."""
+    return Member.objects.select_related("village").prefetch_related("groups").get(uuid=member_uuid)
+
+
+def village_list() -> QuerySet[Village]:
+    return Village.objects.annotate(
+        member_count=Count("members", filter=Q(members__status=MemberStatus.ACTIVE))
+    ).order_by("name")
+
+
+def group_list() -> QuerySet[MemberGroup]:
+    return MemberGroup.objects.annotate(
+        member_count=Count("members", filter=Q(members__status=MemberStatus.ACTIVE))
+    ).order_by("name")
+
+
+def group_get(group_id: int) -> MemberGroup:
+    return MemberGroup.objects.get(pk=group_id)
+
+
+@dataclass(frozen=True)
+class CoopSummary:
+    active_members: int
+    left_members: int
+    official_members: int
+    women: int
+    ethnic_minority: int
+    capital_vnd: int
+    villages: int
+    groups: int
+
+
+def coop_summary() -> CoopSummary:
+    active = Q(status=MemberStatus.ACTIVE)
+    row = Member.objects.aggregate(
+        active=Count("id", filter=active),
+        left=Count("id", filter=Q(status=MemberStatus.LEFT)),
+        official=Count("id", filter=active & Q(member_type="official")),
+        women=Count("id", filter=active & Q(gender="female")),
+        minority=Count("id", filter=active & ~Q(ethnicity__in=["kinh", ""])),
+        capital=Sum("capital_vnd", filter=active),
+    )
+    return CoopSummary(
+        active_members=row["active"],
+        left_members=row["left"],
+        official_members=row["official"],
+        women=row["women"],
+        ethnic_minority=row["minority"],
+        capital_vnd=row["capital"] or 0,
+        villages=Village.objects.count(),
+        groups=MemberGroup.objects.count(),
+    )
+
+
+@dataclass(frozen=True)
+class CoopChoice:
+    cooperative: Cooperative
+    role: str
+    role_label: str
+
+
+def cooperatives_for_user(user) -> list[CoopChoice]:
+    """Every cooperative the user may open, with their role: their own memberships, then
+    (read-only) every cooperative of the provinces they serve as an alliance officer.
+
+    This is an explicit cross-cooperative read, over the Cooperative table only.
+    """
+    from hoptac.core.roles import Role
+
+    if not user.is_authenticated:
+        return []
+    choices = [
+        CoopChoice(m.cooperative, m.role, str(m.get_role_display())) for m in memberships_of(user)
+    ]
+    seen = {c.cooperative.pk for c in choices}
+    provinces = alliance_provinces(user)
+    if provinces or user.is_superuser:
+        others = Cooperative.objects.filter(is_active=True).exclude(pk__in=seen)
+        if not user.is_superuser:
+            others = others.filter(province_code__in=provinces)
+        choices += [CoopChoice(c, Role.ALLIANCE, str(Role.ALLIANCE.label)) for c in others.order_by("name")]
+    return choices

@@ -1,0 +1,249 @@
+"""Writes for cooperatives and members. Every function runs in one transaction and
+writes an audit row with the acting user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from hoptac.core.audit import audit_record
+from hoptac.core.tenancy import require_cooperative
+from hoptac.coops.models import Cooperative, Member, MemberGroup, MemberStatus, Village
+from hoptac.lib.text import fold
+
+
+@dataclass
+class MemberInput:
+    """What a person (a form, an Excel row, the API) says about a household."""
+
+    full_name: str
+    commune_code: int
+    joined_on: dt.date
+    village_name: str = ""
+    gender: str = ""
+    ethnicity: str = ""
+    birth_year: int | None = None
+    phone: str | None = None
+    member_type: str = "official"
+    capital_vnd: int = 0
+    bank_bin: str = ""
+    bank_account: str = ""
+    notes: str = ""
+    group_ids: list[int] = field(default_factory=list)
+
+
+def _search_text(member: Member, village_name: str) -> str:
+    return fold(" ".join(filter(None, [member.full_name, member.phone or "", village_name])))[:400]
+
+
+def village_get_or_create(*, commune_code: int, name: str) -> Village | None:
+    """The current cooperative's village of that name in that commune, created if new.
+
+    Names are matched without accents or case, so "Pả Vi" and "pa vi" are one village.
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        return None
+    key = fold(name)
+    for village in Village.objects.filter(commune_code=commune_code):
+        if fold(village.name) == key:
+            return village
+    return Village.objects.create(cooperative=require_cooperative(), commune_code=commune_code, name=name)
+
+
+def _apply(member: Member, data: MemberInput) -> Village | None:
+    village = village_get_or_create(commune_code=data.commune_code, name=data.village_name)
+    member.full_name = " ".join(data.full_name.split())
+    member.gender = data.gender
+    member.ethnicity = data.ethnicity
+    member.birth_year = data.birth_year
+    member.phone = data.phone or None
+    member.village = village
+    member.commune_code = data.commune_code
+    member.member_type = data.member_type
+    member.joined_on = data.joined_on
+    member.capital_vnd = data.capital_vnd
+    member.bank_bin = data.bank_bin
+    member.bank_account = data.bank_account
+    member.notes = data.notes
+    member.search_text = _search_text(member, village.name if village else "")
+    return village
+
+
+def duplicate_reason(data: MemberInput, *, exclude_pk: int | None = None) -> str | None:
+    """Why ``data`` would duplicate a household already in the current cooperative, if it does."""
+    others = Member.objects.all()
+    if exclude_pk:
+        others = others.exclude(pk=exclude_pk)
+    if data.phone and others.filter(phone=data.phone).exists():
+        return _("Another member already has the phone number %(phone)s.") % {"phone": data.phone}
+    if data.birth_year:
+        key = fold(data.full_name)
+        same = others.filter(
+            birth_year=data.birth_year, commune_code=data.commune_code, search_text__startswith=key
+        )
+        village_key = fold(data.village_name)
+        for other in same.select_related("village"):
+            if fold(other.full_name) == key and fold(other.village.name if other.village else "") == village_key:
+                return _("%(name)s, born %(year)s, of the same village is already a member.") % {
+                    "name": other.full_name,
+                    "year": data.birth_year,
+                }
+    return None
+
+
+def _check_groups(group_ids: list[int]) -> list[MemberGroup]:
+    groups = list(MemberGroup.objects.filter(pk__in=group_ids))
+    if len(groups) != len(set(group_ids)):
+        raise ValidationError(_("A chosen group does not exist."))
+    return groups
+
+
+@transaction.atomic
+def member_create(*, data: MemberInput, actor=None) -> Member:
+    coop = require_cooperative()
+    reason = duplicate_reason(data)
+    if reason:
+        raise ValidationError(reason, code="duplicate")
+    groups = _check_groups(data.group_ids)
+    member = Member(cooperative=coop)
+    _apply(member, data)
+    member.full_clean(exclude=["cooperative", "village"])
+    member.save()
+    member.groups.set(groups)
+    audit_record(action="member.create", actor=actor, cooperative=coop, obj=member, data=_audit_data(data))
+    return member
+
+
+@transaction.atomic
+def member_update(*, member: Member, data: MemberInput, actor=None) -> Member:
+    coop = require_cooperative()
+    if member.cooperative_id != coop.pk:
+        raise ValidationError(_("This member belongs to another cooperative."))
+    reason = duplicate_reason(data, exclude_pk=member.pk)
+    if reason:
+        raise ValidationError(reason, code="duplicate")
+    groups = _check_groups(data.group_ids)
+    _apply(member, data)
+    member.full_clean(exclude=["cooperative", "village"])
+    member.save()
+    member.groups.set(groups)
+    audit_record(action="member.update", actor=actor, cooperative=coop, obj=member, data=_audit_data(data))
+    return member
+
+
+@transaction.atomic
+def member_leave(*, member: Member, left_on: dt.date, reason: str, actor=None) -> Member:
+    """Record that a household left the cooperative. The row stays: history refers to it."""
+    coop = require_cooperative()
+    if member.status == MemberStatus.LEFT:
+        raise ValidationError(_("This member has already left."), code="already_left")
+    if left_on < member.joined_on:
+        raise ValidationError(_("The date of leaving cannot be before the join date."), code="before_join")
+    if left_on > dt.date.today() + dt.timedelta(days=1):
+        raise ValidationError(_("The date of leaving cannot be in the future."), code="future")
+    if not reason.strip():
+        raise ValidationError(_("Please give the reason for leaving."), code="no_reason")
+    member.status = MemberStatus.LEFT
+    member.left_on = left_on
+    member.left_reason = reason.strip()
+    member.save(update_fields=["status", "left_on", "left_reason", "updated_at"])
+    audit_record(
+        action="member.leave", actor=actor, cooperative=coop, obj=member,
+        data={"left_on": left_on.isoformat(), "reason": member.left_reason},
+    )
+    return member
+
+
+@transaction.atomic
+def member_rejoin(*, member: Member, actor=None) -> Member:
+    coop = require_cooperative()
+    if member.status == MemberStatus.ACTIVE:
+        raise ValidationError(_("This member is already active."), code="already_active")
+    if member.phone and Member.objects.filter(phone=member.phone, status=MemberStatus.ACTIVE).exclude(pk=member.pk).exists():
+        raise ValidationError(_("Another member already has the phone number %(phone)s.") % {"phone": member.phone})
+    member.status = MemberStatus.ACTIVE
+    member.left_on = None
+    member.left_reason = ""
+    member.save(update_fields=["status", "left_on", "left_reason", "updated_at"])
+    audit_record(action="member.rejoin", actor=actor, cooperative=coop, obj=member)
+    return member
+
+
+@transaction.atomic
+def members_import(*, rows: list[MemberInput], actor=None) -> list[Member]:
+    """Store every row or none: the caller has validated them all (see ``coops.excel``)."""
+    coop = require_cooperative()
+    created = [member_create(data=row, actor=actor) for row in rows]
+    audit_record(action="member.import", actor=actor, cooperative=coop, data={"count": len(created)})
+    return created
+
+
+@transaction.atomic
+def group_create(*, name: str, kind: str, description: str = "", actor=None) -> MemberGroup:
+    coop = require_cooperative()
+    name = " ".join(name.split())
+    if MemberGroup.objects.filter(name__iexact=name).exists():
+        raise ValidationError(_("A group with this name already exists."), code="duplicate")
+    group = MemberGroup.objects.create(cooperative=coop, name=name, kind=kind, description=description)
+    audit_record(action="group.create", actor=actor, cooperative=coop, obj=group)
+    return group
+
+
+@transaction.atomic
+def group_set_members(*, group: MemberGroup, member_ids: list[int], actor=None) -> MemberGroup:
+    coop = require_cooperative()
+    members = list(Member.objects.filter(pk__in=member_ids))
+    if len(members) != len(set(member_ids)):
+        raise ValidationError(_("A chosen member does not exist."))
+    group.members.set(members)
+    audit_record(action="group.members", actor=actor, cooperative=coop, obj=group, data={"count": len(members)})
+    return group
+
+
+@transaction.atomic
+def cooperative_update(*, cooperative: Cooperative, actor=None, **fields) -> Cooperative:
+    allowed = {
+        "kind", "name", "tax_code", "founded_on", "sectors", "commune_code", "village",
+        "street", "phone", "email", "description", "logo",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    for key, value in fields.items():
+        setattr(cooperative, key, value)
+    cooperative.full_clean()
+    cooperative.save()
+    audit_record(
+        action="cooperative.update", actor=actor, cooperative=cooperative, obj=cooperative,
+        data={k: str(v) for k, v in fields.items() if k != "logo"},
+    )
+    return cooperative
+
+
+def _audit_data(data: MemberInput) -> dict:
+    values = asdict(data)
+    values["joined_on"] = data.joined_on.isoformat()
+    return values
+
+
+@transaction.atomic
+def members_import_with_groups(
+    *, rows: list[tuple[MemberInput, list[str]]], existing_groups: dict[str, int], actor=None
+) -> list[Member]:
+    """Store validated import rows, creating groups named in the file that do not exist yet."""
+    coop = require_cooperative()
+    groups = dict(existing_groups)
+    for data, group_names in rows:
+        ids = []
+        for name in group_names:
+            key = fold(name)
+            if key not in groups:
+                groups[key] = MemberGroup.objects.create(cooperative=coop, name=name, kind="manual").pk
+            ids.append(groups[key])
+        data.group_ids = ids
+    return members_import(rows=[data for data, _names in rows], actor=actor)

@@ -1,0 +1,264 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hoptac.coops import excel, selectors, services
+from hoptac.coops.access import coop_view
+from hoptac.coops.forms import (
+    CooperativeForm,
+    GroupForm,
+    GroupMembersForm,
+    ImportForm,
+    LeaveForm,
+    MemberFilterForm,
+    MemberForm,
+)
+from hoptac.coops.models import Cooperative, Member, MemberGroup
+from hoptac.core.roles import Perm
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def home(request):
+    """Signed in: the cooperatives this person works with. Otherwise: what Hợp Tác is."""
+    if not request.user.is_authenticated:
+        count = Cooperative.objects.filter(is_active=True).count()
+        return render(request, "coops/landing.html", {"coop_count": count})
+    choices = selectors.cooperatives_for_user(request.user)
+    if len(choices) == 1:
+        return redirect("coops:dashboard", coop_slug=choices[0].cooperative.slug)
+    return render(request, "coops/home.html", {"choices": choices})
+
+
+def _member_or_404(member_uuid) -> Member:
+    try:
+        return selectors.member_get(member_uuid)
+    except Member.DoesNotExist:
+        raise Http404 from None
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    for message in error.messages:
+        form.add_error(None, message)
+
+
+@coop_view(Perm.COOP_VIEW)
+def dashboard(request):
+    summary = selectors.coop_summary() if request.access.can(Perm.MEMBER_VIEW) else None
+    return render(request, "coops/dashboard.html", {"summary": summary})
+
+
+@coop_view(Perm.MEMBER_VIEW)
+def member_list(request):
+    form = MemberFilterForm(request.GET or None)
+    filters = selectors.MemberFilters()
+    if form.is_valid():
+        filters = selectors.MemberFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+    paginator = Paginator(selectors.member_list(filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "coops/member_list.html",
+        {"filter_form": form, "page": page, "total": paginator.count, "filtered": any(v for v in vars(filters).values())},
+    )
+
+
+@coop_view(Perm.MEMBER_EDIT)
+@require_http_methods(["GET", "POST"])
+def member_create(request):
+    form = MemberForm(request.POST or None, cooperative=request.cooperative)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_create(data=form.to_input(), actor=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Member %(name)s added.") % {"name": member.full_name})
+            return redirect("coops:member_detail", coop_slug=request.cooperative.slug, member_id=member.uuid)
+    return render(request, "coops/member_form.html", {"form": form, "member": None})
+
+
+@coop_view(Perm.MEMBER_VIEW)
+def member_detail(request, member_id):
+    member = _member_or_404(member_id)
+    return render(request, "coops/member_detail.html", {"member": member, "leave_form": LeaveForm()})
+
+
+@coop_view(Perm.MEMBER_EDIT)
+@require_http_methods(["GET", "POST"])
+def member_edit(request, member_id):
+    member = _member_or_404(member_id)
+    form = MemberForm(
+        request.POST or None, cooperative=request.cooperative, initial=MemberForm.initial_from(member)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(member=member, data=form.to_input(), actor=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("coops:member_detail", coop_slug=request.cooperative.slug, member_id=member.uuid)
+    return render(request, "coops/member_form.html", {"form": form, "member": member})
+
+
+@coop_view(Perm.MEMBER_LEAVE)
+@require_http_methods(["GET", "POST"])
+def member_leave(request, member_id):
+    member = _member_or_404(member_id)
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_leave(
+                member=member, left_on=form.cleaned_data["left_on"], reason=form.cleaned_data["reason"], actor=request.user
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s is recorded as having left.") % {"name": member.full_name})
+            return redirect("coops:member_detail", coop_slug=request.cooperative.slug, member_id=member.uuid)
+    return render(request, "coops/member_leave.html", {"form": form, "member": member})
+
+
+@coop_view(Perm.MEMBER_LEAVE)
+@require_POST
+def member_rejoin(request, member_id):
+    member = _member_or_404(member_id)
+    try:
+        services.member_rejoin(member=member, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(name)s is an active member again.") % {"name": member.full_name})
+    return redirect("coops:member_detail", coop_slug=request.cooperative.slug, member_id=member.uuid)
+
+
+@coop_view(Perm.MEMBER_IMPORT)
+@require_http_methods(["GET", "POST"])
+def member_import(request):
+    from django.conf import settings
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.MAX_IMPORT_BYTES:
+            form.add_error("file", _("The file is too large (at most %(mb)s MB).") % {"mb": settings.MAX_IMPORT_BYTES // (1024 * 1024)})
+        else:
+            result = excel.members_import_xlsx(content=upload.read(), actor=request.user)
+            if result.ok:
+                messages.success(request, _("%(count)s members imported.") % {"count": result.created})
+                return redirect("coops:member_list", coop_slug=request.cooperative.slug)
+    status = 422 if result is not None and not result.ok else 200
+    return render(request, "coops/member_import.html", {"form": form, "result": result}, status=status)
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@coop_view(Perm.MEMBER_IMPORT)
+def member_template(request):
+    return _xlsx(excel.template_workbook(), f"{request.cooperative.slug}-members-template.xlsx")
+
+
+@coop_view(Perm.MEMBER_EXPORT)
+def member_export(request):
+    form = MemberFilterForm(request.GET or None)
+    filters = selectors.MemberFilters()
+    if form.is_valid():
+        filters = selectors.MemberFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+    members = selectors.member_list(filters).prefetch_related("groups")
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return _xlsx(excel.members_export_xlsx(members), f"{request.cooperative.slug}-members-{stamp}.xlsx")
+
+
+@coop_view(Perm.MEMBER_VIEW)
+@require_http_methods(["GET", "POST"])
+def group_list(request):
+    form = GroupForm(request.POST or None)
+    if request.method == "POST":
+        if not request.access.can(Perm.GROUP_EDIT):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                group = services.group_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Group %(name)s created.") % {"name": group.name})
+                return redirect("coops:group_detail", coop_slug=request.cooperative.slug, group_id=group.pk)
+    return render(
+        request,
+        "coops/group_list.html",
+        {"groups": selectors.group_list(), "villages": selectors.village_list(), "form": form},
+    )
+
+
+@coop_view(Perm.MEMBER_VIEW)
+@require_http_methods(["GET", "POST"])
+def group_detail(request, group_id):
+    try:
+        group = selectors.group_get(group_id)
+    except MemberGroup.DoesNotExist:
+        raise Http404 from None
+    active = selectors.member_list(selectors.MemberFilters(status="active"))
+    choices = [(m.pk, f"{m.full_name} — {m.village.name if m.village else ''}") for m in active]
+    current = list(group.members.values_list("id", flat=True))
+    form = GroupMembersForm(request.POST or None, member_choices=choices, initial={"members": current})
+    if request.method == "POST":
+        if not request.access.can(Perm.GROUP_EDIT):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        if form.is_valid():
+            services.group_set_members(group=group, member_ids=form.cleaned_data["members"], actor=request.user)
+            messages.success(request, _("Group members saved."))
+            return redirect("coops:group_detail", coop_slug=request.cooperative.slug, group_id=group.pk)
+    members = group.members.select_related("village").order_by("full_name")
+    return render(request, "coops/group_detail.html", {"group": group, "members": members, "form": form})
+
+
+@coop_view(Perm.COOP_EDIT)
+@require_http_methods(["GET", "POST"])
+def coop_settings(request):
+    coop = request.cooperative
+    form = CooperativeForm(request.POST or None, request.FILES or None, instance=coop)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if not form.cleaned_data.get("logo"):
+            fields.pop("logo")
+        try:
+            services.cooperative_update(cooperative=Cooperative.objects.get(pk=coop.pk), actor=request.user, **fields)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Cooperative details saved."))
+            return redirect("coops:dashboard", coop_slug=coop.slug)
+    return render(request, "coops/coop_settings.html", {"form": form})
+
+
+@coop_view(Perm.COOP_VIEW)
+def staff_list(request):
+    from hoptac.accounts.models import Membership
+
+    staff = Membership.objects.filter(cooperative=request.cooperative).select_related("user").order_by("role", "user__full_name")
+    return render(request, "coops/staff_list.html", {"staff": staff})
+
+
+@login_required
+def switch(request):
+    return render(request, "coops/home.html", {"choices": selectors.cooperatives_for_user(request.user)})

@@ -1,0 +1,68 @@
+"""Roles in a cooperative and what each may do: the one table of permissions.
+
+A view asks ``has_perm(role, Perm.MEMBER_EDIT)``; nothing else in the code decides by
+role name. Add a permission here, give it to roles here, and the views follow.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CHAIR = "chair", _("Chair / director")
+    ACCOUNTANT = "accountant", _("Accountant")
+    COLLECTOR = "collector", _("Collector")
+    SALES = "sales", _("Sales")
+    MEMBER = "member", _("Member")
+    # Not held in a cooperative: a provincial alliance officer reads every cooperative
+    # of their province, and a platform administrator reads everything.
+    ALLIANCE = "alliance", _("Provincial alliance officer")
+
+
+class Perm(StrEnum):
+    COOP_VIEW = "coop.view"
+    COOP_EDIT = "coop.edit"
+    STAFF_MANAGE = "staff.manage"
+    MEMBER_VIEW = "member.view"
+    MEMBER_EDIT = "member.edit"
+    MEMBER_LEAVE = "member.leave"
+    MEMBER_IMPORT = "member.import"
+    MEMBER_EXPORT = "member.export"
+    MEMBER_CAPITAL = "member.capital"
+    GROUP_EDIT = "group.edit"
+
+
+_READ = {Perm.COOP_VIEW, Perm.MEMBER_VIEW}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.CHAIR: frozenset(Perm),
+    Role.ACCOUNTANT: frozenset(
+        _READ
+        | {
+            Perm.MEMBER_EDIT,
+            Perm.MEMBER_LEAVE,
+            Perm.MEMBER_IMPORT,
+            Perm.MEMBER_EXPORT,
+            Perm.MEMBER_CAPITAL,
+            Perm.GROUP_EDIT,
+        }
+    ),
+    Role.COLLECTOR: frozenset(_READ),
+    Role.SALES: frozenset(_READ),
+    Role.MEMBER: frozenset({Perm.COOP_VIEW}),
+    Role.ALLIANCE: frozenset(_READ | {Perm.MEMBER_EXPORT}),
+}
+
+STAFF_ROLES = (Role.CHAIR, Role.ACCOUNTANT, Role.COLLECTOR, Role.SALES, Role.MEMBER)
+
+
+def has_perm(role: str | None, perm: Perm) -> bool:
+    return role is not None and perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def perms_for(role: str | None) -> frozenset[Perm]:
+    return ROLE_PERMISSIONS.get(role, frozenset()) if role else frozenset()

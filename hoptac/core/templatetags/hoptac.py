@@ -1,0 +1,35 @@
+"""Template filters for Vietnamese formats (loaded as a builtin in every template)."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+from hoptac.lib import money, phone
+
+register = template.Library()
+
+
+@register.filter
+def vnd(value):
+    """``{{ 1250000|vnd }}`` -> ``1.250.000 ₫``."""
+    if value in (None, ""):
+        return ""
+    return money.format_vnd(int(value), language=get_language() or "vi")
+
+
+@register.filter
+def phone_display(value):
+    return phone.display_phone(value or "")
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **kwargs):
+    """The current query string with some parameters replaced (for pagination links)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + params.urlencode() if params else "?"

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from hoptac.coops import views as coop_views
+
+urlpatterns = [
+    path("", coop_views.home, name="home"),
+    path("switch/", coop_views.switch, name="switch"),
+    path("accounts/", include("hoptac.accounts.urls")),
+    path("c/<slug:coop_slug>/", include("hoptac.coops.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG or settings.SERVE_MEDIA:
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
