@@ -11,9 +11,7 @@ class LoginForm(forms.Form):
     identifier = forms.CharField(
         label=_("Phone number or email"),
         max_length=254,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "username", "autofocus": True, "inputmode": "email"}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True, "inputmode": "email"}),
     )
     password = forms.CharField(
         label=_("Password"),

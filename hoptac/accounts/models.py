@@ -82,9 +82,7 @@ class Membership(models.Model):
     cooperative = models.ForeignKey(
         "coops.Cooperative", on_delete=models.CASCADE, related_name="staff_memberships"
     )
-    role = models.CharField(
-        _("role"), max_length=16, choices=[(r.value, r.label) for r in STAFF_ROLES]
-    )
+    role = models.CharField(_("role"), max_length=16, choices=[(r.value, r.label) for r in STAFF_ROLES])
     member = models.ForeignKey(
         "coops.Member",
         null=True,
@@ -98,9 +96,7 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("role in a cooperative")
         verbose_name_plural = _("roles in cooperatives")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "cooperative"], name="one_role_per_coop")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "cooperative"], name="one_role_per_coop")]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.cooperative_id}"
@@ -116,9 +112,7 @@ class AllianceOfficer(models.Model):
     class Meta:
         verbose_name = _("provincial alliance officer")
         verbose_name_plural = _("provincial alliance officers")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "province_code"], name="one_alliance_role")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "province_code"], name="one_alliance_role")]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.province_code}"
@@ -138,4 +132,5 @@ class LoginFailure(models.Model):
         verbose_name = _("failed sign-in")
         verbose_name_plural = _("failed sign-ins")
 
-
+    def __str__(self) -> str:
+        return f"{self.identifier} {self.at:%Y-%m-%d %H:%M}"

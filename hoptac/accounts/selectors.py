@@ -51,6 +51,4 @@ def membership_for(*, user: User, cooperative_id: int) -> Membership | None:
 
 
 def alliance_provinces(user: User) -> list[int]:
-    return list(
-        AllianceOfficer.objects.filter(user=user).values_list("province_code", flat=True)
-    )
+    return list(AllianceOfficer.objects.filter(user=user).values_list("province_code", flat=True))

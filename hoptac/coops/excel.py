@@ -253,7 +253,9 @@ def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]]]
             continue
         data.append((number, row))
         if len(data) > MAX_ROWS:
-            raise ImportFileError(_("The file has more than %(max)s rows. Split it and import each part.") % {"max": MAX_ROWS})
+            raise ImportFileError(
+                _("The file has more than %(max)s rows. Split it and import each part.") % {"max": MAX_ROWS}
+            )
     book.close()
     return columns, data
 
@@ -374,9 +376,17 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
             if member_input.phone:
                 first = seen_phones.setdefault(member_input.phone, number)
                 if first != number:
-                    messages.append(_("The phone number %(phone)s is also on row %(row)s.") % {"phone": member_input.phone, "row": first})
+                    messages.append(
+                        _("The phone number %(phone)s is also on row %(row)s.")
+                        % {"phone": member_input.phone, "row": first}
+                    )
             if member_input.birth_year:
-                person = (fold(member_input.full_name), member_input.birth_year, member_input.commune_code, fold(member_input.village_name))
+                person = (
+                    fold(member_input.full_name),
+                    member_input.birth_year,
+                    member_input.commune_code,
+                    fold(member_input.village_name),
+                )
                 first = seen_people.setdefault(person, number)
                 if first != number:
                     messages.append(_("The same person is also on row %(row)s.") % {"row": first})
@@ -435,4 +445,10 @@ def members_export_xlsx(members) -> bytes:
     return _save(book)
 
 
-__all__ = ["members_import_xlsx", "members_export_xlsx", "template_workbook", "ImportResult", "ValidationError"]
+__all__ = [
+    "members_import_xlsx",
+    "members_export_xlsx",
+    "template_workbook",
+    "ImportResult",
+    "ValidationError",
+]

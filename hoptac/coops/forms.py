@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hoptac.coops.models import (
-    CoopKind,
     Cooperative,
+    CoopKind,
     Ethnicity,
     Gender,
     GroupKind,
@@ -87,7 +87,9 @@ class MemberForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"list": "village-names", "autocomplete": "off"}),
     )
-    member_type = forms.ChoiceField(label=_("Member type"), choices=MemberType.choices, initial=MemberType.OFFICIAL)
+    member_type = forms.ChoiceField(
+        label=_("Member type"), choices=MemberType.choices, initial=MemberType.OFFICIAL
+    )
     joined_on = forms.DateField(label=_("Join date"), widget=DATE_WIDGET)
     capital_vnd = MoneyField(label=_("Capital contributed (VND)"), required=False)
     bank_bin = forms.ChoiceField(label=_("Bank"), required=False)
@@ -178,13 +180,23 @@ class LeaveForm(forms.Form):
 
 
 class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, phone or village")}))
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + MemberStatus.choices)
-    member_type = forms.ChoiceField(label=_("Member type"), required=False, choices=[("", _("All"))] + MemberType.choices)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, phone or village")}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + MemberStatus.choices
+    )
+    member_type = forms.ChoiceField(
+        label=_("Member type"), required=False, choices=[("", _("All"))] + MemberType.choices
+    )
     village = forms.TypedChoiceField(label=_("Village"), required=False, coerce=int, empty_value=None)
     group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
     gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", _("All"))] + Gender.choices)
-    ethnicity = forms.ChoiceField(label=_("Ethnicity"), required=False, choices=[("", _("All"))] + Ethnicity.choices)
+    ethnicity = forms.ChoiceField(
+        label=_("Ethnicity"), required=False, choices=[("", _("All"))] + Ethnicity.choices
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -199,7 +211,9 @@ class GroupForm(forms.Form):
 
 
 class GroupMembersForm(forms.Form):
-    members = forms.TypedMultipleChoiceField(label=_("Members"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
+    members = forms.TypedMultipleChoiceField(
+        label=_("Members"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, member_choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,13 +221,28 @@ class GroupMembersForm(forms.Form):
 
 
 class CooperativeForm(forms.ModelForm):
-    sectors = forms.MultipleChoiceField(label=_("Sectors"), choices=Sector.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    sectors = forms.MultipleChoiceField(
+        label=_("Sectors"), choices=Sector.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     commune_code = forms.TypedChoiceField(label=_("Commune / ward"), coerce=int)
     phone = PhoneField(label=_("Phone"), required=False)
 
     class Meta:
         model = Cooperative
-        fields = ["kind", "name", "tax_code", "founded_on", "sectors", "commune_code", "village", "street", "phone", "email", "description", "logo"]
+        fields = [
+            "kind",
+            "name",
+            "tax_code",
+            "founded_on",
+            "sectors",
+            "commune_code",
+            "village",
+            "street",
+            "phone",
+            "email",
+            "description",
+            "logo",
+        ]
         widgets = {"founded_on": DATE_WIDGET, "kind": forms.Select(choices=CoopKind.choices)}
 
     def __init__(self, *args, **kwargs):
@@ -231,4 +260,6 @@ class CooperativeForm(forms.ModelForm):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(
+        label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+    )

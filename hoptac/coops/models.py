@@ -49,9 +49,7 @@ class Cooperative(models.Model):
         unique=True,
         help_text=_("Used in web addresses, e.g. tuan-dung."),
     )
-    tax_code = models.CharField(
-        _("tax code"), max_length=14, blank=True, validators=[tax_code_validator]
-    )
+    tax_code = models.CharField(_("tax code"), max_length=14, blank=True, validators=[tax_code_validator])
     founded_on = models.DateField(_("founding date"), null=True, blank=True)
     sectors = models.JSONField(_("sectors"), default=list, blank=True)
     province_code = models.PositiveIntegerField(_("province"), default=places.TUYEN_QUANG)
@@ -135,9 +133,7 @@ class MemberGroup(CoopOwned):
         ordering = ["name"]
         verbose_name = _("member group")
         verbose_name_plural = _("member groups")
-        constraints = [
-            models.UniqueConstraint(fields=["cooperative", "name"], name="group_name_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["cooperative", "name"], name="group_name_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -197,7 +193,12 @@ class Member(CoopOwned):
     )
     phone = models.CharField(_("phone"), max_length=11, null=True, blank=True)
     village = models.ForeignKey(
-        Village, verbose_name=_("village"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+        Village,
+        verbose_name=_("village"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     commune_code = models.PositiveIntegerField(_("commune / ward"))
     member_type = models.CharField(
@@ -205,7 +206,9 @@ class Member(CoopOwned):
     )
     joined_on = models.DateField(_("join date"))
     capital_vnd = models.BigIntegerField(_("capital contributed (VND)"), default=0)
-    status = models.CharField(_("status"), max_length=8, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=8, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
+    )
     left_on = models.DateField(_("date left"), null=True, blank=True)
     left_reason = models.CharField(_("reason for leaving"), max_length=300, blank=True)
     bank_bin = models.CharField(_("bank"), max_length=8, blank=True)

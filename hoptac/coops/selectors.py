@@ -116,9 +116,7 @@ def cooperatives_for_user(user) -> list[CoopChoice]:
 
     if not user.is_authenticated:
         return []
-    choices = [
-        CoopChoice(m.cooperative, m.role, str(m.get_role_display())) for m in memberships_of(user)
-    ]
+    choices = [CoopChoice(m.cooperative, m.role, str(m.get_role_display())) for m in memberships_of(user)]
     seen = {c.cooperative.pk for c in choices}
     provinces = alliance_provinces(user)
     if provinces or user.is_superuser:

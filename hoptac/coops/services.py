@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hoptac.coops.models import Cooperative, Member, MemberGroup, MemberStatus, Village
 from hoptac.core.audit import audit_record
 from hoptac.core.tenancy import require_cooperative
-from hoptac.coops.models import Cooperative, Member, MemberGroup, MemberStatus, Village
 from hoptac.lib.text import fold
 
 
@@ -88,7 +88,10 @@ def duplicate_reason(data: MemberInput, *, exclude_pk: int | None = None) -> str
         )
         village_key = fold(data.village_name)
         for other in same.select_related("village"):
-            if fold(other.full_name) == key and fold(other.village.name if other.village else "") == village_key:
+            if (
+                fold(other.full_name) == key
+                and fold(other.village.name if other.village else "") == village_key
+            ):
                 return _("%(name)s, born %(year)s, of the same village is already a member.") % {
                     "name": other.full_name,
                     "year": data.birth_year,
@@ -153,7 +156,10 @@ def member_leave(*, member: Member, left_on: dt.date, reason: str, actor=None) -
     member.left_reason = reason.strip()
     member.save(update_fields=["status", "left_on", "left_reason", "updated_at"])
     audit_record(
-        action="member.leave", actor=actor, cooperative=coop, obj=member,
+        action="member.leave",
+        actor=actor,
+        cooperative=coop,
+        obj=member,
         data={"left_on": left_on.isoformat(), "reason": member.left_reason},
     )
     return member
@@ -164,8 +170,15 @@ def member_rejoin(*, member: Member, actor=None) -> Member:
     coop = require_cooperative()
     if member.status == MemberStatus.ACTIVE:
         raise ValidationError(_("This member is already active."), code="already_active")
-    if member.phone and Member.objects.filter(phone=member.phone, status=MemberStatus.ACTIVE).exclude(pk=member.pk).exists():
-        raise ValidationError(_("Another member already has the phone number %(phone)s.") % {"phone": member.phone})
+    if (
+        member.phone
+        and Member.objects.filter(phone=member.phone, status=MemberStatus.ACTIVE)
+        .exclude(pk=member.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            _("Another member already has the phone number %(phone)s.") % {"phone": member.phone}
+        )
     member.status = MemberStatus.ACTIVE
     member.left_on = None
     member.left_reason = ""
@@ -201,15 +214,27 @@ def group_set_members(*, group: MemberGroup, member_ids: list[int], actor=None) 
     if len(members) != len(set(member_ids)):
         raise ValidationError(_("A chosen member does not exist."))
     group.members.set(members)
-    audit_record(action="group.members", actor=actor, cooperative=coop, obj=group, data={"count": len(members)})
+    audit_record(
+        action="group.members", actor=actor, cooperative=coop, obj=group, data={"count": len(members)}
+    )
     return group
 
 
 @transaction.atomic
 def cooperative_update(*, cooperative: Cooperative, actor=None, **fields) -> Cooperative:
     allowed = {
-        "kind", "name", "tax_code", "founded_on", "sectors", "commune_code", "village",
-        "street", "phone", "email", "description", "logo",
+        "kind",
+        "name",
+        "tax_code",
+        "founded_on",
+        "sectors",
+        "commune_code",
+        "village",
+        "street",
+        "phone",
+        "email",
+        "description",
+        "logo",
     }
     unknown = set(fields) - allowed
     if unknown:
@@ -219,7 +244,10 @@ def cooperative_update(*, cooperative: Cooperative, actor=None, **fields) -> Coo
     cooperative.full_clean()
     cooperative.save()
     audit_record(
-        action="cooperative.update", actor=actor, cooperative=cooperative, obj=cooperative,
+        action="cooperative.update",
+        actor=actor,
+        cooperative=cooperative,
+        obj=cooperative,
         data={k: str(v) for k, v in fields.items() if k != "logo"},
     )
     return cooperative

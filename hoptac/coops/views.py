@@ -62,13 +62,20 @@ def member_list(request):
     form = MemberFilterForm(request.GET or None)
     filters = selectors.MemberFilters()
     if form.is_valid():
-        filters = selectors.MemberFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+        filters = selectors.MemberFilters(
+            **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        )
     paginator = Paginator(selectors.member_list(filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "coops/member_list.html",
-        {"filter_form": form, "page": page, "total": paginator.count, "filtered": any(v for v in vars(filters).values())},
+        {
+            "filter_form": form,
+            "page": page,
+            "total": paginator.count,
+            "filtered": any(v for v in vars(filters).values()),
+        },
     )
 
 
@@ -119,7 +126,10 @@ def member_leave(request, member_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.member_leave(
-                member=member, left_on=form.cleaned_data["left_on"], reason=form.cleaned_data["reason"], actor=request.user
+                member=member,
+                left_on=form.cleaned_data["left_on"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -152,7 +162,11 @@ def member_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > settings.MAX_IMPORT_BYTES:
-            form.add_error("file", _("The file is too large (at most %(mb)s MB).") % {"mb": settings.MAX_IMPORT_BYTES // (1024 * 1024)})
+            form.add_error(
+                "file",
+                _("The file is too large (at most %(mb)s MB).")
+                % {"mb": settings.MAX_IMPORT_BYTES // (1024 * 1024)},
+            )
         else:
             result = excel.members_import_xlsx(content=upload.read(), actor=request.user)
             if result.ok:
@@ -178,7 +192,9 @@ def member_export(request):
     form = MemberFilterForm(request.GET or None)
     filters = selectors.MemberFilters()
     if form.is_valid():
-        filters = selectors.MemberFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+        filters = selectors.MemberFilters(
+            **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        )
     members = selectors.member_list(filters).prefetch_related("groups")
     stamp = timezone.localdate().strftime("%Y%m%d")
     return _xlsx(excel.members_export_xlsx(members), f"{request.cooperative.slug}-members-{stamp}.xlsx")
@@ -225,7 +241,9 @@ def group_detail(request, group_id):
 
             raise PermissionDenied
         if form.is_valid():
-            services.group_set_members(group=group, member_ids=form.cleaned_data["members"], actor=request.user)
+            services.group_set_members(
+                group=group, member_ids=form.cleaned_data["members"], actor=request.user
+            )
             messages.success(request, _("Group members saved."))
             return redirect("coops:group_detail", coop_slug=request.cooperative.slug, group_id=group.pk)
     members = group.members.select_related("village").order_by("full_name")
@@ -242,7 +260,9 @@ def coop_settings(request):
         if not form.cleaned_data.get("logo"):
             fields.pop("logo")
         try:
-            services.cooperative_update(cooperative=Cooperative.objects.get(pk=coop.pk), actor=request.user, **fields)
+            services.cooperative_update(
+                cooperative=Cooperative.objects.get(pk=coop.pk), actor=request.user, **fields
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -255,7 +275,11 @@ def coop_settings(request):
 def staff_list(request):
     from hoptac.accounts.models import Membership
 
-    staff = Membership.objects.filter(cooperative=request.cooperative).select_related("user").order_by("role", "user__full_name")
+    staff = (
+        Membership.objects.filter(cooperative=request.cooperative)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
     return render(request, "coops/staff_list.html", {"staff": staff})
 
 

@@ -5,7 +5,9 @@ from typing import Any
 from hoptac.core.models import AuditEvent
 
 
-def audit_record(*, action: str, actor=None, cooperative=None, obj=None, data: dict[str, Any] | None = None) -> AuditEvent:
+def audit_record(
+    *, action: str, actor=None, cooperative=None, obj=None, data: dict[str, Any] | None = None
+) -> AuditEvent:
     """Write one audit row; call it inside the service's transaction."""
     return AuditEvent.objects.create(
         cooperative=cooperative,

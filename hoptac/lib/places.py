@@ -71,7 +71,7 @@ def find_commune(text: str | int, province_code: int | None = None) -> int | Non
     key = fold(raw)
     for prefix in ("xa ", "phuong ", "dac khu "):
         if key.startswith(prefix):
-            key = key[len(prefix):]
+            key = key[len(prefix) :]
             break
     provinces = [province_code] if province_code else [code for code, _ in province_choices()]
     matches = []
@@ -80,7 +80,7 @@ def find_commune(text: str | int, province_code: int | None = None) -> int | Non
             bare = fold(name)
             for prefix in ("xa ", "phuong ", "dac khu "):
                 if bare.startswith(prefix):
-                    bare = bare[len(prefix):]
+                    bare = bare[len(prefix) :]
                     break
             if bare == key:
                 matches.append(code)

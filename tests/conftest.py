@@ -1,0 +1,155 @@
+"""The base fixtures: two cooperatives with actors in each (the "alice/bob/charlie" of
+Healthchecks). Every view test can check that the other cooperative gets nothing.
+
+- ``coop_a`` (HTX Tuấn Dũng-like, Mèo Vạc) with ``chair_a``, ``accountant_a``,
+  ``collector_a``, ``member_user_a`` and members ``member_a`` / ``member_a2``;
+- ``coop_b`` (Tây Côn Lĩnh-like, Cao Bồ) with ``chair_b`` and ``member_b``;
+- ``officer`` of the Tuyên Quang provincial alliance, ``outsider`` with no role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from hoptac.accounts.services import alliance_officer_set, membership_set, user_create
+from hoptac.coops import services as coop_services
+from hoptac.coops.models import Cooperative
+from hoptac.core.roles import Role
+from hoptac.core.tenancy import tenant
+
+PASSWORD = "s3cret-pass-123"
+
+MEO_VAC, CAO_BO = 769, 952
+
+
+@pytest.fixture(autouse=True)
+def _english_off(settings, tmp_path):
+    """Tests run in Vietnamese (the default) with a private media directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_user(phone: str, name: str = "", **kwargs):
+    return user_create(phone=phone, password=PASSWORD, full_name=name or phone, **kwargs)
+
+
+def make_member(coop, **overrides):
+    data = {
+        "full_name": "Vàng A Páo",
+        "commune_code": coop.commune_code,
+        "joined_on": dt.date(2020, 1, 15),
+        "village_name": "Thôn Pả Vi Thượng",
+        "gender": "male",
+        "ethnicity": "hmong",
+        "birth_year": 1980,
+        "phone": None,
+        "capital_vnd": 5_000_000,
+    }
+    data.update(overrides)
+    with tenant(coop):
+        return coop_services.member_create(data=coop_services.MemberInput(**data))
+
+
+@pytest.fixture
+def coop_a(db):
+    return Cooperative.objects.create(
+        slug="coop-a", name="HTX Tuấn Dũng (test)", commune_code=MEO_VAC, sectors=["honey"]
+    )
+
+
+@pytest.fixture
+def coop_b(db):
+    return Cooperative.objects.create(
+        slug="coop-b", name="HTX Tây Côn Lĩnh (test)", commune_code=CAO_BO, sectors=["tea"]
+    )
+
+
+@pytest.fixture
+def chair_a(coop_a):
+    user = make_user("0911000101", "Chủ tịch A")
+    membership_set(user=user, cooperative=coop_a, role=Role.CHAIR)
+    return user
+
+
+@pytest.fixture
+def accountant_a(coop_a):
+    user = make_user("0911000102", "Kế toán A")
+    membership_set(user=user, cooperative=coop_a, role=Role.ACCOUNTANT)
+    return user
+
+
+@pytest.fixture
+def collector_a(coop_a):
+    user = make_user("0911000103", "Thu mua A")
+    membership_set(user=user, cooperative=coop_a, role=Role.COLLECTOR)
+    return user
+
+
+@pytest.fixture
+def member_user_a(coop_a):
+    user = make_user("0911000104", "Thành viên A")
+    membership_set(user=user, cooperative=coop_a, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def chair_b(coop_b):
+    user = make_user("0912000101", "Chủ tịch B")
+    membership_set(user=user, cooperative=coop_b, role=Role.CHAIR)
+    return user
+
+
+@pytest.fixture
+def officer(db):
+    user = make_user("0919000101", "Cán bộ Liên minh")
+    alliance_officer_set(user=user, province_code=8)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("0918000101", "Người ngoài")
+
+
+@pytest.fixture
+def member_a(coop_a):
+    return make_member(coop_a, full_name="Nguyễn Văn Đức", phone="0987654321", ethnicity="tay")
+
+
+@pytest.fixture
+def member_a2(coop_a):
+    return make_member(coop_a, full_name="Vàng A Páo", birth_year=1975, phone="0912345678")
+
+
+@pytest.fixture
+def member_b(coop_b):
+    return make_member(
+        coop_b,
+        full_name="Triệu Thị Mây",
+        gender="female",
+        ethnicity="dao",
+        village_name="Thôn Tham Vè",
+        phone="0977111222",
+    )
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` signs the test client in as ``user``."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+# Playwright's sync API runs an event loop in the test thread; the live server and the
+# ORM calls of the test itself are synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
