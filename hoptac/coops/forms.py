@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hoptac.coops.models import (
@@ -18,6 +17,7 @@ from hoptac.coops.models import (
     Village,
 )
 from hoptac.coops.services import MemberInput
+from hoptac.core.roles import STAFF_ROLES
 from hoptac.lib import places
 from hoptac.lib.banks import bank_choices
 from hoptac.lib.money import parse_vnd
@@ -111,7 +111,7 @@ class MemberForm(forms.Form):
         self.fields["commune_code"].choices = BLANK + list(places.commune_choices(cooperative.province_code))
         self.fields["bank_bin"].choices = BLANK + bank_choices()
         self.fields["groups"].choices = list(MemberGroup.objects.values_list("id", "name"))
-        self.fields["joined_on"].initial = dt.date.today
+        self.fields["joined_on"].initial = timezone.localdate
         self.fields["commune_code"].initial = cooperative.commune_code
 
     def village_names(self) -> list[str]:
@@ -119,13 +119,13 @@ class MemberForm(forms.Form):
 
     def clean_birth_year(self):
         year = self.cleaned_data.get("birth_year")
-        if year and year > dt.date.today().year - 10:
+        if year and year > timezone.localdate().year - 10:
             raise forms.ValidationError(_("The year of birth is too recent for a member."))
         return year
 
     def clean_joined_on(self):
         joined = self.cleaned_data["joined_on"]
-        if joined > dt.date.today():
+        if joined > timezone.localdate():
             raise forms.ValidationError(_("The join date cannot be in the future."))
         return joined
 
@@ -175,7 +175,7 @@ class MemberForm(forms.Form):
 
 
 class LeaveForm(forms.Form):
-    left_on = forms.DateField(label=_("Date left"), widget=DATE_WIDGET, initial=dt.date.today)
+    left_on = forms.DateField(label=_("Date left"), widget=DATE_WIDGET, initial=timezone.localdate)
     reason = forms.CharField(label=_("Reason for leaving"), max_length=300)
 
 
@@ -263,3 +263,26 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
     )
+
+
+class StaffForm(forms.Form):
+    phone = PhoneField(label=_("Phone"))
+    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in STAFF_ROLES])
+    password = forms.CharField(
+        label=_("Initial password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Only for a person who has no account yet. Tell it to them in person; they can change it."
+        ),
+    )
+
+    def clean_password(self):
+        from django.contrib.auth.password_validation import validate_password
+
+        password = self.cleaned_data.get("password")
+        if password:
+            validate_password(password)
+        return password

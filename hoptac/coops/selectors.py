@@ -125,3 +125,16 @@ def cooperatives_for_user(user) -> list[CoopChoice]:
             others = others.filter(province_code__in=provinces)
         choices += [CoopChoice(c, Role.ALLIANCE, str(Role.ALLIANCE.label)) for c in others.order_by("name")]
     return choices
+
+
+def staff_list():
+    """People with a role in the current cooperative (an explicit read of accounts' table,
+    filtered by the current cooperative)."""
+    from hoptac.accounts.models import Membership
+    from hoptac.core.tenancy import require_cooperative
+
+    return (
+        Membership.objects.filter(cooperative=require_cooperative())
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )

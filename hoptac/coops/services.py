@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hoptac.coops.models import Cooperative, Member, MemberGroup, MemberStatus, Village
@@ -147,7 +148,7 @@ def member_leave(*, member: Member, left_on: dt.date, reason: str, actor=None) -
         raise ValidationError(_("This member has already left."), code="already_left")
     if left_on < member.joined_on:
         raise ValidationError(_("The date of leaving cannot be before the join date."), code="before_join")
-    if left_on > dt.date.today() + dt.timedelta(days=1):
+    if left_on > timezone.localdate():
         raise ValidationError(_("The date of leaving cannot be in the future."), code="future")
     if not reason.strip():
         raise ValidationError(_("Please give the reason for leaving."), code="no_reason")
@@ -275,3 +276,64 @@ def members_import_with_groups(
             ids.append(groups[key])
         data.group_ids = ids
     return members_import(rows=[data for data, _names in rows], actor=actor)
+
+
+@transaction.atomic
+def staff_set(*, phone: str, full_name: str, role: str, password: str | None = None, actor=None):
+    """Give the person with ``phone`` a role in the current cooperative, creating their
+    account (with the initial password the chair chose) if they have none yet. A member
+    role is linked to the household with the same phone, when there is one."""
+    from hoptac.accounts.models import Membership, User
+    from hoptac.accounts.services import membership_set, user_create
+    from hoptac.core.roles import Role
+
+    coop = require_cooperative()
+    user = User.objects.filter(phone=phone).first()
+    if user is None:
+        if not password:
+            raise ValidationError(
+                _("This phone number has no account yet: give an initial password."), code="password"
+            )
+        user = user_create(phone=phone, password=password, full_name=full_name)
+    current = Membership.objects.filter(user=user, cooperative=coop).first()
+    if current and current.role == Role.CHAIR and role != Role.CHAIR:
+        _ensure_another_chair(coop, user)
+    member = Member.objects.filter(phone=phone).first() if role == Role.MEMBER else None
+    membership = membership_set(user=user, cooperative=coop, role=role, member=member)
+    audit_record(
+        action="staff.set", actor=actor, cooperative=coop, obj=membership, data={"phone": phone, "role": role}
+    )
+    return membership
+
+
+def _ensure_another_chair(coop, leaving_user) -> None:
+    from hoptac.accounts.models import Membership
+    from hoptac.core.roles import Role
+
+    others = Membership.objects.filter(cooperative=coop, role=Role.CHAIR).exclude(user=leaving_user)
+    if not others.exists():
+        raise ValidationError(
+            _("A cooperative needs at least one chair: appoint another chair first."), code="last_chair"
+        )
+
+
+@transaction.atomic
+def staff_remove(*, membership_id: int, actor=None) -> None:
+    """Take away a person's role in the current cooperative (their account stays)."""
+    from hoptac.accounts.models import Membership
+    from hoptac.core.roles import Role
+
+    coop = require_cooperative()
+    membership = Membership.objects.filter(pk=membership_id, cooperative=coop).first()
+    if membership is None:
+        raise Membership.DoesNotExist
+    if membership.role == Role.CHAIR:
+        _ensure_another_chair(coop, membership.user)
+    audit_record(
+        action="staff.remove",
+        actor=actor,
+        cooperative=coop,
+        obj=membership,
+        data={"user": membership.user_id, "role": membership.role},
+    )
+    membership.delete()

@@ -20,4 +20,5 @@ urlpatterns = [
     path("groups/<int:group_id>/", views.group_detail, name="group_detail"),
     path("settings/", views.coop_settings, name="settings"),
     path("staff/", views.staff_list, name="staff_list"),
+    path("staff/<int:membership_id>/remove/", views.staff_remove, name="staff_remove"),
 ]

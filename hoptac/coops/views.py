@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +20,7 @@ from hoptac.coops.forms import (
     LeaveForm,
     MemberFilterForm,
     MemberForm,
+    StaffForm,
 )
 from hoptac.coops.models import Cooperative, Member, MemberGroup
 from hoptac.core.roles import Perm
@@ -206,8 +207,6 @@ def group_list(request):
     form = GroupForm(request.POST or None)
     if request.method == "POST":
         if not request.access.can(Perm.GROUP_EDIT):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         if form.is_valid():
             try:
@@ -237,8 +236,6 @@ def group_detail(request, group_id):
     form = GroupMembersForm(request.POST or None, member_choices=choices, initial={"members": current})
     if request.method == "POST":
         if not request.access.can(Perm.GROUP_EDIT):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         if form.is_valid():
             services.group_set_members(
@@ -272,15 +269,42 @@ def coop_settings(request):
 
 
 @coop_view(Perm.COOP_VIEW)
+@require_http_methods(["GET", "POST"])
 def staff_list(request):
-    from hoptac.accounts.models import Membership
-
-    staff = (
-        Membership.objects.filter(cooperative=request.cooperative)
-        .select_related("user")
-        .order_by("role", "user__full_name")
+    form = StaffForm(request.POST or None)
+    if request.method == "POST":
+        if not request.access.can(Perm.STAFF_MANAGE):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.staff_set(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Role saved for %(phone)s.") % {"phone": form.cleaned_data["phone"]}
+                )
+                return redirect("coops:staff_list", coop_slug=request.cooperative.slug)
+    staff = selectors.staff_list()
+    return render(
+        request,
+        "coops/staff_list.html",
+        {"staff": staff, "form": form, "can_manage": request.access.can(Perm.STAFF_MANAGE)},
     )
-    return render(request, "coops/staff_list.html", {"staff": staff})
+
+
+@coop_view(Perm.STAFF_MANAGE)
+@require_POST
+def staff_remove(request, membership_id):
+    try:
+        services.staff_remove(membership_id=membership_id, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    else:
+        messages.success(request, _("Role removed."))
+    return redirect("coops:staff_list", coop_slug=request.cooperative.slug)
 
 
 @login_required
