@@ -60,6 +60,12 @@ class Cooperative(models.Model):
     email = models.EmailField(_("email"), blank=True)
     description = models.TextField(_("description"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="coops/logos/", blank=True)
+    kg_per_ta = models.PositiveSmallIntegerField(
+        _("kilograms in one tạ"),
+        choices=[(100, "100 kg"), (60, "60 kg")],
+        default=100,
+        help_text=_("A tạ is 100 kg by law; some places still count 60 kg."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -27,3 +27,18 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class Counter(models.Model):
+    """Gapless numbers per cooperative (receipt 1, 2, 3…): the row is locked while a
+    number is taken, so a rolled-back transaction gives its number back."""
+
+    cooperative = models.ForeignKey("coops.Cooperative", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cooperative", "key"], name="counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

@@ -34,6 +34,17 @@ class Perm(StrEnum):
     MEMBER_EXPORT = "member.export"
     MEMBER_CAPITAL = "member.capital"
     GROUP_EDIT = "group.edit"
+    # Buying from members and the member ledger
+    OFFTAKE_VIEW = "offtake.view"
+    SEASON_EDIT = "season.edit"
+    PRICE_SET = "price.set"
+    PRICE_OVERRIDE = "price.override"
+    RECEIPT_RECORD = "receipt.record"
+    RECEIPT_VOID = "receipt.void"
+    LEDGER_VIEW = "ledger.view"
+    LEDGER_WRITE = "ledger.write"  # advances, input loans, payouts, adjustments, reversals
+    OWN_STATEMENT = "ledger.own"
+    REPORT_VIEW = "report.view"
 
 
 _READ = {Perm.COOP_VIEW, Perm.MEMBER_VIEW}
@@ -49,12 +60,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MEMBER_EXPORT,
             Perm.MEMBER_CAPITAL,
             Perm.GROUP_EDIT,
+            Perm.OFFTAKE_VIEW,
+            Perm.SEASON_EDIT,
+            Perm.PRICE_SET,
+            Perm.PRICE_OVERRIDE,
+            Perm.RECEIPT_RECORD,
+            Perm.RECEIPT_VOID,
+            Perm.LEDGER_VIEW,
+            Perm.LEDGER_WRITE,
+            Perm.REPORT_VIEW,
         }
     ),
-    Role.COLLECTOR: frozenset(_READ),
+    Role.COLLECTOR: frozenset(_READ | {Perm.OFFTAKE_VIEW, Perm.RECEIPT_RECORD}),
     Role.SALES: frozenset(_READ),
-    Role.MEMBER: frozenset({Perm.COOP_VIEW}),
-    Role.ALLIANCE: frozenset(_READ | {Perm.MEMBER_EXPORT}),
+    Role.MEMBER: frozenset({Perm.COOP_VIEW, Perm.OWN_STATEMENT}),
+    Role.ALLIANCE: frozenset(_READ | {Perm.MEMBER_EXPORT, Perm.OFFTAKE_VIEW, Perm.REPORT_VIEW}),
 }
 
 STAFF_ROLES = (Role.CHAIR, Role.ACCOUNTANT, Role.COLLECTOR, Role.SALES, Role.MEMBER)

@@ -1,0 +1,221 @@
+"""Reads for buying from members: prices in force, agreements and how full they are,
+receipts, and the reports (daily collection sheet, season summary, purchase list)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, QuerySet, Sum
+from django.utils import timezone
+
+from hoptac.offtake.models import Agreement, Price, Receipt, ReceiptLine, ReceiptStatus, Season
+
+
+def price_in_force(*, product, grade: int, at: dt.datetime | None = None) -> Price | None:
+    at = at or timezone.now()
+    return (
+        Price.objects.filter(product=product, grade=grade, effective_from__lte=at)
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+
+
+def prices_in_force(at: dt.datetime | None = None) -> list[Price]:
+    """The current price of each product and grade of the cooperative (one query)."""
+    at = at or timezone.now()
+    rows = (
+        Price.objects.filter(effective_from__lte=at)
+        .select_related("product")
+        .order_by("product__name", "grade", "-effective_from", "-id")
+    )
+    current: dict[tuple[int, int], Price] = {}
+    for price in rows:
+        current.setdefault((price.product_id, price.grade), price)
+    return list(current.values())
+
+
+def price_history(product=None) -> QuerySet[Price]:
+    qs = Price.objects.select_related("product", "created_by").order_by("-effective_from", "-id")
+    return qs.filter(product=product) if product is not None else qs
+
+
+def agreement_for(*, member, product, on: dt.date) -> Agreement | None:
+    """The member's agreement whose season, for this product, covers ``on``."""
+    return (
+        Agreement.objects.filter(
+            member=member, season__product=product, season__starts_on__lte=on, season__ends_on__gte=on
+        )
+        .select_related("season")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    agreement: Agreement
+    delivered_base: Decimal
+    amount_vnd: int
+
+    @property
+    def percent(self) -> int:
+        if not self.agreement.committed_base:
+            return 0
+        return int((self.delivered_base * 100 / self.agreement.committed_base).to_integral_value())
+
+
+def agreements_with_fulfilment(season: Season | None = None, member=None) -> list[Fulfilment]:
+    """Each agreement with what was delivered under it (confirmed receipts), two queries."""
+    agreements = Agreement.objects.select_related("member", "season", "season__product").order_by(
+        "member__full_name"
+    )
+    if season is not None:
+        agreements = agreements.filter(season=season)
+    if member is not None:
+        agreements = agreements.filter(member=member)
+    agreements = list(agreements)
+    delivered = (
+        {
+            row["receipt__agreement_id"]: row
+            for row in ReceiptLine.objects.filter(
+                receipt__agreement__in=[a.pk for a in agreements], receipt__status=ReceiptStatus.CONFIRMED
+            )
+            .filter(product_id=F("receipt__agreement__season__product_id"))
+            .values("receipt__agreement_id")
+            .annotate(qty=Sum("net_quantity"), amount=Sum("amount_vnd"))
+        }
+        if agreements
+        else {}
+    )
+    return [
+        Fulfilment(
+            agreement=a,
+            delivered_base=(delivered.get(a.pk) or {}).get("qty") or Decimal(0),
+            amount_vnd=(delivered.get(a.pk) or {}).get("amount") or 0,
+        )
+        for a in agreements
+    ]
+
+
+def receipt_list(
+    *, day: dt.date | None = None, point=None, member=None, status: str = ""
+) -> QuerySet[Receipt]:
+    qs = Receipt.objects.select_related("member", "point", "collector").order_by("-collected_at", "-number")
+    if day is not None:
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        qs = qs.filter(collected_at__gte=start, collected_at__lt=start + dt.timedelta(days=1))
+    if point is not None:
+        qs = qs.filter(point=point)
+    if member is not None:
+        qs = qs.filter(member=member)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def receipt_get(receipt_uuid) -> Receipt:
+    return (
+        Receipt.objects.select_related("member", "member__village", "point", "collector", "agreement")
+        .prefetch_related("lines__product", "events__actor")
+        .get(uuid=receipt_uuid)
+    )
+
+
+@dataclass(frozen=True)
+class DailySheet:
+    day: dt.date
+    point: object
+    receipts: list[Receipt]
+    totals: list[dict]  # per product and grade: base quantity, net quantity, amount
+
+    @property
+    def total_vnd(self) -> int:
+        return sum(r.total_vnd for r in self.receipts)
+
+
+def daily_sheet(*, day: dt.date, point=None) -> DailySheet:
+    """Bảng kê thu mua trong ngày per collection point: confirmed receipts and totals."""
+    receipts = list(
+        receipt_list(day=day, point=point, status=ReceiptStatus.CONFIRMED)
+        .prefetch_related("lines__product")
+        .order_by("number")
+    )
+    totals = (
+        (
+            ReceiptLine.objects.filter(receipt__in=[r.pk for r in receipts])
+            .values("product__name", "product__base_unit", "grade")
+            .annotate(
+                quantity=Sum("base_quantity"),
+                net=Sum("net_quantity"),
+                amount=Sum("amount_vnd"),
+                lines=Count("id"),
+            )
+            .order_by("product__name", "grade")
+        )
+        if receipts
+        else []
+    )
+    return DailySheet(day=day, point=point, receipts=receipts, totals=list(totals))
+
+
+@dataclass(frozen=True)
+class SeasonRow:
+    member: object
+    quantity: Decimal
+    amount_vnd: int
+    receipts: int
+    committed: Decimal | None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.committed:
+            return None
+        return int((self.quantity * 100 / self.committed).to_integral_value())
+
+
+def season_summary(season: Season) -> list[SeasonRow]:
+    """Per member: quantity bought (net, base unit), amount, receipts, agreement fulfilment %."""
+    start = timezone.make_aware(dt.datetime.combine(season.starts_on, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(season.ends_on + dt.timedelta(days=1), dt.time.min))
+    rows = (
+        ReceiptLine.objects.filter(
+            product=season.product,
+            receipt__status=ReceiptStatus.CONFIRMED,
+            receipt__collected_at__gte=start,
+            receipt__collected_at__lt=end,
+        )
+        .values("receipt__member_id")
+        .annotate(qty=Sum("net_quantity"), amount=Sum("amount_vnd"), receipts=Count("receipt", distinct=True))
+    )
+    by_member = {row["receipt__member_id"]: row for row in rows}
+    commitments = dict(Agreement.objects.filter(season=season).values_list("member_id", "committed_base"))
+    from hoptac.coops.models import Member
+
+    members = Member.objects.filter(pk__in=set(by_member) | set(commitments)).select_related("village")
+    result = [
+        SeasonRow(
+            member=m,
+            quantity=(by_member.get(m.pk) or {}).get("qty") or Decimal(0),
+            amount_vnd=(by_member.get(m.pk) or {}).get("amount") or 0,
+            receipts=(by_member.get(m.pk) or {}).get("receipts") or 0,
+            committed=commitments.get(m.pk),
+        )
+        for m in members
+    ]
+    return sorted(result, key=lambda r: r.member.full_name)
+
+
+def purchase_list(*, start: dt.date, end: dt.date) -> QuerySet[ReceiptLine]:
+    """Lines for the bảng kê 01/TNDN: produce bought from households without invoices."""
+    start_at = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    end_at = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    return (
+        ReceiptLine.objects.filter(
+            receipt__status=ReceiptStatus.CONFIRMED,
+            receipt__collected_at__gte=start_at,
+            receipt__collected_at__lt=end_at,
+        )
+        .select_related("receipt", "receipt__member", "receipt__member__village", "product")
+        .order_by("receipt__collected_at", "receipt__number", "id")
+    )

@@ -1,0 +1,379 @@
+"""Writes for buying from members. A receipt, its ledger entry and its history row are
+written in one transaction; a void writes the reversing entry in the same way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hoptac.core.audit import audit_record
+from hoptac.core.locks import counter_next
+from hoptac.core.tenancy import require_cooperative
+from hoptac.ledger import services as ledger
+from hoptac.ledger.models import Entry, EntryKind
+from hoptac.lib import units
+from hoptac.offtake.models import (
+    Agreement,
+    CollectionPoint,
+    Price,
+    PriceRule,
+    Receipt,
+    ReceiptEvent,
+    ReceiptLine,
+    ReceiptStatus,
+    Season,
+)
+from hoptac.offtake.selectors import agreement_for, price_in_force
+
+MAX_LINES = 20
+
+
+# --- seasons, points, prices -------------------------------------------------------------
+
+
+@transaction.atomic
+def season_create(*, product, name: str, starts_on: dt.date, ends_on: dt.date, actor=None) -> Season:
+    if ends_on < starts_on:
+        raise ValidationError(_("The season cannot end before it starts."), code="dates")
+    season = Season.objects.create(
+        cooperative=require_cooperative(),
+        product=product,
+        name=name.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    audit_record(action="season.create", actor=actor, cooperative=season.cooperative, obj=season)
+    return season
+
+
+@transaction.atomic
+def point_create(*, name: str, commune_code: int, village: str = "", actor=None) -> CollectionPoint:
+    name = " ".join(name.split())
+    if CollectionPoint.objects.filter(name__iexact=name).exists():
+        raise ValidationError(_("A collection point with this name already exists."), code="duplicate")
+    point = CollectionPoint.objects.create(
+        cooperative=require_cooperative(), name=name, commune_code=commune_code, village=village.strip()
+    )
+    audit_record(action="point.create", actor=actor, cooperative=point.cooperative, obj=point)
+    return point
+
+
+@transaction.atomic
+def price_set(
+    *,
+    product,
+    grade: int,
+    price_vnd: int,
+    effective_from: dt.datetime | None = None,
+    note: str = "",
+    actor=None,
+) -> Price:
+    """A new row of the price list. Earlier rows stay: they are the history."""
+    if not isinstance(price_vnd, int) or price_vnd <= 0:
+        raise ValidationError(_("The price must be more than 0 đồng."), code="price")
+    if grade not in (1, 2, 3):
+        raise ValidationError(_("Unknown grade."), code="grade")
+    price = Price.objects.create(
+        cooperative=require_cooperative(),
+        product=product,
+        grade=grade,
+        price_vnd=price_vnd,
+        effective_from=effective_from or timezone.now(),
+        note=note.strip(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        action="price.set",
+        actor=actor,
+        cooperative=price.cooperative,
+        obj=price,
+        data={"product": product.pk, "grade": grade, "price": price_vnd},
+    )
+    return price
+
+
+# --- agreements ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    member,
+    season: Season,
+    committed_quantity: Decimal,
+    committed_unit: str,
+    price_rule: str,
+    fixed_price_vnd: int | None = None,
+    floor_price_vnd: int | None = None,
+    advance_vnd: int = 0,
+    signed_on: dt.date,
+    note: str = "",
+    actor=None,
+) -> Agreement:
+    coop = require_cooperative()
+    if member.status != "active":
+        raise ValidationError(
+            _("%(name)s has left the cooperative.") % {"name": member.full_name}, code="member_left"
+        )
+    if committed_quantity is None or committed_quantity <= 0:
+        raise ValidationError(_("The committed quantity must be more than 0."), code="quantity")
+    try:
+        base = units.to_base(
+            committed_quantity, committed_unit, season.product.base_unit, kg_per_ta=coop.kg_per_ta
+        )
+    except (units.UnitError, ValueError):
+        raise ValidationError(_("This unit does not fit the product."), code="unit") from None
+    if price_rule == PriceRule.FIXED and not fixed_price_vnd:
+        raise ValidationError(_("A fixed-price agreement needs its price."), code="fixed_price")
+    if price_rule not in PriceRule.values:
+        raise ValidationError(_("Unknown price rule."), code="price_rule")
+    if signed_on > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."), code="future")
+    if Agreement.objects.filter(member=member, season=season).exists():
+        raise ValidationError(_("This member already has an agreement for this season."), code="duplicate")
+    agreement = Agreement.objects.create(
+        cooperative=coop,
+        number=counter_next(cooperative=coop, key="agreement"),
+        member=member,
+        season=season,
+        committed_quantity=committed_quantity,
+        committed_unit=committed_unit,
+        committed_base=base,
+        price_rule=price_rule,
+        fixed_price_vnd=fixed_price_vnd if price_rule == PriceRule.FIXED else None,
+        floor_price_vnd=floor_price_vnd if price_rule == PriceRule.LIST else None,
+        advance_vnd=advance_vnd,
+        signed_on=signed_on,
+        note=note.strip(),
+    )
+    if advance_vnd:
+        ledger.advance_give(
+            member=member,
+            amount=advance_vnd,
+            memo=_("Advance on agreement %(code)s") % {"code": str(agreement)},
+            actor=actor,
+            source=("agreement", str(agreement.pk)),
+        )
+    audit_record(action="agreement.create", actor=actor, cooperative=coop, obj=agreement)
+    return agreement
+
+
+# --- receipts -----------------------------------------------------------------------------
+
+
+@dataclass
+class LineInput:
+    product: object
+    quantity: Decimal
+    unit: str
+    grade: int = 1
+    deduction_pct: Decimal = Decimal(0)
+    unit_price_vnd: int | None = None  # None: the price in force (or the agreement's)
+    override_reason: str = ""
+
+
+def _line_price(line: LineInput, *, at, agreement, may_override: bool, index: int) -> tuple[int, int | None]:
+    """(unit price used, list price) for a line, applying the agreement's price rule."""
+    listed = price_in_force(product=line.product, grade=line.grade, at=at)
+    list_price = listed.price_vnd if listed else None
+    if agreement is not None and agreement.season.product_id == line.product.pk:
+        if agreement.price_rule == PriceRule.FIXED:
+            list_price = agreement.fixed_price_vnd
+        elif list_price is not None and agreement.floor_price_vnd:
+            list_price = max(list_price, agreement.floor_price_vnd)
+    if line.unit_price_vnd is None or line.unit_price_vnd == list_price:
+        if list_price is None:
+            raise ValidationError(
+                _("Line %(n)s: there is no price for %(product)s grade %(grade)s; set the price list first.")
+                % {"n": index, "product": line.product.name, "grade": line.grade},
+                code="no_price",
+            )
+        return list_price, list_price
+    if line.unit_price_vnd <= 0:
+        raise ValidationError(
+            _("Line %(n)s: the price must be more than 0 đồng.") % {"n": index}, code="price"
+        )
+    if not may_override:
+        raise ValidationError(
+            _("Line %(n)s: your role cannot change the price of the price list.") % {"n": index},
+            code="override",
+        )
+    if not line.override_reason.strip():
+        raise ValidationError(
+            _("Line %(n)s: give the reason for changing the price.") % {"n": index}, code="override_reason"
+        )
+    return line.unit_price_vnd, list_price
+
+
+@transaction.atomic
+def receipt_record(
+    *,
+    member,
+    collected_at: dt.datetime,
+    lines: list[LineInput],
+    point: CollectionPoint | None = None,
+    collector=None,
+    note: str = "",
+    may_override_price: bool = False,
+    client_key=None,
+    actor=None,
+) -> Receipt:
+    """Record a purchase: the receipt, its lines, the ledger entry and the history row.
+
+    With ``client_key`` (an offline client's UUID) a retried call returns the first receipt.
+    """
+    coop = require_cooperative()
+    if client_key is not None:
+        existing = Receipt.objects.filter(client_key=client_key).first()
+        if existing is not None:
+            return existing
+    if member.cooperative_id != coop.pk:
+        raise ValidationError(_("This member belongs to another cooperative."), code="other_coop")
+    if member.status != "active":
+        raise ValidationError(
+            _("%(name)s has left the cooperative: nothing new can be recorded for them.")
+            % {"name": member.full_name},
+            code="member_left",
+        )
+    if timezone.is_naive(collected_at):
+        collected_at = timezone.make_aware(collected_at)
+    if collected_at > timezone.now() + ledger.FUTURE_TOLERANCE:
+        raise ValidationError(_("The date and time cannot be in the future."), code="future")
+    if not lines:
+        raise ValidationError(_("A receipt needs at least one line."), code="no_lines")
+    if len(lines) > MAX_LINES:
+        raise ValidationError(_("A receipt has at most %(max)s lines.") % {"max": MAX_LINES}, code="too_many")
+    if point is not None and point.cooperative_id != coop.pk:
+        raise ValidationError(_("Unknown collection point."), code="point")
+
+    priced = []
+    for index, line in enumerate(lines, start=1):
+        if line.product.cooperative_id != coop.pk:
+            raise ValidationError(_("Line %(n)s: unknown product.") % {"n": index}, code="product")
+        if line.quantity is None or not line.quantity.is_finite() or line.quantity <= 0:
+            raise ValidationError(
+                _("Line %(n)s: the quantity must be more than 0.") % {"n": index}, code="quantity"
+            )
+        if line.quantity > Decimal("1000000"):
+            raise ValidationError(_("Line %(n)s: the quantity is too large.") % {"n": index}, code="quantity")
+        if not (Decimal(0) <= line.deduction_pct <= Decimal(50)):
+            raise ValidationError(
+                _("Line %(n)s: the deduction must be between 0 and 50%%.") % {"n": index}, code="deduction"
+            )
+        try:
+            base = units.to_base(line.quantity, line.unit, line.product.base_unit, kg_per_ta=coop.kg_per_ta)
+        except (units.UnitError, ValueError):
+            raise ValidationError(
+                _("Line %(n)s: the unit “%(unit)s” does not fit %(product)s (sold by %(base)s).")
+                % {
+                    "n": index,
+                    "unit": line.unit,
+                    "product": line.product.name,
+                    "base": line.product.unit_label,
+                },
+                code="unit",
+            ) from None
+        if base <= 0:
+            raise ValidationError(_("Line %(n)s: the quantity is too small.") % {"n": index}, code="quantity")
+        agreement = agreement_for(member=member, product=line.product, on=timezone.localdate(collected_at))
+        price, list_price = _line_price(
+            line, at=collected_at, agreement=agreement, may_override=may_override_price, index=index
+        )
+        net = units.net_quantity(base, line.deduction_pct)
+        priced.append((line, base, net, price, list_price, units.line_amount(net, price), agreement))
+
+    total = sum(item[5] for item in priced)
+    if total <= 0:
+        raise ValidationError(_("The receipt is worth 0 đồng."), code="zero")
+    agreement = next((item[6] for item in priced if item[6] is not None), None)
+    try:
+        with transaction.atomic():
+            receipt = Receipt.objects.create(
+                cooperative=coop,
+                number=counter_next(cooperative=coop, key="receipt"),
+                member=member,
+                collected_at=collected_at,
+                point=point,
+                collector=collector,
+                agreement=agreement,
+                total_vnd=total,
+                note=note.strip(),
+                client_key=client_key,
+            )
+    except IntegrityError:
+        # The same offline receipt arrived twice at the same moment: return the first one.
+        if client_key is not None:
+            existing = Receipt.objects.filter(client_key=client_key).first()
+            if existing is not None:
+                return existing
+        raise
+    ReceiptLine.objects.bulk_create(
+        ReceiptLine(
+            cooperative=coop,
+            receipt=receipt,
+            product=line.product,
+            grade=line.grade,
+            quantity=line.quantity,
+            unit=line.unit,
+            base_quantity=base,
+            deduction_pct=line.deduction_pct,
+            net_quantity=net,
+            unit_price_vnd=price,
+            list_price_vnd=list_price,
+            price_override_reason=line.override_reason.strip() if price != list_price else "",
+            amount_vnd=amount,
+        )
+        for line, base, net, price, list_price, amount, _agreement in priced
+    )
+    ledger.purchase_record(
+        member=member,
+        amount=total,
+        occurred_at=collected_at,
+        source_type="receipt",
+        source_id=str(receipt.pk),
+        memo=_("Purchase receipt %(code)s") % {"code": receipt.code},
+        actor=actor,
+    )
+    ReceiptEvent.objects.create(
+        cooperative=coop,
+        receipt=receipt,
+        action="record",
+        to_status=ReceiptStatus.CONFIRMED,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    return receipt
+
+
+@transaction.atomic
+def receipt_void(*, receipt: Receipt, reason: str, actor=None) -> Receipt:
+    """Void a receipt: confirmed → voided, with a reversing ledger entry. Nothing is deleted."""
+    receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+    if receipt.status != ReceiptStatus.CONFIRMED:
+        raise ValidationError(_("This receipt is already voided."), code="already_voided")
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for voiding the receipt."), code="no_reason")
+    purchase = Entry.objects.get(kind=EntryKind.PURCHASE, source_type="receipt", source_id=str(receipt.pk))
+    ledger.entry_reverse(
+        entry=purchase,
+        reason=_("Receipt %(code)s voided: %(reason)s") % {"code": receipt.code, "reason": reason.strip()},
+        actor=actor,
+        allow_sources=("receipt",),
+    )
+    Receipt.objects.filter(pk=receipt.pk).update(status=ReceiptStatus.VOIDED, void_reason=reason.strip())
+    ReceiptEvent.objects.create(
+        cooperative=receipt.cooperative,
+        receipt=receipt,
+        action="void",
+        from_status=ReceiptStatus.CONFIRMED,
+        to_status=ReceiptStatus.VOIDED,
+        reason=reason.strip(),
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    receipt.refresh_from_db()
+    return receipt
