@@ -10,6 +10,8 @@ urlpatterns = [
     path("switch/", coop_views.switch, name="switch"),
     path("accounts/", include("hoptac.accounts.urls")),
     path("c/<slug:coop_slug>/", include("hoptac.coops.urls")),
+    path("c/<slug:coop_slug>/buying/", include("hoptac.offtake.urls")),
+    path("c/<slug:coop_slug>/ledger/", include("hoptac.ledger.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

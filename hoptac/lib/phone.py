@@ -29,7 +29,8 @@ def normalize_phone(raw: str) -> str:
         digits = digits[1:]
         if not digits.startswith("84"):
             raise InvalidPhone(raw)
-    if not digits.isdigit():
+    # ASCII digits only: "09" followed by full-width digits must not become a second spelling.
+    if not (digits.isascii() and digits.isdigit()):
         raise InvalidPhone(raw)
     if digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
