@@ -240,7 +240,7 @@ class ReceiptEvent(CoopOwned):
     """History of a receipt's state: recorded, voided — who and when."""
 
     receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, choices=[("record", _("Recorded")), ("void", _("Voided"))])
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10)
     reason = models.CharField(max_length=300, blank=True)

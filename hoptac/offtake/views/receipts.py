@@ -1,1 +1,167 @@
-urlpatterns: list = []
+"""Purchase receipts: list, record, view, print (80 mm and A5), void."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hoptac.coops.access import coop_view
+from hoptac.core.roles import Perm
+from hoptac.ledger.selectors import member_balance
+from hoptac.lib import qr
+from hoptac.offtake import selectors, services
+from hoptac.offtake.models import CollectionPoint, Receipt, ReceiptStatus
+from hoptac.offtake.receipt_forms import ReceiptForm, VoidForm, active_products, line_formset
+from hoptac.offtake.sms import receipt_sms_text
+
+DEFAULT_LINES = 3
+
+
+def _receipt_or_404(receipt_id) -> Receipt:
+    try:
+        return selectors.receipt_get(receipt_id)
+    except Receipt.DoesNotExist:
+        raise Http404 from None
+
+
+def _parse_day(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@coop_view(Perm.OFFTAKE_VIEW)
+def receipt_list(request):
+    day = _parse_day(request.GET.get("day"))
+    point = None
+    if request.GET.get("point", "").isdigit():
+        point = CollectionPoint.objects.filter(pk=int(request.GET["point"])).first()
+    status = request.GET.get("status", "")
+    if status not in ReceiptStatus.values:
+        status = ""
+    receipts = selectors.receipt_list(day=day, point=point, status=status)
+    page = Paginator(receipts, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "offtake/receipt_list.html",
+        {
+            "page": page,
+            "day": day,
+            "point": point,
+            "status": status,
+            "points": CollectionPoint.objects.order_by("name"),
+            "statuses": ReceiptStatus.choices,
+        },
+    )
+
+
+@coop_view(Perm.RECEIPT_RECORD)
+@require_http_methods(["GET", "POST"])
+def receipt_create(request):
+    products = active_products()
+    try:
+        extra = max(1, min(20, int(request.GET.get("lines", DEFAULT_LINES))))
+    except ValueError:
+        extra = DEFAULT_LINES
+    LineFormSet = line_formset(extra)
+    data = request.POST or None
+    form = ReceiptForm(data, initial={"member": request.GET.get("member")})
+    formset = LineFormSet(data, prefix="line", products=products)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        lines = [line for line in (f.to_input() for f in formset.forms) if line is not None]
+        try:
+            receipt = services.receipt_record(
+                member=form.cleaned_data["member"],
+                collected_at=form.cleaned_data["collected_at"],
+                point=form.cleaned_data["point"],
+                note=form.cleaned_data["note"],
+                lines=lines,
+                collector=request.user,
+                may_override_price=request.access.can(Perm.PRICE_OVERRIDE),
+                actor=request.user,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Receipt %(code)s recorded.") % {"code": receipt.code})
+            return redirect(
+                "offtake:receipt_detail", coop_slug=request.cooperative.slug, receipt_id=receipt.uuid
+            )
+    prices = selectors.prices_in_force()
+    return render(
+        request,
+        "offtake/receipt_form.html",
+        {"form": form, "formset": formset, "prices": prices, "products": products, "more_lines": extra + 3},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _sms_text(request, receipt) -> str:
+    balance = member_balance(receipt.member).net
+    return receipt_sms_text(receipt, coop_name=request.cooperative.name, balance_net=balance)
+
+
+@coop_view(Perm.OFFTAKE_VIEW)
+def receipt_detail(request, receipt_id):
+    receipt = _receipt_or_404(receipt_id)
+    return render(
+        request,
+        "offtake/receipt_detail.html",
+        {"receipt": receipt, "void_form": VoidForm(), "sms_text": _sms_text(request, receipt)},
+    )
+
+
+@coop_view(Perm.OFFTAKE_VIEW)
+def receipt_print(request, receipt_id):
+    receipt = _receipt_or_404(receipt_id)
+    paper = "a5" if request.GET.get("paper") == "a5" else "80mm"
+    return render(
+        request,
+        "offtake/receipt_print.html",
+        {
+            "receipt": receipt,
+            "paper": paper,
+            "qr_svg": qr.svg(receipt.code, scale=3, title=receipt.code),
+            "balance": member_balance(receipt.member),
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+@coop_view(Perm.RECEIPT_VOID)
+@require_POST
+def receipt_void(request, receipt_id):
+    receipt = _receipt_or_404(receipt_id)
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for voiding the receipt."))
+    else:
+        try:
+            services.receipt_void(receipt=receipt, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Receipt %(code)s voided.") % {"code": receipt.code})
+    return redirect("offtake:receipt_detail", coop_slug=request.cooperative.slug, receipt_id=receipt.uuid)
+
+
+urlpatterns = [
+    path("receipts/", receipt_list, name="receipt_list"),
+    path("receipts/new/", receipt_create, name="receipt_create"),
+    path("receipts/<uuid:receipt_id>/", receipt_detail, name="receipt_detail"),
+    path("receipts/<uuid:receipt_id>/print/", receipt_print, name="receipt_print"),
+    path("receipts/<uuid:receipt_id>/void/", receipt_void, name="receipt_void"),
+]

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hoptac.catalog.models import Product
+from hoptac.coops.forms import MoneyField
+from hoptac.coops.models import Member, MemberStatus
+from hoptac.lib.units import UnitError, parse_quantity, parse_unit
+from hoptac.offtake.models import UNIT_CHOICES, CollectionPoint, Grade
+from hoptac.offtake.services import LineInput
+
+DATETIME_WIDGET = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
+
+
+class QuantityField(forms.CharField):
+    default_error_messages = {
+        "invalid": _("Write a number, e.g. 12,5."),
+        "not_positive": _("The quantity must be more than 0."),
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in (None, ""):
+            return None
+        try:
+            quantity = parse_quantity(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if quantity <= 0:
+            raise forms.ValidationError(self.error_messages["not_positive"], code="not_positive")
+        return quantity
+
+
+class ReceiptForm(forms.Form):
+    member = forms.TypedChoiceField(label=_("Member"), coerce=int)
+    collected_at = forms.DateTimeField(
+        label=_("Date and time"), input_formats=DATETIME_FORMATS, widget=DATETIME_WIDGET
+    )
+    point = forms.TypedChoiceField(label=_("Collection point"), coerce=int, required=False, empty_value=None)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = (
+            Member.objects.filter(status=MemberStatus.ACTIVE).select_related("village").order_by("full_name")
+        )
+        self.fields["member"].choices = [("", "—")] + [
+            (m.pk, f"{m.full_name} — {m.village.name if m.village else m.commune_name}") for m in members
+        ]
+        self.fields["point"].choices = [("", "—")] + list(
+            CollectionPoint.objects.filter(is_active=True).values_list("id", "name")
+        )
+        self.fields["collected_at"].initial = lambda: timezone.localtime().replace(second=0, microsecond=0)
+
+    def clean_member(self):
+        member = Member.objects.filter(pk=self.cleaned_data["member"]).first()
+        if member is None:
+            raise forms.ValidationError(_("Choose a member."))
+        return member
+
+    def clean_point(self):
+        point_id = self.cleaned_data.get("point")
+        if point_id is None:
+            return None
+        return CollectionPoint.objects.filter(pk=point_id).first()
+
+
+class LineForm(forms.Form):
+    product = forms.TypedChoiceField(label=_("Product"), coerce=int, required=False, empty_value=None)
+    grade = forms.TypedChoiceField(label=_("Grade"), coerce=int, choices=Grade.choices, initial=1)
+    quantity = QuantityField(
+        label=_("Quantity"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6})
+    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, initial="kg")
+    deduction_pct = forms.DecimalField(
+        label=_("Deduction %"),
+        required=False,
+        min_value=0,
+        max_value=50,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.5", "size": 4}),
+    )
+    unit_price_vnd = MoneyField(
+        label=_("Unit price (VND)"), required=False, help_text=_("Empty: the price list.")
+    )
+    override_reason = forms.CharField(label=_("Reason for the price"), max_length=200, required=False)
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", "—")] + [(p.pk, p.name) for p in products]
+        self._products = {p.pk: p for p in products}
+
+    def clean(self):
+        cleaned = super().clean()
+        product_id, quantity = cleaned.get("product"), cleaned.get("quantity")
+        if product_id is None and quantity is None:
+            cleaned["empty"] = True
+            return cleaned
+        if product_id is None:
+            self.add_error("product", _("Choose the product."))
+        if quantity is None and "quantity" not in self.errors:
+            self.add_error("quantity", _("Enter the quantity."))
+        try:
+            parse_unit(cleaned.get("unit") or "")
+        except UnitError:
+            self.add_error("unit", _("Unknown unit."))
+        return cleaned
+
+    def to_input(self) -> LineInput | None:
+        c = self.cleaned_data
+        if c.get("empty"):
+            return None
+        price = c.get("unit_price_vnd") or None
+        return LineInput(
+            product=self._products[c["product"]],
+            grade=c["grade"],
+            quantity=c["quantity"],
+            unit=c["unit"],
+            deduction_pct=c.get("deduction_pct") or Decimal(0),
+            unit_price_vnd=price,
+            override_reason=c.get("override_reason") or "",
+        )
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args, products=(), **kwargs):
+        self.products = list(products)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        kwargs["products"] = self.products
+        return kwargs
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not any(not form.cleaned_data.get("empty") for form in self.forms):
+            raise forms.ValidationError(_("Enter at least one line: product and quantity."))
+
+
+def line_formset(extra: int):
+    return forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=extra, max_num=20, absolute_max=20)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for voiding"), max_length=300)
+
+
+def active_products():
+    return list(Product.objects.filter(is_active=True).order_by("name"))
