@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/hoptac run
+	$(BIN)/hoptac run --demo
 
 demo: $(VENV)/.installed
 	$(BIN)/hoptac demo
@@ -32,10 +32,12 @@ lint: $(VENV)/.installed-test
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Update the Vietnamese catalogue after changing strings (needs GNU gettext), then compile.
+# Update the Vietnamese catalogue after changing strings (needs GNU gettext), translate the
+# new entries in hoptac/locale/vi/LC_MESSAGES/django.po, then run it again to compile.
+# Run from hoptac/ so that the virtual environment is not scanned; the .mo is committed.
 messages: $(VENV)/.installed-test
-	cd hoptac && ../$(BIN)/django-admin makemessages -l vi --no-obsolete --settings=hoptac.settings
-	cd hoptac && ../$(BIN)/django-admin compilemessages -l vi --settings=hoptac.settings
+	cd hoptac && $(abspath $(BIN))/django-admin makemessages -l vi --no-obsolete --ignore=migrations --settings=hoptac.settings
+	cd hoptac && $(abspath $(BIN))/django-admin compilemessages -l vi --settings=hoptac.settings
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -11,7 +11,10 @@ DEMO_LOGINS = [
     ("0911000001", "Chair of HTX Tuấn Dũng / Chủ tịch HTX Tuấn Dũng"),
     ("0911000002", "Accountant of Tuấn Dũng / Kế toán"),
     ("0911000003", "Collector of Tuấn Dũng / Cán bộ thu mua"),
-    ("0912000001", "Chair of HTX Tây Côn Lĩnh"),
+    ("0912000001", "Chair of HTX Tây Côn Lĩnh / Chủ tịch HTX Tây Côn Lĩnh"),
+    ("0913000001", "Chair of HTX Po Mỷ"),
+    ("0914000001", "Chair of HTX Thượng Sơn"),
+    ("0915000001", "Chair of HTX Phìn Hồ"),
     ("0919000001", "Provincial alliance officer / Cán bộ Liên minh HTX tỉnh"),
 ]
 
@@ -65,10 +68,10 @@ def _serve(host: str, port: int, workers: int) -> None:
 
 def cmd_run(args) -> None:
     _setup()
-    _prepare(demo=not args.no_demo)
+    _prepare(demo=args.demo)
     url = f"http://{args.host}:{args.port}"
     print(f"\nHợp Tác is running at {url}\n")
-    if not args.no_demo:
+    if args.demo:
         print("Demo logins (password demo1234 — for the demo only, never in production):")
         for phone, who in DEMO_LOGINS:
             print(f"  {phone}  {who}")
@@ -95,11 +98,17 @@ def main(argv: list[str] | None = None) -> None:
         return
     parser = argparse.ArgumentParser(prog="hoptac", description="Hợp Tác — platform for cooperatives")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="migrate, load the demo if the database is empty, and serve")
+    run = sub.add_parser(
+        "run", help="migrate, collect static files and serve (with --demo: load the demo first)"
+    )
     run.add_argument("--host", default=os.environ.get("HOPTAC_HOST", "127.0.0.1"))
     run.add_argument("--port", type=int, default=int(os.environ.get("HOPTAC_PORT", "8000")))
     run.add_argument("--workers", type=int, default=int(os.environ.get("HOPTAC_WORKERS", "2")))
-    run.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the Hà Giang demo data when the database is empty (never in production)",
+    )
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="load the Hà Giang demo data (idempotent)")
     demo.set_defaults(func=cmd_demo)

@@ -10,6 +10,13 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     raw_id_fields = ["cooperative", "member"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Households are scoped per cooperative; the platform admin picks across them,
+        # so this is an explicit unscoped read.
+        if db_field.name == "member":
+            kwargs["queryset"] = db_field.remote_field.model.unscoped.all()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):

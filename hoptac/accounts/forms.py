@@ -7,6 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from hoptac.accounts import selectors, services
 
 
+def client_address(request) -> str | None:
+    """The visitor's address. Behind our own reverse proxy (HOPTAC_BEHIND_PROXY) it is
+    the last address the proxy appended to X-Forwarded-For, not the proxy's own."""
+    from django.conf import settings
+
+    if settings.BEHIND_PROXY:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 class LoginForm(forms.Form):
     identifier = forms.CharField(
         label=_("Phone number or email"),
@@ -27,7 +39,7 @@ class LoginForm(forms.Form):
     def _ip(self) -> str | None:
         if self.request is None:
             return None
-        return self.request.META.get("REMOTE_ADDR") or None
+        return client_address(self.request)
 
     def clean(self):
         cleaned = super().clean()

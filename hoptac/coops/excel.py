@@ -31,6 +31,8 @@ from hoptac.lib.banks import bank_choices, bank_name
 from hoptac.lib.text import fold
 
 MAX_ROWS = 5000
+# The template's example row carries this note; a row with it is skipped on import.
+EXAMPLE_NOTE = gettext_lazy("Example row: it is skipped on import. Write your households below it.")
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def template_workbook() -> bytes:
         "bank": "Agribank",
         "bank_account": "8800205123456",
         "groups": "",
-        "notes": _("Example row: replace or delete it."),
+        "notes": str(EXAMPLE_NOTE),
     }
     for index, column in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=2, column=index, value=example[column.key])
@@ -141,6 +143,7 @@ def template_workbook() -> bytes:
             cell.number_format = "@"
         if column.key == "capital_vnd":
             cell.number_format = "#,##0"
+        cell.font = Font(italic=True, color="666666")
     # Keep phone and account numbers as text so Excel does not drop the leading 0.
     for key in ("phone", "bank_account"):
         letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
@@ -248,8 +251,19 @@ def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]]]
             % {"columns": ", ".join(missing)}
         )
     data = []
+    notes_index = next((i for i, key in columns.items() if key == "notes"), None)
+    example_notes = set()
+    for language in ("vi", "en"):
+        with translation.override(language):
+            example_notes.add(str(EXAMPLE_NOTE))
     for number, row in enumerate(rows, start=2):
         if row is None or all(v in (None, "") for v in row):
+            continue
+        if (
+            notes_index is not None
+            and notes_index < len(row)
+            and str(row[notes_index] or "").strip() in example_notes
+        ):
             continue
         data.append((number, row))
         if len(data) > MAX_ROWS:
@@ -369,7 +383,10 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
         if not messages:
             member_input = form.to_input()
             member_input.group_ids = []
-            group_names = [g.strip() for g in _text(values.get("groups")).split(",") if g.strip()]
+            group_names = [" ".join(g.split()) for g in _text(values.get("groups")).split(",") if g.strip()]
+            for group_name in group_names:
+                if len(group_name) > 120:
+                    messages.append(_("A group name is longer than 120 characters."))
             reason = services.duplicate_reason(member_input)
             if reason:
                 messages.append(reason)
@@ -395,7 +412,13 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
             result.errors.append(RowError(row=number, name=name, messages=messages))
     if result.errors:
         return result
-    created = services.members_import_with_groups(rows=parsed, existing_groups=existing_groups, actor=actor)
+    try:
+        created = services.members_import_with_groups(
+            rows=parsed, existing_groups=existing_groups, actor=actor
+        )
+    except ValidationError as error:
+        # Someone added the same household while this file was being checked: nothing stored.
+        return ImportResult(file_error=" ".join(error.messages))
     result.created = len(created)
     return result
 

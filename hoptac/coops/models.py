@@ -230,9 +230,10 @@ class Member(CoopOwned):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         constraints = [
+            # A household that left may give its number up; active ones never share one.
             models.UniqueConstraint(
                 fields=["cooperative", "phone"],
-                condition=Q(phone__isnull=False),
+                condition=Q(phone__isnull=False, status="active"),
                 name="member_phone_unique_in_coop",
             ),
             models.CheckConstraint(condition=Q(capital_vnd__gte=0), name="member_capital_not_negative"),

@@ -28,7 +28,7 @@ def member_list(filters: MemberFilters | None = None) -> QuerySet[Member]:
     filters = filters or MemberFilters()
     qs = Member.objects.select_related("village")
     for token in search_tokens(filters.q):
-        qs = qs.filter(search_text__contains=token)
+        qs = qs.filter(search_text__contains=" " + token)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.member_type:

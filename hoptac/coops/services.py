@@ -38,7 +38,9 @@ class MemberInput:
 
 
 def _search_text(member: Member, village_name: str) -> str:
-    return fold(" ".join(filter(None, [member.full_name, member.phone or "", village_name])))[:400]
+    """Folded words with a leading space, so that a search matches the start of words:
+    " nguyen van duc 0987654321 pa vi thuong"."""
+    return " " + fold(" ".join(filter(None, [member.full_name, member.phone or "", village_name])))[:399]
 
 
 def village_get_or_create(*, commune_code: int, name: str) -> Village | None:
@@ -49,6 +51,8 @@ def village_get_or_create(*, commune_code: int, name: str) -> Village | None:
     name = " ".join((name or "").split())
     if not name:
         return None
+    if name == name.lower():  # "pả vi thượng" is written "Pả Vi Thượng"
+        name = name.title()
     key = fold(name)
     for village in Village.objects.filter(commune_code=commune_code):
         if fold(village.name) == key:
@@ -80,12 +84,12 @@ def duplicate_reason(data: MemberInput, *, exclude_pk: int | None = None) -> str
     others = Member.objects.all()
     if exclude_pk:
         others = others.exclude(pk=exclude_pk)
-    if data.phone and others.filter(phone=data.phone).exists():
+    if data.phone and others.filter(phone=data.phone, status=MemberStatus.ACTIVE).exists():
         return _("Another member already has the phone number %(phone)s.") % {"phone": data.phone}
     if data.birth_year:
         key = fold(data.full_name)
         same = others.filter(
-            birth_year=data.birth_year, commune_code=data.commune_code, search_text__startswith=key
+            birth_year=data.birth_year, commune_code=data.commune_code, search_text__startswith=" " + key
         )
         village_key = fold(data.village_name)
         for other in same.select_related("village"):
@@ -201,7 +205,10 @@ def members_import(*, rows: list[MemberInput], actor=None) -> list[Member]:
 def group_create(*, name: str, kind: str, description: str = "", actor=None) -> MemberGroup:
     coop = require_cooperative()
     name = " ".join(name.split())
-    if MemberGroup.objects.filter(name__iexact=name).exists():
+    # Compared folded in Python, like villages and the import: SQLite's iexact ignores the
+    # case of ASCII letters only, so "TỔ CHÈ" would slip past "Tổ chè".
+    key = fold(name)
+    if any(fold(other) == key for other in MemberGroup.objects.values_list("name", flat=True)):
         raise ValidationError(_("A group with this name already exists."), code="duplicate")
     group = MemberGroup.objects.create(cooperative=coop, name=name, kind=kind, description=description)
     audit_record(action="group.create", actor=actor, cooperative=coop, obj=group)
@@ -295,6 +302,11 @@ def staff_set(*, phone: str, full_name: str, role: str, password: str | None = N
                 _("This phone number has no account yet: give an initial password."), code="password"
             )
         user = user_create(phone=phone, password=password, full_name=full_name)
+    elif password:
+        _check_password_reset_allowed(user, coop)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(action="staff.password_reset", actor=actor, cooperative=coop, data={"user": user.pk})
     current = Membership.objects.filter(user=user, cooperative=coop).first()
     if current and current.role == Role.CHAIR and role != Role.CHAIR:
         _ensure_another_chair(coop, user)
@@ -304,6 +316,22 @@ def staff_set(*, phone: str, full_name: str, role: str, password: str | None = N
         action="staff.set", actor=actor, cooperative=coop, obj=membership, data={"phone": phone, "role": role}
     )
     return membership
+
+
+def _check_password_reset_allowed(user, coop) -> None:
+    """A chair may set a new password only for a person who works with their cooperative
+    alone: anyone else (another cooperative's staff, an alliance officer, a platform
+    administrator) is reset by the platform administrator."""
+    from hoptac.accounts.models import AllianceOfficer, Membership
+
+    elsewhere = Membership.objects.filter(user=user).exclude(cooperative=coop).exists()
+    if elsewhere or user.is_superuser or user.is_staff or AllianceOfficer.objects.filter(user=user).exists():
+        raise ValidationError(
+            _(
+                "This person also has a role elsewhere: only the platform administrator can reset their password."
+            ),
+            code="password_elsewhere",
+        )
 
 
 def _ensure_another_chair(coop, leaving_user) -> None:

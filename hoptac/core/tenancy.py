@@ -48,15 +48,66 @@ def tenant(cooperative) -> Iterator[Any]:
 
 
 class ScopedQuerySet(models.QuerySet):
-    pass
+    """A queryset of one cooperative. Built with no cooperative set, it matches no row
+    (so it is safe even inside a subquery) and raises :class:`NoTenant` when evaluated,
+    so the missing scope is found, not silently read as empty."""
+
+    _no_tenant = False
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._no_tenant = self._no_tenant
+        return clone
+
+    def _check_tenant(self) -> None:
+        if self._no_tenant:
+            raise NoTenant(
+                f"{self.model.__name__}.objects used with no current cooperative: "
+                "use hoptac.core.tenancy.tenant(coop), or Model.unscoped for an explicit cross-cooperative read"
+            )
+
+    def _fetch_all(self):
+        if self._result_cache is None:
+            self._check_tenant()
+        super()._fetch_all()
+
+    def iterator(self, *args, **kwargs):
+        self._check_tenant()
+        return super().iterator(*args, **kwargs)
+
+    def count(self):
+        self._check_tenant()
+        return super().count()
+
+    def exists(self):
+        self._check_tenant()
+        return super().exists()
+
+    def aggregate(self, *args, **kwargs):
+        self._check_tenant()
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs):
+        self._check_tenant()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._check_tenant()
+        return super().delete()
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
-    """Rows of the current cooperative only; raises when no cooperative is set."""
+    """Rows of the current cooperative only; with none set, nothing, and evaluating raises."""
 
     def get_queryset(self):
-        coop = require_cooperative()
-        return super().get_queryset().filter(cooperative_id=coop.pk)
+        queryset = super().get_queryset()
+        coop = _current.get()
+        if coop is None:
+            # cooperative is never NULL, so this matches no row whatever happens next.
+            queryset = queryset.filter(cooperative__isnull=True)
+            queryset._no_tenant = True
+            return queryset
+        return queryset.filter(cooperative_id=coop.pk)
 
 
 class CoopOwned(models.Model):

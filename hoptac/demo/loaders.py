@@ -1,0 +1,13 @@
+"""Load the whole demo, app by app, lower layers first. Each loader is idempotent."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from hoptac.coops.demo import load_demo as load_coops
+from hoptac.offtake.demo import load_demo as load_offtake
+
+
+@transaction.atomic
+def load_all(stdout=None) -> dict[str, dict]:
+    return {"coops": load_coops(stdout=stdout), "offtake": load_offtake(stdout=stdout)}

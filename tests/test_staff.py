@@ -1,0 +1,108 @@
+"""Staff roles managed by the chair, password resets, the language default, admin pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+
+from hoptac.accounts.models import Membership, User
+from hoptac.accounts.services import membership_set
+from hoptac.core.roles import Role
+from tests.conftest import PASSWORD
+
+STAFF_URL = "/c/coop-a/staff/"
+
+
+def test_chair_gives_a_new_person_a_role(login, chair_a, coop_a):
+    client = login(chair_a)
+    response = client.post(
+        STAFF_URL,
+        {
+            "phone": "+84 977 000 111",
+            "full_name": "Giàng Thị Súa",
+            "role": "collector",
+            "password": "mat-ong-2026",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(phone="0977000111")
+    assert Membership.objects.get(user=user).role == Role.COLLECTOR
+    assert authenticate(username="0977 000 111", password="mat-ong-2026") == user
+
+
+def test_new_person_needs_a_password(login, chair_a):
+    response = login(chair_a).post(STAFF_URL, {"phone": "0977000112", "full_name": "A", "role": "sales"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not User.objects.filter(phone="0977000112").exists()
+
+
+def test_chair_resets_the_password_of_their_own_staff_only(login, chair_a, collector_a, chair_b, coop_a):
+    client = login(chair_a)
+    client.post(
+        STAFF_URL,
+        {"phone": collector_a.phone, "full_name": "x", "role": "collector", "password": "new-pass-7788"},
+    )
+    assert authenticate(username=collector_a.phone, password="new-pass-7788") == collector_a
+    # chair_b also works with coop_b: chair_a may not take over that account
+    membership_set(user=chair_b, cooperative=coop_a, role=Role.SALES)
+    response = client.post(
+        STAFF_URL, {"phone": chair_b.phone, "full_name": "x", "role": "sales", "password": "steal-it-9911"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert authenticate(username=chair_b.phone, password=PASSWORD) == chair_b
+
+
+def test_the_last_chair_cannot_step_down(login, chair_a):
+    response = login(chair_a).post(STAFF_URL, {"phone": chair_a.phone, "full_name": "x", "role": "member"})
+    assert response.status_code == 200
+    assert Membership.objects.get(user=chair_a).role == Role.CHAIR
+
+
+def test_collector_cannot_manage_staff(login, collector_a):
+    client = login(collector_a)
+    assert client.get(STAFF_URL).status_code == 200
+    response = client.post(
+        STAFF_URL, {"phone": "0977000113", "full_name": "x", "role": "chair", "password": "p-4455-xx"}
+    )
+    assert response.status_code == 403
+    assert not User.objects.filter(phone="0977000113").exists()
+
+
+def test_remove_role(login, chair_a, accountant_a):
+    membership = Membership.objects.get(user=accountant_a)
+    response = login(chair_a).post(f"{STAFF_URL}{membership.pk}/remove/")
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    assert User.objects.filter(pk=accountant_a.pk).exists()
+
+
+def test_vietnamese_whatever_the_browser_says(client, settings):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert b'<html lang="vi"' in response.content
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert b'<html lang="en"' in client.get("/accounts/login/").content
+
+
+@pytest.mark.parametrize("behind_proxy", [True, False])
+def test_rate_limit_counts_the_visitor_not_the_proxy(client, settings, behind_proxy, chair_a):
+    from hoptac.accounts.models import LoginFailure
+
+    settings.BEHIND_PROXY = behind_proxy
+    client.post(
+        "/accounts/login/",
+        {"identifier": "0900123456", "password": "wrong-one"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    expected = "203.0.113.9" if behind_proxy else "10.0.0.1"
+    assert LoginFailure.objects.get().ip_address == expected
+
+
+def test_admin_user_pages_work(client, db, chair_a):
+    admin = User.objects.create_superuser(phone="0900000001", password=PASSWORD, full_name="Admin")
+    client.force_login(admin)
+    assert client.get("/admin/accounts/user/add/").status_code == 200
+    assert client.get(f"/admin/accounts/user/{chair_a.pk}/change/").status_code == 200
+    assert client.get("/admin/coops/member/").status_code == 200

@@ -1,0 +1,444 @@
+"""Tenancy fails closed: every page under ``/c/<slug>/`` is walked as people who must not
+see it, the scoped manager refuses to run without a cooperative, and the alliance officer
+and people with several cooperatives see what they should.
+
+The URL walk discovers the pages from the URL configuration itself, so a page added later
+is covered without touching this file, unless it takes a new kind of parameter: then the
+walk fails and says which name to add to ``url_objects``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.db.models import Count
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from hoptac.accounts.services import membership_set
+from hoptac.coops import services as coop_services
+from hoptac.coops.models import Member, MemberGroup
+from hoptac.core.roles import Role
+from hoptac.core.tenancy import NoTenant, current_cooperative, tenant
+from hoptac.lib.phone import display_phone
+from tests.conftest import make_user
+
+COOP_PREFIX = "c/<slug:coop_slug>/"
+MIN_COOP_URLS = 10
+
+
+# --- discovering the cooperative pages ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoopRoute:
+    route: str  # the full route, e.g. "c/<slug:coop_slug>/members/<uuid:member_id>/"
+    name: str | None  # "coops:member_detail", or None for an unnamed pattern
+    params: tuple[str, ...]  # every parameter name, coop_slug included
+    pattern: URLPattern
+    regex: bool  # some level of the route is a re_path
+
+    @property
+    def object_params(self) -> tuple[str, ...]:
+        return tuple(p for p in self.params if p != "coop_slug")
+
+
+def _param_names(pattern) -> list[str]:
+    if isinstance(pattern, RoutePattern):
+        return list(pattern.converters)
+    if isinstance(pattern, RegexPattern):
+        return list(pattern.regex.groupindex)
+    return []
+
+
+def coop_routes() -> list[CoopRoute]:
+    """Every URL pattern under ``c/<slug:coop_slug>/``, walking nested includes."""
+    found: list[CoopRoute] = []
+
+    def walk(patterns, prefix: str, namespaces: tuple[str, ...], params: tuple[str, ...], regex: bool):
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            names = params + tuple(_param_names(entry.pattern))
+            is_regex = regex or isinstance(entry.pattern, RegexPattern)
+            if isinstance(entry, URLResolver):
+                spaces = namespaces + ((entry.namespace,) if entry.namespace else ())
+                walk(entry.url_patterns, route, spaces, names, is_regex)
+            elif isinstance(entry, URLPattern):
+                name = ":".join((*namespaces, entry.name)) if entry.name else None
+                found.append(CoopRoute(route, name, names, entry, is_regex))
+
+    walk(get_resolver().url_patterns, "", (), (), False)
+    return [r for r in found if r.route.startswith(COOP_PREFIX)]
+
+
+_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
+
+
+def build_url(route: CoopRoute, kwargs: dict[str, object]) -> str:
+    if route.name:
+        return reverse(route.name, kwargs=kwargs)
+    if route.regex:
+        pytest.fail(f"The unnamed re_path {route.route!r} cannot be walked: give it a name.")
+    return "/" + _PARAM.sub(lambda m: str(kwargs[m.group("name")]), route.route)
+
+
+def coop_urls(slug: str, objects: dict[str, object]) -> list[tuple[CoopRoute, str]]:
+    """(route, URL) for every cooperative page, with ``objects`` filling the parameters.
+
+    Fails, naming the parameter, when a page takes a parameter this test does not know.
+    """
+    urls = []
+    for route in coop_routes():
+        kwargs: dict[str, object] = {"coop_slug": slug}
+        for name in route.object_params:
+            if name not in objects:
+                pytest.fail(
+                    f"The page {route.route!r} ({route.name}) takes the parameter {name!r}, which the "
+                    f"tenancy walk does not know. Add {name!r} to the url_objects fixture in "
+                    "tests/test_tenancy.py, mapped to an object of coop_a, so that the other "
+                    "cooperative's users are proved to get nothing from this page."
+                )
+            kwargs[name] = objects[name]
+        urls.append((route, build_url(route, kwargs)))
+    assert len(urls) >= MIN_COOP_URLS, (
+        f"The walk found only {len(urls)} pages under /c/<slug>/: is the URL configuration loaded?"
+    )
+    return urls
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def group_a(coop_a, member_a):
+    with tenant(coop_a):
+        group = coop_services.group_create(name="Tổ ong Pả Vi", kind="product")
+        coop_services.group_set_members(group=group, member_ids=[member_a.pk])
+    return group
+
+
+@pytest.fixture
+def staff_a(coop_a, accountant_a):
+    """accountant_a's role in coop_a (a Membership row)."""
+    from hoptac.accounts.models import Membership
+
+    return Membership.objects.get(user=accountant_a, cooperative=coop_a)
+
+
+@pytest.fixture
+def buying_a(coop_a, member_a, accountant_a):
+    """A product, price, season, collection point, agreement, receipt and payout of coop_a."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from hoptac.catalog.models import Product
+    from hoptac.ledger import services as ledger
+    from hoptac.offtake import services as offtake
+
+    with tenant(coop_a):
+        product = Product.objects.create(cooperative=coop_a, name="Mật ong bạc hà", code="MAT", base_unit="l")
+        offtake.price_set(
+            product=product, grade=1, price_vnd=500_000, effective_from=timezone.now() - dt.timedelta(days=1)
+        )
+        today = timezone.localdate()
+        season = offtake.season_create(
+            product=product,
+            name="Mật ong A",
+            starts_on=today - dt.timedelta(days=5),
+            ends_on=today + dt.timedelta(days=90),
+        )
+        point = offtake.point_create(name="Điểm thu mua A", commune_code=coop_a.commune_code)
+        agreement = offtake.agreement_create(
+            member=member_a,
+            season=season,
+            committed_quantity=Decimal(50),
+            committed_unit="l",
+            price_rule="list",
+            signed_on=today,
+        )
+        receipt = offtake.receipt_record(
+            member=member_a,
+            collected_at=timezone.now(),
+            point=point,
+            lines=[offtake.LineInput(product=product, quantity=Decimal(4), unit="l")],
+        )
+        payout = ledger.payout_make(member=member_a, amount=100_000, method="cash", actor=accountant_a)
+    return {
+        "product_id": product.pk,
+        "season_id": season.pk,
+        "point_id": point.pk,
+        "agreement_id": agreement.uuid,
+        "receipt_id": receipt.uuid,
+        "entry_id": payout.payout.uuid,
+        "code": payout.code,
+    }
+
+
+@pytest.fixture
+def url_objects(member_a, member_a2, group_a, staff_a, buying_a):
+    """Parameter name -> value naming an object of coop_a. Add new parameters here."""
+    return {"member_id": member_a.uuid, "group_id": group_a.pk, "membership_id": staff_a.pk, **buying_a}
+
+
+@pytest.fixture
+def secrets_a(coop_a, member_a, member_a2, group_a, accountant_a):
+    """Text of coop_a that must never appear in a page served to anyone outside it."""
+    texts = [coop_a.name, group_a.name, accountant_a.full_name, accountant_a.phone]
+    for member in (member_a, member_a2):
+        texts += [member.full_name, member.phone, display_phone(member.phone)]
+    return texts
+
+
+def _leaks(response, secrets: list[str]) -> list[str]:
+    body = response.content.decode("utf-8", errors="replace")
+    return [s for s in secrets if s and s in body]
+
+
+METHODS = ("get", "post")
+
+
+# --- the walk ------------------------------------------------------------------------------
+
+
+def test_walk_finds_the_cooperative_pages():
+    routes = coop_routes()
+    names = {r.name for r in routes}
+    assert len(routes) >= MIN_COOP_URLS
+    # A few pages that must be there, so the walk cannot pass on the wrong URL tree.
+    assert {"coops:member_list", "coops:member_detail", "coops:group_detail"} <= names
+
+
+def test_every_cooperative_page_is_wrapped_by_coop_view():
+    unwrapped = [r.route for r in coop_routes() if not hasattr(r.pattern.callback, "coop_perm")]
+    assert not unwrapped, f"Pages under /c/<slug>/ without @coop_view: {unwrapped}"
+
+
+def test_walk_fails_on_a_parameter_it_does_not_know(url_objects):
+    """The guard itself: a page with an unmapped parameter makes the walk fail."""
+    objects = dict(url_objects)
+    objects.pop("member_id")
+    with pytest.raises(pytest.fail.Exception, match="member_id"):
+        coop_urls("coop-a", objects)
+
+
+def test_anonymous_is_sent_to_sign_in(client, url_objects):
+    login_url = resolve_url(settings.LOGIN_URL)
+    problems = []
+    for _route, url in coop_urls("coop-a", url_objects):
+        for method in METHODS:
+            response = getattr(client, method)(url)
+            if response.status_code == 302:
+                if not response.url.startswith(login_url):
+                    problems.append(f"{method.upper()} {url}: redirected to {response.url}, not sign-in")
+            elif response.status_code not in (403, 404, 405):
+                problems.append(f"{method.upper()} {url}: {response.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+def test_other_cooperatives_user_gets_nothing(login, chair_b, url_objects, secrets_a):
+    client = login(chair_b)
+    problems = []
+    urls = coop_urls("coop-a", url_objects)
+    for _route, url in urls:
+        for method in METHODS:
+            response = getattr(client, method)(url)
+            if response.status_code not in (403, 404, 405):
+                problems.append(f"{method.upper()} {url} as chair_b: {response.status_code}")
+            leaked = _leaks(response, secrets_a)
+            if leaked:
+                problems.append(f"{method.upper()} {url} as chair_b shows {leaked}")
+    assert not problems, "\n".join(problems)
+    assert Member.unscoped.filter(cooperative__slug="coop-a").count() == 2
+
+
+def test_own_slug_with_other_cooperatives_ids_is_404(
+    login, coop_a, chair_b, member_b, staff_a, url_objects, secrets_a
+):
+    """chair_b may open coop_b's pages, but coop_a's members and groups are not there."""
+    client = login(chair_b)
+    problems = []
+    with_objects = [(r, u) for r, u in coop_urls("coop-b", url_objects) if r.object_params]
+    assert len(with_objects) >= 5, "expected the member and group pages to take object ids"
+    for _route, url in with_objects:
+        for method in METHODS:
+            response = getattr(client, method)(url)
+            # A page answers a method it does not take with 405 before looking anything up,
+            # which tells nothing about the other cooperative.
+            expected = {404, 405}
+            if response.status_code not in expected:
+                problems.append(f"{method.upper()} {url} as chair_b: {response.status_code}, expected 404")
+            leaked = _leaks(response, secrets_a)
+            if leaked:
+                problems.append(f"{method.upper()} {url} as chair_b shows {leaked}")
+    assert not problems, "\n".join(problems)
+    # Nothing of coop_a was changed through coop_b's pages (leave, rejoin, edit...).
+    with tenant(coop_a):
+        assert Member.objects.filter(status="active").count() == 2
+    assert type(staff_a).objects.filter(pk=staff_a.pk).exists()
+
+
+def test_user_without_any_role_gets_404(login, outsider, url_objects, secrets_a):
+    client = login(outsider)
+    problems = []
+    for _route, url in coop_urls("coop-a", url_objects):
+        for method in METHODS:
+            response = getattr(client, method)(url)
+            if response.status_code != 404:
+                problems.append(f"{method.upper()} {url} as outsider: {response.status_code}")
+            if _leaks(response, secrets_a):
+                problems.append(f"{method.upper()} {url} as outsider shows {_leaks(response, secrets_a)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_walk_reaches_real_pages_for_the_owner(login, chair_a, url_objects):
+    """The same URLs open for coop_a's chair, so the 404s above are about tenancy, not typos."""
+    client = login(chair_a)
+    problems = []
+    for _route, url in coop_urls("coop-a", url_objects):
+        response = client.get(url)
+        if response.status_code not in (200, 405):
+            problems.append(f"GET {url} as chair_a: {response.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+def test_unknown_cooperative_slug_is_404(login, chair_a, url_objects):
+    client = login(chair_a)
+    assert client.get("/c/no-such-coop/members/").status_code == 404
+
+
+# --- the scoped manager ------------------------------------------------------------------------
+
+
+def test_scoped_manager_refuses_without_a_cooperative(member_a, member_b):
+    """Outside a cooperative a scoped query raises when it is evaluated, and matches no
+    row even when used inside another query, so nothing leaks either way."""
+    with pytest.raises(NoTenant):
+        list(Member.objects.all())
+    with pytest.raises(NoTenant):
+        Member.objects.count()
+    with pytest.raises(NoTenant):
+        Member.objects.filter(full_name=member_a.full_name).exists()
+    with pytest.raises(NoTenant):
+        Member.objects.get(pk=member_a.pk)
+    with pytest.raises(NoTenant):
+        Member.objects.aggregate(n=Count("id"))
+    with pytest.raises(NoTenant):
+        Member.objects.update(notes="x")
+    with pytest.raises(NoTenant):
+        list(MemberGroup.objects.values_list("name"))
+    # As a subquery it selects nothing (cooperative is never NULL).
+    assert not Member.unscoped.filter(pk__in=Member.objects.values("pk")).exists()
+    assert Member.unscoped.filter(notes="x").count() == 0
+
+
+def test_scoped_manager_reads_the_current_cooperative_only(coop_a, coop_b, member_a, member_a2, member_b):
+    with tenant(coop_a):
+        assert set(Member.objects.values_list("pk", flat=True)) == {member_a.pk, member_a2.pk}
+        assert Member.objects.count() == 2
+        assert not Member.objects.filter(pk=member_b.pk).exists()
+    with tenant(coop_b):
+        assert list(Member.objects.values_list("pk", flat=True)) == [member_b.pk]
+    assert set(Member.unscoped.values_list("pk", flat=True)) == {member_a.pk, member_a2.pk, member_b.pk}
+
+
+def test_tenant_restores_the_previous_cooperative(coop_a, coop_b):
+    assert current_cooperative() is None
+    with tenant(coop_a):
+        with tenant(coop_b):
+            assert current_cooperative() == coop_b
+        assert current_cooperative() == coop_a
+        with pytest.raises(ZeroDivisionError), tenant(coop_b):
+            assert current_cooperative() == coop_b
+            1 / 0  # noqa: B018
+        assert current_cooperative() == coop_a
+    assert current_cooperative() is None
+    with pytest.raises(ValueError), tenant(coop_a):
+        raise ValueError("boom")
+    assert current_cooperative() is None
+
+
+def test_tenant_needs_a_saved_cooperative(db):
+    from hoptac.coops.models import Cooperative
+
+    with pytest.raises(NoTenant), tenant(None):
+        pass  # pragma: no cover
+    with pytest.raises(NoTenant), tenant(Cooperative(slug="unsaved", name="x", commune_code=769)):
+        pass  # pragma: no cover
+
+
+# --- the alliance officer and people with several cooperatives ----------------------------------
+
+
+def test_alliance_officer_reads_every_cooperative_of_the_province(
+    login, officer, coop_a, coop_b, member_a, member_b
+):
+    client = login(officer)
+    response = client.get("/c/coop-a/members/")
+    assert response.status_code == 200
+    assert member_a.full_name in response.content.decode()
+    response = client.get("/c/coop-b/members/")
+    assert response.status_code == 200
+    assert member_b.full_name in response.content.decode()
+
+
+def test_alliance_officer_cannot_change_anything(login, officer, coop_a, member_a):
+    client = login(officer)
+    before = Member.unscoped.count()
+    assert client.get("/c/coop-a/members/new/").status_code == 403
+    assert (
+        client.post("/c/coop-a/members/new/", {"full_name": "X", "joined_on": "2020-01-01"}).status_code
+        == 403
+    )
+    assert client.get("/c/coop-a/members/import/").status_code == 403
+    assert client.post("/c/coop-a/members/import/").status_code == 403
+    assert client.get(f"/c/coop-a/members/{member_a.uuid}/edit/").status_code == 403
+    response = client.post(f"/c/coop-a/members/{member_a.uuid}/edit/", {"full_name": "Changed"})
+    assert response.status_code == 403
+    assert Member.unscoped.count() == before
+    assert Member.unscoped.get(pk=member_a.pk).full_name == member_a.full_name
+
+
+def test_alliance_officer_of_another_province_gets_404(login, coop_a):
+    from hoptac.accounts.services import alliance_officer_set
+
+    user = make_user("0919000202", "Cán bộ tỉnh khác")
+    alliance_officer_set(user=user, province_code=1)  # Hà Nội
+    assert login(user).get("/c/coop-a/members/").status_code == 404
+
+
+def test_user_of_two_cooperatives_chooses_on_home(login, coop_a, coop_b):
+    user = make_user("0915000101", "Kế toán hai nơi")
+    membership_set(user=user, cooperative=coop_a, role=Role.ACCOUNTANT)
+    membership_set(user=user, cooperative=coop_b, role=Role.CHAIR)
+    response = login(user).get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert coop_a.name in body
+    assert coop_b.name in body
+    assert "/c/coop-a/" in body
+    assert "/c/coop-b/" in body
+
+
+def test_user_of_one_cooperative_goes_to_its_dashboard(login, chair_a):
+    response = login(chair_a).get("/")
+    assert response.status_code == 302
+    assert response.url == reverse("coops:dashboard", kwargs={"coop_slug": "coop-a"})
+
+
+def test_home_does_not_list_other_cooperatives(login, chair_a, coop_b):
+    client = login(chair_a)
+    response = client.get("/switch/")
+    assert response.status_code == 200
+    assert coop_b.name not in response.content.decode()
+
+
+def test_member_list_of_own_cooperative_excludes_the_other(login, chair_a, member_a, member_b):
+    body = login(chair_a).get("/c/coop-a/members/").content.decode()
+    assert member_a.full_name in body
+    assert member_b.full_name not in body
