@@ -41,7 +41,7 @@ def member_list(filters: MemberFilters | None = None) -> QuerySet[Member]:
         qs = qs.filter(gender=filters.gender)
     if filters.ethnicity:
         qs = qs.filter(ethnicity=filters.ethnicity)
-    return qs.order_by("full_name", "id")
+    return qs.order_by("search_text", "id")
 
 
 def member_get(member_uuid) -> Member:
