@@ -423,7 +423,14 @@ def test_export_then_import_into_a_new_cooperative_gives_the_same_members(
     assert _member_facts(coop_c) == _member_facts(coop_a)
     with tenant(coop_c):
         assert Member.objects.count() == 4
-        # Status columns are export-only: everyone imported is an active member.
-        assert set(Member.objects.values_list("status", flat=True)) == {"active"}
+        # The status columns come back too: the household that left is still recorded as left.
+        assert sorted(Member.objects.values_list("full_name", "status", "left_on", "left_reason")) == sorted(
+            [
+                ("Lù Thị Sen", "active", None, ""),
+                ("Mua A Tủa", "left", dt.date(2024, 1, 2), "Chuyển đi"),
+                ("Nguyễn Văn Đức", "active", None, ""),
+                ("Vàng A Páo", "active", None, ""),
+            ]
+        )
     with tenant(coop_a):
         assert Member.objects.count() == 4

@@ -348,6 +348,32 @@ def _bank_lookup() -> dict[str, str]:
     return lookup
 
 
+def _left(values: dict, messages: list[str]) -> tuple[dt.date | None, str]:
+    """The Status, Date left and Reason columns of an export, read back."""
+    status = fold(_text(values.get("status")))
+    if not status or _choice_lookup(MemberStatus.choices).get(status) != MemberStatus.LEFT:
+        return None, ""
+    raw = values.get("left_on")
+    left_on = None
+    if isinstance(raw, dt.datetime):
+        left_on = raw.date()
+    elif isinstance(raw, dt.date):
+        left_on = raw
+    else:
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+            try:
+                left_on = dt.datetime.strptime(_text(raw), pattern).date()
+                break
+            except ValueError:
+                continue
+    reason = _text(values.get("left_reason"))
+    if left_on is None:
+        messages.append(_("A member who left needs the date left (day/month/year)."))
+    if not reason:
+        messages.append(_("A member who left needs the reason for leaving."))
+    return left_on, reason
+
+
 def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
     """Validate every row; store all of them, or none and say why for each bad row."""
     coop = require_cooperative()
@@ -380,9 +406,11 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
                 for message in field_errors:
                     messages.append(f"{label}: {message}" if label else message)
         name = data.get("full_name") or "—"
+        left_on, left_reason = _left(values, messages)
         if not messages:
             member_input = form.to_input()
             member_input.group_ids = []
+            member_input.left_on, member_input.left_reason = left_on, left_reason
             group_names = [" ".join(g.split()) for g in _text(values.get("groups")).split(",") if g.strip()]
             for group_name in group_names:
                 if len(group_name) > 120:

@@ -35,6 +35,9 @@ class MemberInput:
     bank_account: str = ""
     notes: str = ""
     group_ids: list[int] = field(default_factory=list)
+    # A household that has already left (e.g. a re-imported export): date and reason.
+    left_on: dt.date | None = None
+    left_reason: str = ""
 
 
 def _search_text(member: Member, village_name: str) -> str:
@@ -84,7 +87,11 @@ def duplicate_reason(data: MemberInput, *, exclude_pk: int | None = None) -> str
     others = Member.objects.all()
     if exclude_pk:
         others = others.exclude(pk=exclude_pk)
-    if data.phone and others.filter(phone=data.phone, status=MemberStatus.ACTIVE).exists():
+    if (
+        data.phone
+        and data.left_on is None
+        and others.filter(phone=data.phone, status=MemberStatus.ACTIVE).exists()
+    ):
         return _("Another member already has the phone number %(phone)s.") % {"phone": data.phone}
     if data.birth_year:
         key = fold(data.full_name)
@@ -120,6 +127,16 @@ def member_create(*, data: MemberInput, actor=None) -> Member:
     groups = _check_groups(data.group_ids)
     member = Member(cooperative=coop)
     _apply(member, data)
+    if data.left_on is not None:
+        if data.left_on < data.joined_on or not data.left_reason.strip():
+            raise ValidationError(
+                _("A member who left needs a date of leaving after the join date and a reason.")
+            )
+        member.status, member.left_on, member.left_reason = (
+            MemberStatus.LEFT,
+            data.left_on,
+            data.left_reason.strip(),
+        )
     member.full_clean(exclude=["cooperative", "village"])
     member.save()
     member.groups.set(groups)
@@ -264,6 +281,7 @@ def cooperative_update(*, cooperative: Cooperative, actor=None, **fields) -> Coo
 def _audit_data(data: MemberInput) -> dict:
     values = asdict(data)
     values["joined_on"] = data.joined_on.isoformat()
+    values["left_on"] = data.left_on.isoformat() if data.left_on else None
     return values
 
 
