@@ -299,3 +299,18 @@ def test_view_bad_input_is_a_message_not_a_500(login, coop_a, collector_a, membe
     response = client.post(url, {**base, "line-0-quantity": "5", "collected_at": future})
     assert response.status_code == 422
     assert Receipt.unscoped.count() == 0
+
+
+def test_an_advance_already_deducted_cannot_be_reversed(coop_a, member_a, tea):
+    from hoptac.ledger import services as ledger
+
+    with tenant(coop_a):
+        advance = ledger.advance_give(member=member_a, amount=100_000)
+    record(coop_a, member_a, services.LineInput(product=tea, quantity=Decimal(20), unit="kg"))  # 500,000
+    with tenant(coop_a):
+        ledger.payout_make(member=member_a, amount=0, deduct=100_000)
+        with pytest.raises(ValidationError) as error:
+            ledger.entry_reverse(entry=advance, reason="nhầm")
+        assert error.value.error_list[0].code == "already_deducted"
+        balance = member_balance(member_a)
+    assert (balance.payable, balance.receivable) == (400_000, 0)

@@ -86,7 +86,7 @@ class Statement:
 def statement(member, *, start: dt.datetime, end: dt.datetime) -> Statement:
     """Sao kê: opening balance before ``start``, entries in [start, end), closing balance.
 
-    Three queries whatever the number of entries. The closing balance of one period is
+    Two queries whatever the number of entries. The closing balance of one period is
     the opening balance of the next, by construction (same boundary, half-open range).
     """
     opening = _sums(Entry.objects.filter(member=member, occurred_at__lt=start))
@@ -123,4 +123,72 @@ def outstanding_loans(member) -> QuerySet[Entry]:
         Entry.objects.filter(member=member, kind__in=[EntryKind.ADVANCE, EntryKind.INPUT_LOAN])
         .filter(Q(reversed_by__isnull=True))
         .order_by("occurred_at", "id")
+    )
+
+
+# --- reads for the ledger pages -----------------------------------------------------------
+
+
+def _is_reversed():
+    from django.db.models import Exists, OuterRef
+
+    return Exists(Entry.objects.filter(reverses=OuterRef("pk")))
+
+
+def ledger_entries(member) -> QuerySet[Entry]:
+    """Entries of ``member``, newest first, each with ``is_reversed`` and the entry it reverses."""
+    return entries_of(member).select_related("reverses").annotate(is_reversed=_is_reversed())
+
+
+@dataclass(frozen=True)
+class OutstandingLoan:
+    entry: Entry
+    outstanding: int  # what is still owed of this advance or loan
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    loans: list[OutstandingLoan]
+    other: int  # owed but not explained by an advance or loan (e.g. an opening adjustment)
+
+    @property
+    def total(self) -> int:
+        return sum(loan.outstanding for loan in self.loans) + self.other
+
+
+def loans_outstanding(member, balance: Balance) -> Outstanding:
+    """Which advances and loans make up what ``member`` owes (``balance.receivable``).
+
+    Deductions repay the oldest first, so what is owed is the newest loans, the oldest of
+    them perhaps in part. One query whatever the number of loans.
+    """
+    remaining = max(0, balance.receivable)
+    loans: list[OutstandingLoan] = []
+    for entry in reversed(list(outstanding_loans(member))):
+        if remaining <= 0:
+            break
+        part = min(entry.receivable_delta, remaining)
+        loans.append(OutstandingLoan(entry=entry, outstanding=part))
+        remaining -= part
+    loans.reverse()
+    return Outstanding(loans=loans, other=remaining)
+
+
+def payout_entries(code: str) -> list[Entry]:
+    """The deduction and payout entries written under the payout ``code`` (e.g. CHI000123),
+    each with ``is_reversed``; empty when there is no such payout in this cooperative."""
+    return list(
+        Entry.objects.filter(code=code, kind__in=[EntryKind.DEDUCTION, EntryKind.PAYOUT])
+        .select_related("member__village", "created_by")
+        .annotate(is_reversed=_is_reversed())
+        .order_by("id")
+    )
+
+
+def entry_get(entry_uuid) -> Entry:
+    """One entry of the current cooperative, with its member and ``is_reversed``."""
+    return (
+        Entry.objects.select_related("member", "reverses")
+        .annotate(is_reversed=_is_reversed())
+        .get(uuid=entry_uuid)
     )

@@ -186,9 +186,11 @@ def payout_make(
     payout cannot exceed what is left owed to them. The member row is locked, so two
     payouts at the same moment cannot together pay more than the balance allows.
     """
-    member = _lock(member)
-    if amount < 0 or deduct < 0 or not isinstance(amount, int) or not isinstance(deduct, int):
+    if not isinstance(amount, int) or not isinstance(deduct, int) or amount < 0 or deduct < 0:
         raise ValidationError(_("Amounts must be whole numbers of đồng, not negative."), code="negative")
+    # Lock order of core.locks: the counter first, then the member row.
+    number = counter_next(cooperative=member.cooperative, key="payout")
+    member = _lock(member)
     if amount == 0 and deduct == 0:
         raise ValidationError(_("Enter an amount to pay or to deduct."), code="nothing")
     if method not in PayoutMethod.values:
@@ -213,7 +215,6 @@ def payout_make(
             % {"payable": format_vnd(balance.payable), "total": format_vnd(deduct + amount)},
             code="over_balance",
         )
-    number = counter_next(cooperative=member.cooperative, key="payout")
     code = f"CHI{number:06d}"
     deduction = payout = None
     if deduct:
@@ -295,6 +296,11 @@ def entry_reverse(*, entry: Entry, reason: str, actor=None, allow_sources: tuple
         raise ValidationError(_("This entry has already been reversed."), code="already_reversed")
     if entry.source_type and entry.source_type not in allow_sources and entry.kind == EntryKind.PURCHASE:
         raise ValidationError(_("Void the purchase receipt instead."), code="has_source")
+    if entry.receivable_delta > 0 and member_balance(entry.member).receivable < entry.receivable_delta:
+        raise ValidationError(
+            _("Part of this was already deducted at a payout: reverse that deduction first."),
+            code="already_deducted",
+        )
     reversal = _entry(
         member=entry.member,
         kind=EntryKind.REVERSAL,

@@ -1,0 +1,168 @@
+"""Forms of the member ledger: they parse what staff type; the services decide the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hoptac.coops.forms import DATE_WIDGET, MoneyField
+from hoptac.ledger.models import PayoutMethod
+from hoptac.lib.units import parse_quantity
+
+# Units an input loan is usually counted in; any other word may be typed.
+LOAN_UNITS = ["bao", "kg", "cây", "thùng", "lít", "chai", "chiếc", "con"]
+
+
+def _positive_amount(value: int) -> int:
+    if value <= 0:
+        raise forms.ValidationError(_("The amount must be more than 0 đồng."), code="not_positive")
+    return value
+
+
+def _not_future(day: dt.date | None) -> dt.date | None:
+    if day is not None and day > timezone.localdate():
+        raise forms.ValidationError(_("The date cannot be in the future."), code="future")
+    return day
+
+
+def occurred_at(day: dt.date | None) -> dt.datetime | None:
+    """The moment recorded for an entry dated ``day``: now for today, local noon for a past day."""
+    if day is None or day == timezone.localdate():
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
+
+
+class AdvanceForm(forms.Form):
+    amount = MoneyField(label=_("Amount (VND)"))
+    day = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
+    memo = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def clean_amount(self):
+        return _positive_amount(self.cleaned_data["amount"])
+
+    def clean_day(self):
+        return _not_future(self.cleaned_data.get("day"))
+
+
+class QuantityField(forms.Field):
+    """A quantity as people type it: ``12``, ``12,5`` or ``12.5``; more than 0."""
+
+    default_error_messages = {
+        "invalid": _("Write a number, e.g. 12 or 12,5."),
+        "not_positive": _("The quantity must be more than 0."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "maxlength": 20}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = str(value or "").strip()
+        if not value:
+            return None
+        if len(value) > 20:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            quantity = parse_quantity(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if quantity <= 0:
+            raise forms.ValidationError(self.error_messages["not_positive"], code="not_positive")
+        if quantity >= Decimal("100000000000"):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return quantity
+
+
+class LoanForm(forms.Form):
+    item = forms.CharField(
+        label=_("What was lent"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. NPK fertiliser, bee boxes, tea seedlings")}),
+    )
+    quantity = QuantityField(label=_("Quantity"))
+    unit = forms.CharField(
+        label=_("Unit"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"list": "loan-units", "autocomplete": "off"}),
+    )
+    value = MoneyField(label=_("Value (VND)"), help_text=_("What the member will repay, in đồng."))
+    day = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
+    memo = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    units = LOAN_UNITS
+
+    def clean_value(self):
+        return _positive_amount(self.cleaned_data["value"])
+
+    def clean_day(self):
+        return _not_future(self.cleaned_data.get("day"))
+
+
+class PayoutForm(forms.Form):
+    deduct = MoneyField(
+        label=_("Deduct from loans and advances (VND)"),
+        required=False,
+        help_text=_("Netted against what the member owes; no cash changes hands for it."),
+    )
+    amount = MoneyField(label=_("Pay to the member (VND)"), required=False)
+    method = forms.ChoiceField(
+        label=_("How"), choices=PayoutMethod.choices, initial=PayoutMethod.CASH, widget=forms.RadioSelect
+    )
+    memo = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the reversal"),
+        max_length=300,
+        help_text=_("Kept with the reversing entry; the original entry stays in the ledger."),
+    )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=DATE_WIDGET)
+    end = forms.DateField(label=_("To"), widget=DATE_WIDGET)
+
+    def _clean_day(self, name):
+        day = self.cleaned_data.get(name)
+        if day is not None and not 1900 <= day.year <= 2999:
+            raise forms.ValidationError(_("This date is out of range."), code="range")
+        return day
+
+    def clean_start(self):
+        return self._clean_day("start")
+
+    def clean_end(self):
+        return self._clean_day("end")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The period ends before it starts."), code="order")
+        return cleaned
+
+    @staticmethod
+    def current_month(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+        today = today or timezone.localdate()
+        first = today.replace(day=1)
+        next_month = (first + dt.timedelta(days=32)).replace(day=1)
+        return first, next_month - dt.timedelta(days=1)
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        """The chosen days (inclusive), or the current month when nothing valid was given."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        return self.current_month()
+
+
+def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """``[start 00:00, end + 1 day 00:00)`` in the local time zone: the statement's range."""
+    return (
+        timezone.make_aware(dt.datetime.combine(start, dt.time.min)),
+        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)),
+    )
