@@ -314,3 +314,56 @@ def test_an_advance_already_deducted_cannot_be_reversed(coop_a, member_a, tea):
         assert error.value.error_list[0].code == "already_deducted"
         balance = member_balance(member_a)
     assert (balance.payable, balance.receivable) == (400_000, 0)
+
+
+def test_seasons_of_one_product_do_not_overlap_and_prices_are_bounded(coop_a, tea):
+    today = timezone.localdate()
+    with tenant(coop_a):
+        services.season_create(
+            product=tea, name="Vụ xuân", starts_on=today, ends_on=today + dt.timedelta(days=60)
+        )
+        with pytest.raises(ValidationError) as error:
+            services.season_create(
+                product=tea,
+                name="Vụ hè",
+                starts_on=today + dt.timedelta(days=60),
+                ends_on=today + dt.timedelta(days=90),
+            )
+        assert error.value.error_list[0].code == "overlap"
+        services.season_create(
+            product=tea,
+            name="Vụ hè",
+            starts_on=today + dt.timedelta(days=61),
+            ends_on=today + dt.timedelta(days=90),
+        )
+        with pytest.raises(ValidationError):
+            services.price_set(product=tea, grade=1, price_vnd=10**12)
+
+
+def test_agreement_bad_input_stores_nothing(coop_a, member_a, member_b, tea):
+    from hoptac.offtake.models import Agreement
+
+    today = timezone.localdate()
+    with tenant(coop_a):
+        season = services.season_create(
+            product=tea, name="Vụ", starts_on=today, ends_on=today + dt.timedelta(days=30)
+        )
+        cases = [
+            {"member": member_b},  # another cooperative's household
+            {"committed_quantity": Decimal(10**9)},
+            {"advance_vnd": -5},
+            {"committed_unit": "l"},
+        ]
+        for case in cases:
+            kwargs = {
+                "member": member_a,
+                "season": season,
+                "committed_quantity": Decimal(100),
+                "committed_unit": "kg",
+                "price_rule": "list",
+                "signed_on": today,
+                **case,
+            }
+            with pytest.raises(ValidationError):
+                services.agreement_create(**kwargs)
+        assert Agreement.objects.count() == 0 and Entry.objects.count() == 0

@@ -54,4 +54,6 @@ class Product(CoopOwned):
 
     @property
     def unit_label(self) -> str:
-        return "kg" if self.base_unit == BaseUnit.KG else "lít"
+        from django.utils.translation import gettext
+
+        return "kg" if self.base_unit == BaseUnit.KG else gettext("litre")

@@ -219,3 +219,56 @@ def purchase_list(*, start: dt.date, end: dt.date) -> QuerySet[ReceiptLine]:
         .select_related("receipt", "receipt__member", "receipt__member__village", "product")
         .order_by("receipt__collected_at", "receipt__number", "id")
     )
+
+
+# --- setup pages and reports ------------------------------------------------------------------
+
+
+def season_list() -> QuerySet[Season]:
+    """Seasons, newest first, with their product and number of agreements (one query)."""
+    return (
+        Season.objects.select_related("product")
+        .annotate(agreement_count=Count("agreements"))
+        .order_by("-starts_on", "name", "id")
+    )
+
+
+def season_get(season_id: int) -> Season:
+    return Season.objects.select_related("product").get(pk=season_id)
+
+
+def point_list():
+    from hoptac.offtake.models import CollectionPoint
+
+    return CollectionPoint.objects.order_by("-is_active", "name")
+
+
+def agreement_get(agreement_uuid) -> Agreement:
+    return Agreement.objects.select_related("member", "member__village", "season", "season__product").get(
+        uuid=agreement_uuid
+    )
+
+
+def agreement_receipts(agreement: Agreement) -> QuerySet[Receipt]:
+    """The receipts recorded under an agreement, voided ones included, newest first."""
+    return (
+        Receipt.objects.filter(agreement=agreement)
+        .select_related("point", "collector")
+        .prefetch_related("lines__product")
+        .order_by("-collected_at", "-number")
+    )
+
+
+def daily_sheet_printable(*, day: dt.date, point=None) -> DailySheet:
+    """:func:`daily_sheet` with each member's village loaded as well (one more query), for
+    the printed sheet and its workbook, which show the village on every receipt; each total
+    also carries the grade's label."""
+    from django.db.models import prefetch_related_objects
+
+    from hoptac.offtake.models import Grade
+
+    sheet = daily_sheet(day=day, point=point)
+    prefetch_related_objects([receipt.member for receipt in sheet.receipts], "village")
+    for total in sheet.totals:
+        total["grade_label"] = Grade(total["grade"]).label
+    return sheet

@@ -32,6 +32,8 @@ from hoptac.offtake.models import (
 from hoptac.offtake.selectors import agreement_for, price_in_force
 
 MAX_LINES = 20
+MAX_PRICE_VND = 1_000_000_000  # per kg or litre
+MAX_QUANTITY = Decimal(1_000_000)
 
 
 # --- seasons, points, prices -------------------------------------------------------------
@@ -41,6 +43,15 @@ MAX_LINES = 20
 def season_create(*, product, name: str, starts_on: dt.date, ends_on: dt.date, actor=None) -> Season:
     if ends_on < starts_on:
         raise ValidationError(_("The season cannot end before it starts."), code="dates")
+    overlapping = Season.objects.filter(
+        product=product, starts_on__lte=ends_on, ends_on__gte=starts_on
+    ).first()
+    if overlapping is not None:
+        raise ValidationError(
+            _("This season overlaps “%(name)s” of the same product: a delivery must belong to one season.")
+            % {"name": overlapping.name},
+            code="overlap",
+        )
     season = Season.objects.create(
         cooperative=require_cooperative(),
         product=product,
@@ -55,7 +66,10 @@ def season_create(*, product, name: str, starts_on: dt.date, ends_on: dt.date, a
 @transaction.atomic
 def point_create(*, name: str, commune_code: int, village: str = "", actor=None) -> CollectionPoint:
     name = " ".join(name.split())
-    if CollectionPoint.objects.filter(name__iexact=name).exists():
+    # Compared in Python: SQLite's case-insensitive match folds ASCII letters only, so
+    # "điểm pả vi" would not match "Điểm Pả Vi" there.
+    existing = CollectionPoint.objects.values_list("name", flat=True)
+    if any(other.casefold() == name.casefold() for other in existing):
         raise ValidationError(_("A collection point with this name already exists."), code="duplicate")
     point = CollectionPoint.objects.create(
         cooperative=require_cooperative(), name=name, commune_code=commune_code, village=village.strip()
@@ -77,6 +91,8 @@ def price_set(
     """A new row of the price list. Earlier rows stay: they are the history."""
     if not isinstance(price_vnd, int) or price_vnd <= 0:
         raise ValidationError(_("The price must be more than 0 đồng."), code="price")
+    if price_vnd > MAX_PRICE_VND:
+        raise ValidationError(_("The price is too large: check the number of zeros."), code="price")
     if grade not in (1, 2, 3):
         raise ValidationError(_("Unknown grade."), code="grade")
     price = Price.objects.create(
@@ -121,8 +137,16 @@ def agreement_create(
         raise ValidationError(
             _("%(name)s has left the cooperative.") % {"name": member.full_name}, code="member_left"
         )
+    if member.cooperative_id != coop.pk or season.cooperative_id != coop.pk:
+        raise ValidationError(_("Unknown member or season."), code="other_coop")
     if committed_quantity is None or committed_quantity <= 0:
         raise ValidationError(_("The committed quantity must be more than 0."), code="quantity")
+    if committed_quantity > MAX_QUANTITY:
+        raise ValidationError(_("The committed quantity is too large."), code="quantity")
+    if advance_vnd < 0 or (fixed_price_vnd or 0) < 0 or (floor_price_vnd or 0) < 0:
+        raise ValidationError(_("Amounts cannot be negative."), code="negative")
+    if max(fixed_price_vnd or 0, floor_price_vnd or 0) > MAX_PRICE_VND:
+        raise ValidationError(_("The price is too large: check the number of zeros."), code="price")
     try:
         base = units.to_base(
             committed_quantity, committed_unit, season.product.base_unit, kg_per_ta=coop.kg_per_ta
@@ -137,21 +161,28 @@ def agreement_create(
         raise ValidationError(_("The date cannot be in the future."), code="future")
     if Agreement.objects.filter(member=member, season=season).exists():
         raise ValidationError(_("This member already has an agreement for this season."), code="duplicate")
-    agreement = Agreement.objects.create(
-        cooperative=coop,
-        number=counter_next(cooperative=coop, key="agreement"),
-        member=member,
-        season=season,
-        committed_quantity=committed_quantity,
-        committed_unit=committed_unit,
-        committed_base=base,
-        price_rule=price_rule,
-        fixed_price_vnd=fixed_price_vnd if price_rule == PriceRule.FIXED else None,
-        floor_price_vnd=floor_price_vnd if price_rule == PriceRule.LIST else None,
-        advance_vnd=advance_vnd,
-        signed_on=signed_on,
-        note=note.strip(),
-    )
+    number = counter_next(cooperative=coop, key="agreement")
+    try:
+        with transaction.atomic():
+            agreement = Agreement.objects.create(
+                cooperative=coop,
+                number=number,
+                member=member,
+                season=season,
+                committed_quantity=committed_quantity,
+                committed_unit=committed_unit,
+                committed_base=base,
+                price_rule=price_rule,
+                fixed_price_vnd=fixed_price_vnd if price_rule == PriceRule.FIXED else None,
+                floor_price_vnd=floor_price_vnd if price_rule == PriceRule.LIST else None,
+                advance_vnd=advance_vnd,
+                signed_on=signed_on,
+                note=note.strip(),
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("This member already has an agreement for this season."), code="duplicate"
+        ) from None
     if advance_vnd:
         ledger.advance_give(
             member=member,

@@ -1,1 +1,103 @@
-urlpatterns: list = []
+"""Reports of buying from members: the daily collection sheet per collection point (page,
+print and xlsx), the season summaries, and the bảng kê 01/TNDN of produce bought from
+households without invoices (xlsx). All need ``report.view``."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from hoptac.coops.access import coop_view
+from hoptac.core.roles import Perm
+from hoptac.offtake import selectors, xlsx
+from hoptac.offtake.forms import DailySheetForm, PeriodForm
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _daily_form(request) -> DailySheetForm:
+    return DailySheetForm(request.GET if request.GET else {})
+
+
+def _index(request, *, daily_form=None, period_form=None, status=200):
+    start, end = PeriodForm.current_month()
+    return render(
+        request,
+        "offtake/report_index.html",
+        {
+            "daily_form": daily_form or DailySheetForm(),
+            "period_form": period_form or PeriodForm(initial={"start": start, "end": end}),
+            "seasons": selectors.season_list(),
+        },
+        status=status,
+    )
+
+
+@coop_view(Perm.REPORT_VIEW)
+@require_GET
+def report_index(request):
+    return _index(request)
+
+
+@coop_view(Perm.REPORT_VIEW)
+@require_GET
+def daily_sheet(request):
+    form = _daily_form(request)
+    sheet = None
+    if form.is_valid():
+        sheet = selectors.daily_sheet_printable(
+            day=form.cleaned_data["day"], point=form.cleaned_data["point"]
+        )
+    return render(
+        request,
+        "offtake/daily_sheet.html",
+        {"form": form, "sheet": sheet, "printed_at": timezone.now()},
+        status=200 if sheet is not None else 400,
+    )
+
+
+@coop_view(Perm.REPORT_VIEW)
+@require_GET
+def daily_sheet_xlsx(request):
+    form = _daily_form(request)
+    if not form.is_valid():
+        return _index(request, daily_form=form, status=400)
+    day, point = form.cleaned_data["day"], form.cleaned_data["point"]
+    sheet = selectors.daily_sheet_printable(day=day, point=point)
+    content = xlsx.daily_sheet_workbook(sheet, cooperative=request.cooperative)
+    suffix = f"-diem-{point.pk}" if point is not None else ""
+    return _xlsx(content, f"bang-ke-thu-mua-{day:%Y%m%d}{suffix}.xlsx")
+
+
+@coop_view(Perm.REPORT_VIEW)
+@require_GET
+def purchase_list_xlsx(request):
+    """Bảng kê 01/TNDN for ``?start=YYYY-MM-DD&end=YYYY-MM-DD`` (the current month without)."""
+    if "start" in request.GET or "end" in request.GET:
+        form = PeriodForm(request.GET)
+        if not form.is_valid():
+            return _index(request, period_form=form, status=400)
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    else:
+        start, end = PeriodForm.current_month()
+    # The collection points' names go in the form's header.
+    lines = selectors.purchase_list(start=start, end=end).select_related("receipt__point")
+    content = xlsx.purchase_list_workbook(lines, cooperative=request.cooperative, start=start, end=end)
+    return _xlsx(content, f"bang-ke-01-tndn-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
+
+
+urlpatterns = [
+    path("reports/", report_index, name="report_index"),
+    path("reports/daily/", daily_sheet, name="daily_sheet"),
+    path("reports/daily.xlsx", daily_sheet_xlsx, name="daily_sheet_xlsx"),
+    path("reports/purchase-list.xlsx", purchase_list_xlsx, name="purchase_list_xlsx"),
+]

@@ -1,0 +1,480 @@
+"""Excel workbooks of buying from members: the daily collection sheet, the season summary per
+member and the bảng kê 01/TNDN (goods bought from households without invoices).
+
+The numbers are the selectors' numbers, written as numbers: amounts in whole đồng with the
+``#,##0`` format, quantities in the product's base unit (kg or litre), dates as real dates
+shown ``dd/mm/yyyy``. Each total cell carries a workbook name (``grand_total``,
+``total_amount``…) so that a formula, or a test, finds it without counting rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+
+from hoptac.lib import places
+from hoptac.offtake.models import Grade
+
+MONEY = "#,##0"
+DATE = "dd/mm/yyyy"
+TIME = "hh:mm"
+HEADER_FILL = PatternFill("solid", fgColor="1F5F3F")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+TOTAL_FILL = PatternFill("solid", fgColor="EEF1EF")
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+WRAP = Alignment(vertical="top", wrap_text=True)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def quantity_format(value) -> str:
+    """Whole quantities without decimals, others with up to three (grams, millilitres)."""
+    if value is None:
+        return "General"
+    return "#,##0" if Decimal(value) == Decimal(value).to_integral_value() else "#,##0.0##"
+
+
+def _qty(cell, value) -> None:
+    cell.value = value
+    cell.number_format = quantity_format(value)
+
+
+def _money(cell, value) -> None:
+    cell.value = value
+    cell.number_format = MONEY
+
+
+def _name(book: Workbook, sheet, name: str, row: int, col: int) -> None:
+    ref = f"'{sheet.title}'!${get_column_letter(col)}${row}"
+    book.defined_names[name] = DefinedName(name, attr_text=ref)
+
+
+def _coop_header(sheet, cooperative, *, width: int) -> int:
+    """Name, address, tax code and phone on rows 1–2; returns the next free row."""
+    sheet.cell(row=1, column=1, value=cooperative.name).font = Font(bold=True, size=13)
+    details = [cooperative.address]
+    if cooperative.tax_code:
+        details.append(_("Tax code: %(code)s") % {"code": cooperative.tax_code})
+    if cooperative.phone:
+        details.append(_("Phone: %(phone)s") % {"phone": cooperative.phone})
+    sheet.cell(row=2, column=1, value=" · ".join(d for d in details if d))
+    for row in (1, 2):
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    return 3
+
+
+def _title(sheet, row: int, text: str, *, width: int, size: int = 14) -> None:
+    cell = sheet.cell(row=row, column=1, value=text)
+    cell.font = Font(bold=True, size=size)
+    cell.alignment = Alignment(horizontal="center")
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+
+
+def _table_header(sheet, row: int, columns: list[tuple[str, int]]) -> None:
+    for col, (label, width) in enumerate(columns, start=1):
+        cell = sheet.cell(row=row, column=col, value=label)
+        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, CENTER
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.row_dimensions[row].height = 32
+
+
+def _total_row(sheet, row: int, width: int) -> None:
+    for col in range(1, width + 1):
+        cell = sheet.cell(row=row, column=col)
+        cell.fill = TOTAL_FILL
+        cell.font = Font(bold=True)
+
+
+def _page_setup(sheet, *, landscape: bool, title_row: int) -> None:
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{title_row}:{title_row}"
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    """Excel has no time zones: the local wall-clock time."""
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
+def _grade(value: int) -> str:
+    return str(Grade(value).label)
+
+
+def _unit_label(base_unit: str) -> str:
+    return "kg" if base_unit == "kg" else "lít"
+
+
+def member_address(member) -> str:
+    """Village, commune and province of a member household, for the bảng kê."""
+    commune = places.commune_name(member.commune_code)
+    province = places.province_name(places.commune_province(member.commune_code))
+    village = member.village.name if member.village_id else ""
+    return ", ".join(part for part in (village, commune, province) if part)
+
+
+# --- daily collection sheet ----------------------------------------------------------------------
+
+
+def daily_sheet_workbook(sheet_data, *, cooperative) -> bytes:
+    """Every line of the day's confirmed receipts, then the totals per product and grade."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Daily sheet")[:31]
+    columns = [
+        (pgettext("row number", "No."), 5),
+        (_("Receipt"), 12),
+        (_("Time"), 7),
+        (_("Member"), 24),
+        (_("Village"), 18),
+        (_("Product"), 22),
+        (_("Grade"), 9),
+        (_("Quantity"), 10),
+        (_("Unit"), 6),
+        (_("Net (kg or litre)"), 12),
+        (_("Unit price (VND)"), 13),
+        (_("Amount (VND)"), 15),
+    ]
+    width = len(columns)
+    row = _coop_header(sheet, cooperative, width=width)
+    _title(sheet, row + 1, _("DAILY COLLECTION SHEET"), width=width)
+    point = sheet_data.point.name if sheet_data.point else _("All collection points")
+    sheet.cell(
+        row=row + 2,
+        column=1,
+        value=_("Day: %(day)s · Collection point: %(point)s")
+        % {"day": sheet_data.day.strftime("%d/%m/%Y"), "point": point},
+    )
+    header_row = row + 4
+    _table_header(sheet, header_row, columns)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+
+    row = header_row
+    for number, receipt in enumerate(sheet_data.receipts, start=1):
+        member = receipt.member
+        for line in receipt.lines.all():
+            row += 1
+            values = [
+                number,
+                receipt.code,
+                _local(receipt.collected_at),
+                member.full_name,
+                member.village.name if member.village_id else "",
+                line.product.name,
+                _grade(line.grade),
+            ]
+            for col, value in enumerate(values, start=1):
+                sheet.cell(row=row, column=col, value=value)
+            sheet.cell(row=row, column=3).number_format = TIME
+            _qty(sheet.cell(row=row, column=8), line.quantity)
+            sheet.cell(row=row, column=9, value=line.get_unit_display())
+            _qty(sheet.cell(row=row, column=10), line.net_quantity)
+            _money(sheet.cell(row=row, column=11), line.unit_price_vnd)
+            _money(sheet.cell(row=row, column=12), line.amount_vnd)
+
+    row += 2
+    sheet.cell(row=row, column=1, value=_("Totals by product and grade")).font = Font(bold=True)
+    row += 1
+    for col, label in (
+        (6, _("Product")),
+        (7, _("Grade")),
+        (8, _("Quantity")),
+        (10, _("Net (kg or litre)")),
+        (12, _("Amount (VND)")),
+    ):
+        cell = sheet.cell(row=row, column=col, value=label)
+        cell.font = Font(bold=True)
+    for total in sheet_data.totals:
+        row += 1
+        sheet.cell(row=row, column=6, value=total["product__name"])
+        sheet.cell(row=row, column=7, value=_grade(total["grade"]))
+        _qty(sheet.cell(row=row, column=8), total["quantity"])
+        sheet.cell(row=row, column=9, value=_unit_label(total["product__base_unit"]))
+        _qty(sheet.cell(row=row, column=10), total["net"])
+        _money(sheet.cell(row=row, column=12), total["amount"])
+    row += 1
+    _total_row(sheet, row, width)
+    sheet.cell(row=row, column=6, value=_("Grand total"))
+    sheet.cell(
+        row=row,
+        column=7,
+        value=_("%(count)s receipts") % {"count": len(sheet_data.receipts)},
+    )
+    _money(sheet.cell(row=row, column=12), sheet_data.total_vnd)
+    _name(book, sheet, "grand_total", row, 12)
+
+    row += 3
+    for col, label in ((2, _("Collector")), (6, _("Accountant")), (10, _("Director"))):
+        sheet.cell(row=row, column=col, value=label).font = Font(bold=True)
+        sheet.cell(row=row + 1, column=col, value=_("(signature, full name)")).font = Font(italic=True)
+    _page_setup(sheet, landscape=True, title_row=header_row)
+    return _save(book)
+
+
+# --- season summary --------------------------------------------------------------------------------
+
+
+def season_summary_workbook(season, rows, *, cooperative) -> bytes:
+    """Per member: receipts, quantity and amount bought in the season, and the fulfilment of
+    the member's agreement."""
+    unit = season.product.unit_label
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Season summary")[:31]
+    columns = [
+        (pgettext("row number", "No."), 5),
+        (_("Member"), 26),
+        (_("Village"), 20),
+        (_("Receipts"), 9),
+        (_("Quantity (%(unit)s)") % {"unit": unit}, 13),
+        (_("Amount (VND)"), 16),
+        (_("Committed (%(unit)s)") % {"unit": unit}, 13),
+        (_("Fulfilment (%)"), 12),
+    ]
+    width = len(columns)
+    row = _coop_header(sheet, cooperative, width=width)
+    _title(sheet, row + 1, _("SEASON SUMMARY"), width=width)
+    sheet.cell(
+        row=row + 2,
+        column=1,
+        value=_("%(season)s · %(product)s · %(start)s to %(end)s")
+        % {
+            "season": season.name,
+            "product": season.product.name,
+            "start": season.starts_on.strftime("%d/%m/%Y"),
+            "end": season.ends_on.strftime("%d/%m/%Y"),
+        },
+    )
+    header_row = row + 4
+    _table_header(sheet, header_row, columns)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+
+    row = header_row
+    total_qty, total_amount, total_receipts = Decimal(0), 0, 0
+    for number, item in enumerate(rows, start=1):
+        row += 1
+        member = item.member
+        sheet.cell(row=row, column=1, value=number)
+        sheet.cell(row=row, column=2, value=member.full_name)
+        sheet.cell(row=row, column=3, value=member.village.name if member.village_id else "")
+        sheet.cell(row=row, column=4, value=item.receipts)
+        _qty(sheet.cell(row=row, column=5), item.quantity)
+        _money(sheet.cell(row=row, column=6), item.amount_vnd)
+        if item.committed is not None:
+            _qty(sheet.cell(row=row, column=7), item.committed)
+            sheet.cell(row=row, column=8, value=item.percent)
+        total_qty += item.quantity
+        total_amount += item.amount_vnd
+        total_receipts += item.receipts
+
+    row += 1
+    _total_row(sheet, row, width)
+    sheet.cell(row=row, column=2, value=_("Total"))
+    sheet.cell(row=row, column=4, value=total_receipts)
+    _qty(sheet.cell(row=row, column=5), total_qty)
+    _money(sheet.cell(row=row, column=6), total_amount)
+    _name(book, sheet, "total_quantity", row, 5)
+    _name(book, sheet, "total_amount", row, 6)
+    _page_setup(sheet, landscape=False, title_row=header_row)
+    return _save(book)
+
+
+# --- bảng kê 01/TNDN -----------------------------------------------------------------------------------
+
+PURCHASE_LIST_FIRST_ROW = 15  # the first line of goods; rows above are the form's header
+
+
+def purchase_list_workbook(lines, *, cooperative, start: dt.date, end: dt.date) -> bytes:
+    """Bảng kê thu mua hàng hóa, dịch vụ mua vào không có hóa đơn (form 01/TNDN of Circular
+    78/2014/TT-BTC), one row per receipt line: the date, the seller (name, address; the
+    CCCD column stays empty because members' identity numbers are not stored), the goods
+    (name and grade, net quantity in kg or litre, unit price, amount) and the receipt code.
+
+    A form prescribed by the Ministry of Finance and filed with the tax office: it is
+    written in Vietnamese whatever the language of the interface.
+    """
+    with translation.override("vi"):
+        return _purchase_list(list(lines), cooperative=cooperative, start=start, end=end)
+
+
+def _purchase_list(lines, *, cooperative, start: dt.date, end: dt.date) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "01-TNDN"
+    widths = [6, 13, 24, 32, 14, 26, 11, 12, 16, 14]
+    for col, w in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = w
+    width = len(widths)
+
+    def merged(row, first, last, value, *, font=None, align=None):
+        cell = sheet.cell(row=row, column=first, value=value)
+        if last > first:
+            sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+        if font:
+            cell.font = font
+        if align:
+            cell.alignment = align
+        return cell
+
+    merged(1, 1, 5, _("SOCIALIST REPUBLIC OF VIETNAM"), font=Font(bold=True), align=CENTER)
+    merged(1, 7, 10, _("Form 01/TNDN"), font=Font(bold=True), align=CENTER)
+    merged(2, 1, 5, _("Independence – Freedom – Happiness"), font=Font(bold=True), align=CENTER)
+    merged(
+        2,
+        7,
+        10,
+        _("(Issued with Circular 78/2014/TT-BTC of 18 June 2014 of the Ministry of Finance)"),
+        font=Font(italic=True, size=9),
+        align=CENTER,
+    )
+    sheet.row_dimensions[2].height = 30
+    merged(
+        4,
+        1,
+        width,
+        _("LIST OF GOODS AND SERVICES PURCHASED WITHOUT INVOICES"),
+        font=Font(bold=True, size=14),
+        align=CENTER,
+    )
+    merged(
+        5,
+        1,
+        width,
+        _("(From %(start)s to %(end)s)") % {"start": f"{start:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"},
+        font=Font(italic=True),
+        align=CENTER,
+    )
+    merged(7, 1, 6, _("- Enterprise: %(name)s") % {"name": cooperative.name})
+    merged(7, 7, 10, _("Tax code: %(code)s") % {"code": cooperative.tax_code or ""})
+    merged(8, 1, width, _("- Address: %(address)s") % {"address": cooperative.address})
+    points = sorted(
+        {line.receipt.point.name for line in lines if line.receipt.point_id is not None},
+    )
+    merged(9, 1, width, _("- Where the purchases were made: %(points)s") % {"points": "; ".join(points)})
+    merged(10, 1, width, _("- Person in charge of purchasing: %(name)s") % {"name": ""})
+
+    # Two header rows: the groups (seller, goods purchased), then the columns, then 1…10.
+    head, sub, numbers = 12, 13, 14
+    for col, label in (
+        (1, pgettext("row number", "No.")),
+        (2, _("Date of purchase")),
+        (10, _("Notes")),
+    ):
+        sheet.cell(row=head, column=col, value=label)
+        sheet.merge_cells(start_row=head, start_column=col, end_row=sub, end_column=col)
+    merged(head, 3, 5, _("Seller"))
+    merged(head, 6, 9, _("Goods purchased"))
+    for col, label in (
+        (3, _("Name of the seller")),
+        (4, _("Address")),
+        (5, _("Citizen ID (CCCD) number")),
+        (6, _("Name of the goods")),
+        (7, _("Quantity")),
+        (8, _("Unit price")),
+        (9, _("Total paid")),
+    ):
+        sheet.cell(row=sub, column=col, value=label)
+    for row in (head, sub):
+        for col in range(1, width + 1):
+            cell = sheet.cell(row=row, column=col)
+            cell.font, cell.alignment, cell.border = Font(bold=True), CENTER, BOX
+    sheet.row_dimensions[sub].height = 32
+    for col in range(1, width + 1):
+        cell = sheet.cell(row=numbers, column=col, value=col)
+        cell.font, cell.alignment, cell.border = Font(italic=True), CENTER, BOX
+    sheet.freeze_panes = sheet.cell(row=PURCHASE_LIST_FIRST_ROW, column=1)
+
+    row = numbers
+    total = 0
+    for number, line in enumerate(lines, start=1):
+        row += 1
+        receipt, member = line.receipt, line.receipt.member
+        goods = _("%(product)s, %(grade)s (%(unit)s)") % {
+            "product": line.product.name,
+            "grade": _grade(line.grade).lower(),
+            "unit": line.product.unit_label,
+        }
+        note = receipt.code
+        if line.deduction_pct:
+            note += " · " + _("less %(pct)s%%") % {"pct": f"{line.deduction_pct.normalize():f}"}
+        values = [
+            number,
+            timezone.localdate(receipt.collected_at),
+            member.full_name,
+            member_address(member),
+            None,  # CCCD: not stored
+            goods,
+            None,
+            None,
+            None,
+            note,
+        ]
+        for col, value in enumerate(values, start=1):
+            cell = sheet.cell(row=row, column=col, value=value)
+            cell.border = BOX
+            cell.alignment = WRAP
+        sheet.cell(row=row, column=2).number_format = DATE
+        _qty(sheet.cell(row=row, column=7), line.net_quantity)
+        _money(sheet.cell(row=row, column=8), line.unit_price_vnd)
+        _money(sheet.cell(row=row, column=9), line.amount_vnd)
+        total += line.amount_vnd
+
+    row += 1
+    merged(row, 1, 8, _("Total"), font=Font(bold=True), align=CENTER)
+    _money(sheet.cell(row=row, column=9), total)
+    for col in range(1, width + 1):
+        cell = sheet.cell(row=row, column=col)
+        cell.border, cell.font = BOX, Font(bold=True)
+    _name(book, sheet, "purchase_total", row, 9)
+
+    row += 2
+    merged(
+        row,
+        1,
+        width,
+        _("- Total value of the goods purchased: %(amount)s đồng")
+        % {"amount": f"{total:,}".replace(",", ".")},
+        font=Font(bold=True),
+    )
+    today = timezone.localdate()
+    row += 2
+    merged(
+        row,
+        6,
+        10,
+        _("Day %(day)s month %(month)s year %(year)s")
+        % {"day": f"{today.day:02d}", "month": f"{today.month:02d}", "year": today.year},
+        font=Font(italic=True),
+        align=CENTER,
+    )
+    row += 1
+    merged(row, 1, 4, pgettext("purchase list", "Prepared by"), font=Font(bold=True), align=CENTER)
+    merged(row, 6, 10, _("Director"), font=Font(bold=True), align=CENTER)
+    row += 1
+    merged(row, 1, 4, _("(signature, full name)"), font=Font(italic=True), align=CENTER)
+    merged(row, 6, 10, _("(signature, seal)"), font=Font(italic=True), align=CENTER)
+
+    _page_setup(sheet, landscape=True, title_row=sub)
+    sheet.print_title_rows = f"{head}:{numbers}"
+    sheet.print_area = f"A1:J{row + 4}"
+    return _save(book)
