@@ -103,7 +103,7 @@ def test_to_international_refuses_invalid():
 
 @pytest.mark.parametrize(
     ("stored", "shown"),
-    [("0912345678", "0912 345 678"), ("02193856123", "021 9385 6123"), ("", ""), (None, "")],
+    [("0912345678", "0912 345 678"), ("02193856123", "0219 385 6123"), ("", ""), (None, "")],
 )
 def test_display_phone(stored, shown):
     assert phone.display_phone(stored) == shown

@@ -60,4 +60,5 @@ def display_phone(phone: str) -> str:
         return ""
     if len(phone) == 10:
         return f"{phone[:4]} {phone[4:7]} {phone[7:]}"
-    return f"{phone[:3]} {phone[3:7]} {phone[7:]}"
+    # Fixed lines: the area code (02xx), then 3 + 4 digits: 0219 387 1456.
+    return f"{phone[:4]} {phone[4:7]} {phone[7:]}"

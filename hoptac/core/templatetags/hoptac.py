@@ -19,6 +19,20 @@ def vnd(value):
 
 
 @register.filter
+def qty(value):
+    """A quantity without trailing zeros, in the active language: 18.500 -> ``18,5``."""
+    if value in (None, ""):
+        return ""
+    from decimal import Decimal
+
+    from django.utils.formats import number_format
+
+    number = Decimal(value).normalize()
+    places = max(0, -number.as_tuple().exponent)
+    return number_format(number, decimal_pos=places, use_l10n=True)
+
+
+@register.filter
 def phone_display(value):
     return phone.display_phone(value or "")
 

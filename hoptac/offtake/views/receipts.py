@@ -110,7 +110,7 @@ def receipt_create(request):
 
 
 def _sms_text(request, receipt) -> str:
-    balance = member_balance(receipt.member).net
+    balance = member_balance(receipt.member, at=receipt.collected_at).net
     return receipt_sms_text(receipt, coop_name=request.cooperative.name, balance_net=balance)
 
 
@@ -135,7 +135,7 @@ def receipt_print(request, receipt_id):
             "receipt": receipt,
             "paper": paper,
             "qr_svg": qr.svg(receipt.code, scale=3, title=receipt.code),
-            "balance": member_balance(receipt.member),
+            "balance": member_balance(receipt.member, at=receipt.collected_at),
             "printed_at": timezone.now(),
         },
     )
