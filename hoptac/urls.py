@@ -12,6 +12,7 @@ urlpatterns = [
     path("c/<slug:coop_slug>/", include("hoptac.coops.urls")),
     path("c/<slug:coop_slug>/buying/", include("hoptac.offtake.urls")),
     path("c/<slug:coop_slug>/ledger/", include("hoptac.ledger.urls")),
+    path("api/v1/", include("hoptac.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

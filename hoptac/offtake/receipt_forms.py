@@ -149,7 +149,7 @@ def line_formset(extra: int):
 
 
 class VoidForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for voiding"), max_length=300)
+    reason = forms.CharField(label=_("Reason for voiding"), max_length=200)
 
 
 def active_products():

@@ -226,6 +226,10 @@ def _line_price(line: LineInput, *, at, agreement, may_override: bool, index: in
                 code="no_price",
             )
         return list_price, list_price
+    if line.unit_price_vnd > MAX_PRICE_VND:
+        raise ValidationError(
+            _("Line %(n)s: the price is too large: check the number of zeros.") % {"n": index}, code="price"
+        )
     if line.unit_price_vnd <= 0:
         raise ValidationError(
             _("Line %(n)s: the price must be more than 0 đồng.") % {"n": index}, code="price"
@@ -389,6 +393,8 @@ def receipt_void(*, receipt: Receipt, reason: str, actor=None) -> Receipt:
         raise ValidationError(_("This receipt is already voided."), code="already_voided")
     if not reason.strip():
         raise ValidationError(_("Give the reason for voiding the receipt."), code="no_reason")
+    if len(reason.strip()) > 200:
+        raise ValidationError(_("The reason is too long: at most 200 characters."), code="long_reason")
     purchase = Entry.objects.get(kind=EntryKind.PURCHASE, source_type="receipt", source_id=str(receipt.pk))
     ledger.entry_reverse(
         entry=purchase,
