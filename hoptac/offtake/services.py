@@ -184,9 +184,11 @@ def agreement_create(
             _("This member already has an agreement for this season."), code="duplicate"
         ) from None
     if advance_vnd:
+        signed_at = timezone.make_aware(dt.datetime.combine(signed_on, dt.time(8, 0)))
         ledger.advance_give(
             member=member,
             amount=advance_vnd,
+            occurred_at=min(signed_at, timezone.now()),
             memo=_("Advance on agreement %(code)s") % {"code": str(agreement)},
             actor=actor,
             source=("agreement", str(agreement.pk)),
