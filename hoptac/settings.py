@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "hoptac.catalog",
     "hoptac.ledger",
     "hoptac.offtake",
+    "hoptac.inventory",
     "hoptac.api",
     "hoptac.demo",
     "django.contrib.admin",

@@ -220,6 +220,11 @@ class Member(CoopOwned):
     bank_bin = models.CharField(_("bank"), max_length=8, blank=True)
     bank_account = models.CharField(_("bank account number"), max_length=19, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    trace_consent = models.BooleanField(
+        _("name may be shown on public trace pages"),
+        default=False,
+        help_text=_("Only with the household's consent; otherwise trace pages count it without its name."),
+    )
     groups = models.ManyToManyField(MemberGroup, verbose_name=_("groups"), blank=True, related_name="members")
     search_text = models.CharField(max_length=400, editable=False, db_index=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -33,3 +33,11 @@ def members_lock(model, ids) -> dict:
         raise RuntimeError("members_lock() must run inside a transaction")
     rows = model.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")
     return {row.pk: row for row in rows}
+
+
+def lots_lock(model, ids) -> dict:
+    """Lock lot rows (stock) by ascending id, after members (see the order above)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lots_lock() must run inside a transaction")
+    rows = model.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")
+    return {row.pk: row for row in rows}

@@ -115,3 +115,9 @@ def parse_quantity(raw) -> Decimal:
     if not value.is_finite():
         raise ValueError(raw)
     return value
+
+
+def qty_text(value: Decimal) -> str:
+    """``Decimal("200.000")`` -> ``"200"``, ``Decimal("12.500")`` -> ``"12.5"`` (no exponent)."""
+    text = format(quantize_qty(Decimal(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -1,0 +1,249 @@
+"""Writes for lots and stock. Stock changes lock the lot rows (core.locks.lots_lock, by
+ascending id) and check the sum of movements in the same transaction, so stock never
+goes negative, even with two sales at the same moment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hoptac.core.audit import audit_record
+from hoptac.core.locks import counter_next, lots_lock
+from hoptac.core.tenancy import require_cooperative
+from hoptac.inventory.models import (
+    Lot,
+    LotInput,
+    LotKind,
+    LotSource,
+    MovementKind,
+    ProcessingStep,
+    StockMovement,
+)
+from hoptac.lib.units import qty_text, quantize_qty
+from hoptac.offtake.models import ReceiptLine, ReceiptStatus
+
+MAX_QUANTITY = Decimal(10_000_000)
+
+
+def coop_prefix(cooperative) -> str:
+    """``tuan-dung`` -> ``TD``, ``tay-con-linh`` -> ``TCL``: the start of lot codes."""
+    parts = [p for p in cooperative.slug.split("-") if p]
+    return "".join(p[0] for p in parts).upper()[:4] or "HT"
+
+
+def _lot_code(cooperative, product, day: dt.date) -> str:
+    period = day.strftime("%y%m")
+    number = counter_next(cooperative=cooperative, key=f"lot-{product.code}-{period}")
+    return f"{coop_prefix(cooperative)}-{product.code}-{period}-{number:03d}"
+
+
+def _on_hand(lot_id: int) -> Decimal:
+    total = StockMovement.objects.filter(lot_id=lot_id).aggregate(total=Sum("quantity"))["total"]
+    return quantize_qty(Decimal(total or 0))
+
+
+def _move(*, lot, kind, quantity: Decimal, reason: str = "", reference: str = "", at=None, actor=None):
+    return StockMovement.objects.create(
+        cooperative=lot.cooperative,
+        lot=lot,
+        kind=kind,
+        quantity=quantity,
+        reason=reason,
+        reference=reference,
+        at=at or timezone.now(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _not_future(day: dt.date | None, label: str) -> None:
+    if day is not None and day > timezone.localdate():
+        raise ValidationError(_("%(what)s cannot be in the future.") % {"what": label}, code="future")
+
+
+@transaction.atomic
+def raw_lot_create(*, product, receipt_line_ids: list[int], notes: str = "", actor=None) -> Lot:
+    """A raw lot from confirmed purchase receipt lines of one product, each used once."""
+    coop = require_cooperative()
+    ids = sorted(set(receipt_line_ids))
+    if not ids:
+        raise ValidationError(_("Choose the purchase receipts that make this lot."), code="no_lines")
+    lines = list(ReceiptLine.objects.select_for_update().filter(pk__in=ids).select_related("receipt"))
+    if len(lines) != len(ids):
+        raise ValidationError(_("Some of the chosen receipt lines do not exist."), code="unknown_line")
+    if any(line.product_id != product.pk for line in lines):
+        raise ValidationError(_("Every receipt line of a lot must be of the lot's product."), code="product")
+    if any(line.receipt.status != ReceiptStatus.CONFIRMED for line in lines):
+        raise ValidationError(_("A voided receipt cannot go into a lot."), code="voided")
+    if LotSource.objects.filter(receipt_line_id__in=ids).exists():
+        raise ValidationError(_("Some of these receipt lines are already in another lot."), code="used")
+    days = [timezone.localdate(line.receipt.collected_at) for line in lines]
+    quantity = sum((line.net_quantity for line in lines), Decimal(0))
+    lot = Lot.objects.create(
+        cooperative=coop,
+        code=_lot_code(coop, product, max(days)),
+        product=product,
+        kind=LotKind.RAW,
+        quantity=quantity,
+        harvest_from=min(days),
+        harvest_to=max(days),
+        notes=notes.strip(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    LotSource.objects.bulk_create(
+        LotSource(cooperative=coop, lot=lot, receipt_line=line, quantity=line.net_quantity) for line in lines
+    )
+    _move(lot=lot, kind=MovementKind.IN, quantity=quantity, reason=_("Bought from members"), actor=actor)
+    audit_record(action="lot.raw_create", actor=actor, cooperative=coop, obj=lot, data={"lines": ids})
+    return lot
+
+
+@transaction.atomic
+def step_add(
+    *,
+    lot: Lot,
+    kind: str,
+    done_on: dt.date,
+    operator_name: str,
+    quantity_in: Decimal,
+    quantity_out: Decimal,
+    description: str = "",
+    actor=None,
+) -> ProcessingStep:
+    """A processing step of a lot (filtering, drying, roasting, packing…)."""
+    if quantity_in is None or quantity_in <= 0 or quantity_in > MAX_QUANTITY:
+        raise ValidationError(_("The quantity in must be more than 0."), code="quantity_in")
+    if quantity_out is None or quantity_out < 0 or quantity_out > quantity_in:
+        raise ValidationError(
+            _("The quantity out must be between 0 and the quantity in."), code="quantity_out"
+        )
+    _not_future(done_on, _("The date"))
+    if lot.harvest_from and done_on < lot.harvest_from:
+        raise ValidationError(_("A step cannot be before the harvest."), code="before_harvest")
+    if not operator_name.strip():
+        raise ValidationError(_("Say who did this step."), code="operator")
+    step = ProcessingStep.objects.create(
+        cooperative=lot.cooperative,
+        lot=lot,
+        kind=kind,
+        done_on=done_on,
+        operator_name=operator_name.strip(),
+        quantity_in=quantity_in,
+        quantity_out=quantity_out,
+        description=description.strip(),
+    )
+    audit_record(action="lot.step", actor=actor, cooperative=lot.cooperative, obj=step)
+    return step
+
+
+@transaction.atomic
+def finished_lot_create(
+    *,
+    product,
+    inputs: list[tuple[Lot, Decimal]],
+    pack_count: int,
+    production_date: dt.date,
+    best_before: dt.date | None,
+    notes: str = "",
+    actor=None,
+) -> Lot:
+    """Packed goods made from raw lots: takes the used quantity out of each raw lot's stock
+    and puts ``pack_count`` packs into the new lot's stock."""
+    coop = require_cooperative()
+    if not inputs:
+        raise ValidationError(_("Choose the raw lots this was made from."), code="no_inputs")
+    if not isinstance(pack_count, int) or pack_count <= 0 or pack_count > 10_000_000:
+        raise ValidationError(_("The number of packs must be more than 0."), code="packs")
+    _not_future(production_date, _("The production date"))
+    if best_before is not None and best_before <= production_date:
+        raise ValidationError(_("Best-before must be after the production date."), code="best_before")
+    locked = lots_lock(Lot, [source.pk for source, _q in inputs])
+    used = Decimal(0)
+    for source, quantity in inputs:
+        source = locked.get(source.pk)
+        if source is None or source.kind != LotKind.RAW:
+            raise ValidationError(_("Only raw lots of this cooperative can be used."), code="source")
+        if quantity is None or quantity <= 0:
+            raise ValidationError(_("The quantity used must be more than 0."), code="quantity")
+        if quantity > _on_hand(source.pk):
+            raise ValidationError(
+                _("Lot %(code)s has only %(qty)s in stock.")
+                % {"code": source.code, "qty": qty_text(_on_hand(source.pk))},
+                code="not_enough",
+            )
+        used += quantity
+    lot = Lot.objects.create(
+        cooperative=coop,
+        code=_lot_code(coop, product, production_date),
+        product=product,
+        kind=LotKind.FINISHED,
+        quantity=Decimal(pack_count),
+        pack_count=pack_count,
+        production_date=production_date,
+        best_before=best_before,
+        notes=notes.strip(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+        harvest_from=min(
+            (locked[s.pk].harvest_from for s, _q in inputs if locked[s.pk].harvest_from), default=None
+        ),
+        harvest_to=max(
+            (locked[s.pk].harvest_to for s, _q in inputs if locked[s.pk].harvest_to), default=None
+        ),
+    )
+    for source, quantity in inputs:
+        LotInput.objects.create(cooperative=coop, lot=lot, source=locked[source.pk], quantity=quantity)
+        _move(
+            lot=locked[source.pk], kind=MovementKind.USED, quantity=-quantity, reference=lot.code, actor=actor
+        )
+    _move(lot=lot, kind=MovementKind.IN, quantity=Decimal(pack_count), reason=_("Packed"), actor=actor)
+    audit_record(
+        action="lot.finished_create",
+        actor=actor,
+        cooperative=coop,
+        obj=lot,
+        data={"inputs": {s.code: str(q) for s, q in inputs}, "packs": pack_count},
+    )
+    return lot
+
+
+@transaction.atomic
+def stock_move(*, lot: Lot, kind: str, quantity: Decimal, reason: str = "", reference: str = "", actor=None):
+    """Out by sale (negative), loss (negative) or an adjustment with a reason (either sign).
+
+    Refused when it would take the lot's stock below zero.
+    """
+    if kind not in (MovementKind.SALE, MovementKind.LOSS, MovementKind.ADJUST):
+        raise ValidationError(_("Unknown kind of stock movement."), code="kind")
+    if quantity is None or quantity == 0 or abs(quantity) > MAX_QUANTITY:
+        raise ValidationError(_("The quantity must not be 0."), code="quantity")
+    if kind in (MovementKind.SALE, MovementKind.LOSS) and quantity > 0:
+        quantity = -quantity
+    if kind in (MovementKind.ADJUST, MovementKind.LOSS) and not reason.strip():
+        raise ValidationError(_("Give the reason."), code="reason")
+    if lot.is_finished and quantity != quantity.to_integral_value():
+        raise ValidationError(_("Finished lots are counted in whole packs."), code="whole_packs")
+    locked = lots_lock(Lot, [lot.pk]).get(lot.pk)
+    if locked is None:
+        raise ValidationError(_("Unknown lot."), code="lot")
+    on_hand = _on_hand(locked.pk)
+    if on_hand + quantity < 0:
+        raise ValidationError(
+            _("Only %(qty)s in stock: stock cannot go below zero.") % {"qty": qty_text(on_hand)},
+            code="negative_stock",
+        )
+    movement = _move(
+        lot=locked, kind=kind, quantity=quantity, reason=reason.strip(), reference=reference, actor=actor
+    )
+    audit_record(
+        action="stock.move",
+        actor=actor,
+        cooperative=locked.cooperative,
+        obj=movement,
+        data={"kind": kind, "quantity": str(quantity)},
+    )
+    return movement
