@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from hoptac.catalog.demo import load_demo as load_catalog
 from hoptac.coops.demo import load_demo as load_coops
+from hoptac.inventory.demo import load_demo as load_inventory
 from hoptac.offtake.demo import load_demo as load_offtake
 
 
 @transaction.atomic
 def load_all(stdout=None) -> dict[str, dict]:
-    return {"coops": load_coops(stdout=stdout), "offtake": load_offtake(stdout=stdout)}
+    return {
+        "coops": load_coops(stdout=stdout),
+        "offtake": load_offtake(stdout=stdout),
+        "catalog": load_catalog(stdout=stdout),
+        "inventory": load_inventory(stdout=stdout),
+    }

@@ -1,0 +1,81 @@
+"""The whole demo (hoptac demo): buying seasons, ledgers, catalogue and lots, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from hoptac.catalog.models import Certificate
+from hoptac.coops.models import Cooperative, Member
+from hoptac.core.tenancy import tenant
+from hoptac.demo.loaders import load_all
+from hoptac.inventory.models import Lot, StockMovement
+from hoptac.inventory.selectors import lot_origin, lot_steps
+from hoptac.ledger.models import Entry, EntryKind
+from hoptac.offtake.models import Agreement, Receipt, ReceiptStatus
+
+
+@pytest.fixture
+def demo(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    load_all()
+
+
+def coop(slug):
+    return Cooperative.objects.get(slug=slug)
+
+
+def test_honey_season_at_tuan_dung(demo):
+    with tenant(coop("tuan-dung")):
+        active = Member.objects.filter(status="active").count()
+        sellers = Receipt.objects.filter(status=ReceiptStatus.CONFIRMED).values("member").distinct().count()
+        assert sellers >= active * 0.8  # receipts from most households
+        assert Agreement.objects.count() >= active * 0.7
+        assert Entry.objects.filter(kind=EntryKind.ADVANCE).exists()
+        assert Entry.objects.filter(kind=EntryKind.INPUT_LOAN, item="Thùng ong").exists()
+        assert Entry.objects.filter(kind=EntryKind.PAYOUT).exists()
+        assert Receipt.objects.filter(status=ReceiptStatus.VOIDED).count() == 1
+        assert not Receipt.objects.filter(collected_at__gt=timezone.now()).exists()
+
+
+def test_tea_season_at_tay_con_linh(demo):
+    with tenant(coop("tay-con-linh")):
+        assert Receipt.objects.count() > 100
+
+
+def test_lots_with_households_steps_and_certificates(demo):
+    with tenant(coop("tuan-dung")):
+        raw = Lot.objects.get(kind="raw")
+        assert lot_origin(raw).households == 40
+        finished = Lot.objects.get(kind="finished")
+        assert lot_origin(finished).households == 40
+        assert len(lot_steps(finished)) == 2
+        assert StockMovement.objects.filter(lot=finished).exists()
+    for slug in ("tay-con-linh", "phin-ho"):
+        with tenant(coop(slug)):
+            finished = Lot.objects.get(kind="finished")
+            assert len(lot_steps(finished)) == 4
+    today = timezone.localdate()
+    ocop = Certificate.unscoped.filter(kind="ocop")
+    assert ocop.count() >= 3
+    assert any(c.expires_on < today for c in ocop)  # one OCOP certificate has expired
+    assert any(c.expires_on >= today for c in ocop)
+    assert all(c.expires_on == c.issued_on.replace(year=c.issued_on.year + 3) for c in ocop)
+    assert Certificate.unscoped.filter(kind="ocop", stars=5).exists()
+
+
+def test_demo_is_idempotent(demo):
+    counts = (
+        Receipt.unscoped.count(),
+        Entry.unscoped.count(),
+        Lot.unscoped.count(),
+        Certificate.unscoped.count(),
+    )
+    result = load_all()
+    assert result["offtake"] == {"tuan-dung": 0, "tay-con-linh": 0}
+    assert (
+        Receipt.unscoped.count(),
+        Entry.unscoped.count(),
+        Lot.unscoped.count(),
+        Certificate.unscoped.count(),
+    ) == counts
