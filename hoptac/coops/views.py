@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hoptac.coops import excel, selectors, services
@@ -171,7 +172,11 @@ def member_import(request):
         else:
             result = excel.members_import_xlsx(content=upload.read(), actor=request.user)
             if result.ok:
-                messages.success(request, _("%(count)s members imported.") % {"count": result.created})
+                messages.success(
+                    request,
+                    ngettext("%(count)s member imported.", "%(count)s members imported.", result.created)
+                    % {"count": result.created},
+                )
                 return redirect("coops:member_list", coop_slug=request.cooperative.slug)
     status = 422 if result is not None and not result.ok else 200
     return render(request, "coops/member_import.html", {"form": form, "result": result}, status=status)

@@ -143,7 +143,7 @@ class ProcessingStep(CoopOwned):
 
 
 class MovementKind(models.TextChoices):
-    IN = "in", _("In")
+    IN = "in", _("Stock in")
     USED = "used", _("Used in processing")
     SALE = "sale", _("Out by sale")
     ADJUST = "adjust", _("Adjustment")

@@ -12,6 +12,7 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -31,7 +32,7 @@ THIN = Side(style="thin", color="D5DBD7")
 def _columns() -> list[tuple[str, int]]:
     """(label, width) of the table's columns; the amounts are the last three."""
     return [
-        (_("No."), 6),
+        (pgettext("row number", "No."), 6),
         (_("Date"), 12),
         (_("Kind"), 22),
         (_("Description"), 44),

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -218,7 +218,8 @@ def daily_sheet_workbook(sheet_data, *, cooperative) -> bytes:
     sheet.cell(
         row=row,
         column=7,
-        value=_("%(count)s receipts") % {"count": len(sheet_data.receipts)},
+        value=ngettext("%(count)s receipt", "%(count)s receipts", len(sheet_data.receipts))
+        % {"count": len(sheet_data.receipts)},
     )
     _money(sheet.cell(row=row, column=12), sheet_data.total_vnd)
     _name(book, sheet, "grand_total", row, 12)
