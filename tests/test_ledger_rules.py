@@ -150,6 +150,9 @@ def _apply(step, *, member, product, model: Model, now: dt.datetime) -> None:
             _expect_refusal("already_reversed", reverse)
         elif entry.kind == EntryKind.PURCHASE:
             _expect_refusal("has_source", reverse)
+        elif entry.receivable_delta > 0 and model.receivable < entry.receivable_delta:
+            # an advance or loan already (partly) deducted at a payout: undo the deduction first
+            _expect_refusal("already_deducted", reverse)
         else:
             reversal = reverse()
             assert reversal.reverses_id == entry.pk

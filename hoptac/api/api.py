@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 
-from hoptac.api import members, prices, receipts
+from hoptac.api import lots, members, prices, products, receipts
 from hoptac.api.access import api_language
 from hoptac.api.auth import AUTH
 
@@ -94,3 +94,5 @@ def invalid(request, exc):
 api.add_router("", prices.router)
 api.add_router("", receipts.router)
 api.add_router("", members.router)
+api.add_router("", products.router)
+api.add_router("", lots.router)
