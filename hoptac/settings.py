@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "hoptac.ledger",
     "hoptac.offtake",
     "hoptac.inventory",
+    "hoptac.trace",
     "hoptac.api",
     "hoptac.demo",
     "django.contrib.admin",
@@ -219,3 +220,4 @@ PLATFORM_NAME = env("PLATFORM_NAME", "Hợp Tác")
 DEFAULT_PROVINCE_CODE = envint("DEFAULT_PROVINCE", 8)
 # Serve uploaded files (logos, photos) from the app itself: right for the embedded shape.
 SERVE_MEDIA = envbool("SERVE_MEDIA", True)
+PUBLIC_URL = env("PUBLIC_URL", "")  # address in QR labels, e.g. https://hoptac.vn; "": the request's host

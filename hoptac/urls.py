@@ -12,7 +12,10 @@ urlpatterns = [
     path("c/<slug:coop_slug>/", include("hoptac.coops.urls")),
     path("c/<slug:coop_slug>/buying/", include("hoptac.offtake.urls")),
     path("c/<slug:coop_slug>/ledger/", include("hoptac.ledger.urls")),
+    path("c/<slug:coop_slug>/catalog/", include("hoptac.catalog.urls")),
+    path("c/<slug:coop_slug>/inventory/", include("hoptac.inventory.urls")),
     path("api/v1/", include("hoptac.api.urls")),
+    path("", include("hoptac.trace.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

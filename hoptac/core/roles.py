@@ -34,6 +34,8 @@ class Perm(StrEnum):
     MEMBER_EXPORT = "member.export"
     MEMBER_CAPITAL = "member.capital"
     GROUP_EDIT = "group.edit"
+    # Catalog: products, photos, certificates (reading needs coop.view)
+    CATALOG_EDIT = "catalog.edit"
     # Buying from members and the member ledger
     OFFTAKE_VIEW = "offtake.view"
     SEASON_EDIT = "season.edit"
@@ -45,6 +47,10 @@ class Perm(StrEnum):
     LEDGER_WRITE = "ledger.write"  # advances, input loans, payouts, adjustments, reversals
     OWN_STATEMENT = "ledger.own"
     REPORT_VIEW = "report.view"
+    # Lots and stock
+    STOCK_VIEW = "stock.view"
+    STOCK_EDIT = "stock.edit"  # raw and finished lots, processing steps, losses, adjustments
+    STOCK_SELL = "stock.sell"  # stock out by sale
 
 
 _READ = {Perm.COOP_VIEW, Perm.MEMBER_VIEW}
@@ -60,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MEMBER_EXPORT,
             Perm.MEMBER_CAPITAL,
             Perm.GROUP_EDIT,
+            Perm.CATALOG_EDIT,
             Perm.OFFTAKE_VIEW,
             Perm.SEASON_EDIT,
             Perm.PRICE_SET,
@@ -69,12 +76,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.LEDGER_VIEW,
             Perm.LEDGER_WRITE,
             Perm.REPORT_VIEW,
+            Perm.STOCK_VIEW,
+            Perm.STOCK_EDIT,
+            Perm.STOCK_SELL,
         }
     ),
-    Role.COLLECTOR: frozenset(_READ | {Perm.OFFTAKE_VIEW, Perm.RECEIPT_RECORD}),
-    Role.SALES: frozenset(_READ),
+    Role.COLLECTOR: frozenset(_READ | {Perm.OFFTAKE_VIEW, Perm.RECEIPT_RECORD, Perm.STOCK_VIEW}),
+    Role.SALES: frozenset(_READ | {Perm.CATALOG_EDIT, Perm.STOCK_VIEW, Perm.STOCK_SELL}),
     Role.MEMBER: frozenset({Perm.COOP_VIEW, Perm.OWN_STATEMENT}),
-    Role.ALLIANCE: frozenset(_READ | {Perm.MEMBER_EXPORT, Perm.OFFTAKE_VIEW, Perm.REPORT_VIEW}),
+    Role.ALLIANCE: frozenset(
+        _READ | {Perm.MEMBER_EXPORT, Perm.OFFTAKE_VIEW, Perm.REPORT_VIEW, Perm.STOCK_VIEW}
+    ),
 }
 
 STAFF_ROLES = (Role.CHAIR, Role.ACCOUNTANT, Role.COLLECTOR, Role.SALES, Role.MEMBER)

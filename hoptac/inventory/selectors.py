@@ -111,3 +111,68 @@ def lot_by_gtin_and_code(gtin14: str, code: str) -> Lot | None:
         if lot.product.gtin and lot.product.gtin.zfill(14) == gtin14:
             return lot
     return None
+
+
+# --- pages (lists, the raw-lot form, the lot page) ---------------------------------------------
+
+RAW_LINES_SHOWN = 500
+
+
+def receipt_lines_for_lot(*, product, date_from=None, date_to=None, point=None) -> QuerySet:
+    """Confirmed purchase receipt lines of ``product`` that are not yet in a lot, oldest first,
+    with the member and village for the raw-lot form (one query)."""
+    from hoptac.offtake.models import ReceiptLine, ReceiptStatus
+
+    qs = ReceiptLine.objects.filter(
+        product=product, receipt__status=ReceiptStatus.CONFIRMED, lot_source__isnull=True
+    ).select_related("receipt__member__village", "receipt__point")
+    if date_from is not None:
+        qs = qs.filter(receipt__collected_at__date__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(receipt__collected_at__date__lte=date_to)
+    if point is not None:
+        qs = qs.filter(receipt__point=point)
+    return qs.order_by("receipt__collected_at", "id")
+
+
+def lot_sources(lot: Lot) -> list[LotSource]:
+    """The receipt lines of a raw lot with their receipts, members and villages (one query)."""
+    return list(
+        LotSource.objects.filter(lot=lot)
+        .select_related("receipt_line__receipt__member__village")
+        .order_by("receipt_line__receipt__collected_at", "id")
+    )
+
+
+def lot_inputs(lot: Lot) -> list[LotInput]:
+    """The raw lots a finished lot was made from, with the quantity used."""
+    return list(LotInput.objects.filter(lot=lot).select_related("source", "source__product").order_by("id"))
+
+
+def lot_used_in(lot: Lot) -> list[LotInput]:
+    """The finished lots made (partly) from this raw lot."""
+    return list(LotInput.objects.filter(source=lot).select_related("lot", "lot__product").order_by("id"))
+
+
+def lot_movements(lot: Lot) -> list[StockMovement]:
+    return list(StockMovement.objects.filter(lot=lot).select_related("created_by").order_by("at", "id"))
+
+
+def raw_lots_in_stock() -> list[Lot]:
+    """Raw lots with stock left, for the finished-lot form (one query)."""
+    return list(lot_list(kind="raw").filter(on_hand__gt=0))
+
+
+def stock_summary() -> list[dict]:
+    """Stock on hand per product and lot kind, with the product's unit and the number of
+    lots that still hold stock (two queries)."""
+    rows = stock_by_product()
+    units = dict(
+        Lot.objects.filter(product_id__in={r["lot__product_id"] for r in rows})
+        .values_list("product_id", "product__base_unit")
+        .distinct()
+    )
+    for row in rows:
+        row["on_hand"] = quantize_qty(Decimal(row["on_hand"] or 0))
+        row["base_unit"] = units.get(row["lot__product_id"], "")
+    return rows

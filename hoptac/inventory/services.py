@@ -61,6 +61,15 @@ def _move(*, lot, kind, quantity: Decimal, reason: str = "", reference: str = ""
     )
 
 
+def _qty_local(value: Decimal) -> str:
+    """A quantity in a message, in the active language's format (``1463,805`` in Vietnamese)."""
+    from django.utils.formats import number_format
+
+    text = qty_text(value)
+    places = len(text.split(".")[1]) if "." in text else 0
+    return number_format(Decimal(text), decimal_pos=places, use_l10n=True)
+
+
 def _not_future(day: dt.date | None, label: str) -> None:
     if day is not None and day > timezone.localdate():
         raise ValidationError(_("%(what)s cannot be in the future.") % {"what": label}, code="future")
@@ -173,7 +182,7 @@ def finished_lot_create(
         if quantity > _on_hand(source.pk):
             raise ValidationError(
                 _("Lot %(code)s has only %(qty)s in stock.")
-                % {"code": source.code, "qty": qty_text(_on_hand(source.pk))},
+                % {"code": source.code, "qty": _qty_local(_on_hand(source.pk))},
                 code="not_enough",
             )
         used += quantity
@@ -233,7 +242,7 @@ def stock_move(*, lot: Lot, kind: str, quantity: Decimal, reason: str = "", refe
     on_hand = _on_hand(locked.pk)
     if on_hand + quantity < 0:
         raise ValidationError(
-            _("Only %(qty)s in stock: stock cannot go below zero.") % {"qty": qty_text(on_hand)},
+            _("Only %(qty)s in stock: stock cannot go below zero.") % {"qty": _qty_local(on_hand)},
             code="negative_stock",
         )
     movement = _move(

@@ -1,0 +1,229 @@
+"""The trace data of a lot: one dictionary used by the public trace page, the label sheet
+and the JSON export, so that they never disagree.
+
+Every value is JSON-ready: dates as ISO strings, quantities as strings. The number of
+queries is constant whatever the number of raw lots, receipts, households and steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from hoptac.catalog.models import Certificate, ProductPhoto
+from hoptac.catalog.photos import variant_size
+from hoptac.catalog.selectors import certificate_status
+from hoptac.core.tenancy import tenant
+from hoptac.inventory.models import Lot, LotSource, ProcessingStep
+from hoptac.inventory.selectors import Origin, lot_by_gtin_and_code, lot_by_public_code, raw_lots_of
+from hoptac.lib import gtin as gtin_lib
+from hoptac.lib import places
+from hoptac.lib.units import qty_text
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_ID = "https://hoptac.example/schema/trace-export/1.0"
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _qty(value) -> str | None:
+    return None if value is None else qty_text(value)
+
+
+def public_base(request=None) -> str:
+    """``PUBLIC_URL`` (HOPTAC_PUBLIC_URL) or, when it is empty, the request's own host."""
+    base = (getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")
+    if base:
+        return base
+    if request is None:
+        return ""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def trace_path(lot: Lot) -> str:
+    """The path printed in the QR: the GS1 Digital Link path when the product has a GTIN
+    (one code for shoppers and for scanners), else ``/t/<public code>``."""
+    gtin = lot.product.gtin
+    if gtin and gtin_lib.is_valid(gtin):
+        return f"/01/{gtin_lib.to_gtin14(gtin)}/10/{quote(lot.code, safe='')}"
+    return f"/t/{lot.public_code}"
+
+
+def trace_url(lot: Lot, request=None) -> str:
+    return public_base(request) + trace_path(lot)
+
+
+def public_lot(code: str) -> Lot | None:
+    """The lot of a public code (explicit cross-cooperative read of one lot)."""
+    code = (code or "").strip()
+    if not code or len(code) > 12 or not code.isalnum():
+        return None
+    lot = lot_by_public_code(code)
+    if lot is None or not lot.cooperative.is_active:
+        return None
+    return lot
+
+
+def gs1_lot(gtin: str, lot_code: str) -> Lot | None:
+    """The lot of a GS1 Digital Link ``/01/<GTIN>/10/<lot>``; ``None`` for a bad GTIN."""
+    if not gtin_lib.is_valid(gtin) or not lot_code or len(lot_code) > 30:
+        return None
+    lot = lot_by_gtin_and_code(gtin_lib.to_gtin14(gtin), lot_code)
+    if lot is None or not lot.cooperative.is_active:
+        return None
+    return lot
+
+
+def _origin(lot: Lot) -> Origin:
+    """What ``inventory.selectors.lot_origin`` says (a test holds them equal), read as plain
+    values rather than five model instances per receipt: the trace page is the hottest
+    public page and a honey lot has hundreds of receipts."""
+    raw = raw_lots_of(lot)
+    rows = LotSource.objects.filter(lot__in=[r.pk for r in raw]).values_list(
+        "quantity",
+        "receipt_line__receipt__member_id",
+        "receipt_line__receipt__member__full_name",
+        "receipt_line__receipt__member__trace_consent",
+        "receipt_line__receipt__member__commune_code",
+        "receipt_line__receipt__member__village__name",
+    )
+    members: dict[int, tuple] = {}
+    quantity = Decimal(0)
+    for qty, member_id, name, consent, commune, village in rows:
+        members[member_id] = (name, consent, commune, village)
+        quantity += qty
+    return Origin(
+        households=len(members),
+        named_households=sorted(m[0] for m in members.values() if m[1]),
+        villages=sorted({m[3] for m in members.values() if m[3]}),
+        commune_codes=sorted({m[2] for m in members.values()}),
+        quantity=quantity,
+        raw_lots=raw,
+    )
+
+
+def trace_data(lot: Lot, *, today: dt.date | None = None) -> dict:
+    """Everything a trace page or export says about ``lot`` (with its product and
+    cooperative loaded), read in the lot's own cooperative."""
+    today = today or timezone.localdate()
+    coop = lot.cooperative
+    product = lot.product
+    with tenant(coop):
+        origin = _origin(lot)  # raw lots (1 query for a finished lot) + sources (1)
+        lot_ids = [lot.pk, *[r.pk for r in origin.raw_lots if r.pk != lot.pk]]
+        codes = {lot.pk: lot.code, **{r.pk: r.code for r in origin.raw_lots}}
+        steps = list(ProcessingStep.objects.filter(lot__in=lot_ids).order_by("done_on", "id"))
+        certificates = list(
+            Certificate.objects.filter(Q(product=product) | Q(product__isnull=True)).order_by(
+                "product_id", "-issued_on", "-id"
+            )
+        )
+        photo = (
+            ProductPhoto.objects.filter(product=product).exclude(small="").order_by("position", "id").first()
+        )
+
+    packing_steps = [s.done_on for s in steps if s.kind == "packing"]
+    packed_on = lot.production_date or (max(packing_steps) if packing_steps else None)
+    photo_data = None
+    if photo is not None:
+        width, height = variant_size(photo.width, photo.height, 320)
+        photo_data = {"url": photo.small.url, "width": width, "height": height, "alt": photo.alt}
+    return {
+        "$schema": SCHEMA_ID,
+        "version": SCHEMA_VERSION,
+        "generated_on": today.isoformat(),
+        "lot": {
+            "code": lot.code,
+            "public_code": lot.public_code,
+            "kind": lot.kind,
+            "quantity": qty_text(lot.quantity),
+            "unit": "pack" if lot.is_finished else product.base_unit,
+            "pack_count": lot.pack_count,
+            "harvest_from": _iso(lot.harvest_from),
+            "harvest_to": _iso(lot.harvest_to),
+            "production_date": _iso(lot.production_date),
+            "packing_date": _iso(packed_on),
+            "best_before": _iso(lot.best_before),
+            "trace_path": trace_path(lot),
+        },
+        "product": {
+            "name": product.name,
+            "name_en": product.name_en,
+            "gtin": gtin_lib.to_gtin14(product.gtin) if product.gtin else None,
+            "ocop_group": product.ocop_group,
+            "sale_unit": product.sale_unit,
+            "pack_size": _qty(product.pack_size),
+            "pack_unit": product.pack_unit,
+            "story": product.story,
+        },
+        "producer": {
+            "name": coop.name,
+            "kind": coop.kind,
+            "tax_code": coop.tax_code,
+            "address": coop.address,
+            "commune_code": coop.commune_code,
+            "commune_name": places.commune_name(coop.commune_code),
+            "province_code": coop.province_code,
+            "province_name": places.province_name(coop.province_code),
+            "phone": coop.phone,
+            "email": coop.email,
+        },
+        "origin": {
+            "households": origin.households,
+            "named_households": origin.named_households,
+            "villages": origin.villages,
+            "communes": [
+                {
+                    "code": code,
+                    "name": places.commune_name(code),
+                    "province_name": places.province_name(places.commune_province(code)),
+                }
+                for code in origin.commune_codes
+            ],
+            "quantity": qty_text(origin.quantity),
+            "unit": product.base_unit,
+        },
+        "raw_lots": [
+            {
+                "code": raw.code,
+                "quantity": qty_text(raw.quantity),
+                "harvest_from": _iso(raw.harvest_from),
+                "harvest_to": _iso(raw.harvest_to),
+            }
+            for raw in origin.raw_lots
+            if raw.pk != lot.pk
+        ],
+        "steps": [
+            {
+                "kind": step.kind,
+                "description": step.description,
+                "date": step.done_on.isoformat(),
+                "operator": step.operator_name,
+                "quantity_in": qty_text(step.quantity_in),
+                "quantity_out": qty_text(step.quantity_out),
+                "lot_code": codes.get(step.lot_id, ""),
+            }
+            for step in steps
+        ],
+        "certificates": [
+            {
+                "kind": cert.kind,
+                "scope": "product" if cert.product_id else "cooperative",
+                "stars": cert.stars,
+                "number": cert.number,
+                "issuer": cert.issuer,
+                "issued_on": cert.issued_on.isoformat(),
+                "expires_on": _iso(cert.expires_on),
+                "status": certificate_status(cert, today),
+            }
+            for cert in certificates
+        ],
+        "photo": photo_data,
+    }
