@@ -17,59 +17,12 @@ from hoptac.coops.models import (
     Village,
 )
 from hoptac.coops.services import MemberInput
+from hoptac.core.fields import DATE_WIDGET, MoneyField, PhoneField
 from hoptac.core.roles import STAFF_ROLES
 from hoptac.lib import places
 from hoptac.lib.banks import bank_choices
-from hoptac.lib.money import parse_vnd
-from hoptac.lib.phone import InvalidPhone, normalize_phone
 
 BLANK = [("", "—")]
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-
-class PhoneField(forms.CharField):
-    default_error_messages = {
-        "invalid": _(
-            "This is not a Vietnamese phone number. Write 10 digits starting with 0, e.g. 0912 345 678."
-        )
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            return normalize_phone(value)
-        except InvalidPhone:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-class MoneyField(forms.CharField):
-    default_error_messages = {
-        "invalid": _("Write a whole number of đồng, e.g. 5.000.000."),
-        "negative": _("The amount cannot be negative."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in (None, ""):
-            return 0
-        try:
-            amount = parse_vnd(value)
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if amount < 0:
-            raise forms.ValidationError(self.error_messages["negative"], code="negative")
-        return amount
 
 
 class MemberForm(forms.Form):

@@ -3,15 +3,13 @@ services (inventory.services) decide."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hoptac.catalog.models import Product
+from hoptac.core.fields import QuantityField
 from hoptac.inventory.models import LotKind, MovementKind, StepKind
-from hoptac.offtake.forms import QuantityField
 from hoptac.offtake.models import CollectionPoint
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -96,22 +94,12 @@ class RawLotForm(forms.Form):
         self.fields["product"].queryset = _products()
 
 
-class ZeroOrMoreQuantityField(QuantityField):
-    """Like QuantityField, but 0 is allowed (e.g. everything lost in a step)."""
-
-    def to_python(self, value):
-        text = str(value or "").strip()
-        if text in ("0", "0,0", "0.0", "0,00", "0.00", "0,000", "0.000"):
-            return Decimal(0)
-        return super().to_python(value)
-
-
 class StepForm(forms.Form):
     kind = forms.ChoiceField(label=_("Step"), choices=StepKind.choices)
     done_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
     operator_name = forms.CharField(label=_("Operator"), max_length=120)
     quantity_in = QuantityField(label=_("Quantity in"))
-    quantity_out = ZeroOrMoreQuantityField(label=_("Quantity out"))
+    quantity_out = QuantityField(label=_("Quantity out"), allow_zero=True)
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hoptac.coops.forms import DATE_WIDGET, MoneyField
+from hoptac.core.fields import DATE_WIDGET, MoneyField, QuantityField
 from hoptac.ledger.models import PayoutMethod
-from hoptac.lib.units import parse_quantity
 
 # Units an input loan is usually counted in; any other word may be typed.
 LOAN_UNITS = ["bao", "kg", "cây", "thùng", "lít", "chai", "chiếc", "con"]
@@ -46,35 +44,6 @@ class AdvanceForm(forms.Form):
 
     def clean_day(self):
         return _not_future(self.cleaned_data.get("day"))
-
-
-class QuantityField(forms.Field):
-    """A quantity as people type it: ``12``, ``12,5`` or ``12.5``; more than 0."""
-
-    default_error_messages = {
-        "invalid": _("Write a number, e.g. 12 or 12,5."),
-        "not_positive": _("The quantity must be more than 0."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "maxlength": 20}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = str(value or "").strip()
-        if not value:
-            return None
-        if len(value) > 20:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            quantity = parse_quantity(value)
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if quantity <= 0:
-            raise forms.ValidationError(self.error_messages["not_positive"], code="not_positive")
-        if quantity >= Decimal("100000000000"):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return quantity
 
 
 class LoanForm(forms.Form):

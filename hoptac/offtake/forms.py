@@ -7,7 +7,6 @@ Receipt forms live in ``receipt_forms.py``.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -16,10 +15,9 @@ from django.utils.translation import pgettext_lazy
 
 from hoptac.catalog.models import OcopGroup, Product
 from hoptac.catalog.selectors import product_list
-from hoptac.coops.forms import DATE_WIDGET, MoneyField
 from hoptac.coops.models import Member, MemberStatus
+from hoptac.core.fields import DATE_WIDGET, MoneyField, QuantityField
 from hoptac.lib import places
-from hoptac.lib.units import parse_quantity
 from hoptac.offtake.models import UNIT_CHOICES, CollectionPoint, Grade, PriceRule, Season
 
 BLANK = [("", "—")]
@@ -30,39 +28,6 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 # slip (three zeros too many) is refused here rather than overflowing a column.
 MAX_PRICE_VND = 100_000_000  # per kg or litre
 MAX_ADVANCE_VND = 10_000_000_000
-MAX_QUANTITY = Decimal("1000000")  # in the unit typed: a million tấn is already absurd
-
-
-class QuantityField(forms.Field):
-    """A quantity typed by a person: ``12,5`` or ``12.5``; more than 0, at most 3 decimals."""
-
-    default_error_messages = {
-        "invalid": _("Write a number, e.g. 12 or 12,5."),
-        "not_positive": _("The quantity must be more than 0."),
-        "too_large": _("The quantity is too large."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "maxlength": 20}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = str(value or "").strip()
-        if not value:
-            return None
-        if len(value) > 20:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            quantity = parse_quantity(value)
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if quantity <= 0:
-            raise forms.ValidationError(self.error_messages["not_positive"], code="not_positive")
-        if quantity > MAX_QUANTITY:
-            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
-        if quantity.as_tuple().exponent < -3:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return quantity
 
 
 class BoundedMoneyField(MoneyField):

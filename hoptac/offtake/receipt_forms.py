@@ -7,33 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hoptac.catalog.models import Product
-from hoptac.coops.forms import MoneyField
 from hoptac.coops.models import Member, MemberStatus
-from hoptac.lib.units import UnitError, parse_quantity, parse_unit
+from hoptac.core.fields import MoneyField, QuantityField
+from hoptac.lib.units import UnitError, parse_unit
 from hoptac.offtake.models import UNIT_CHOICES, CollectionPoint, Grade
 from hoptac.offtake.services import LineInput
 
 DATETIME_WIDGET = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
-
-
-class QuantityField(forms.CharField):
-    default_error_messages = {
-        "invalid": _("Write a number, e.g. 12,5."),
-        "not_positive": _("The quantity must be more than 0."),
-    }
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in (None, ""):
-            return None
-        try:
-            quantity = parse_quantity(value)
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if quantity <= 0:
-            raise forms.ValidationError(self.error_messages["not_positive"], code="not_positive")
-        return quantity
 
 
 class ReceiptForm(forms.Form):
