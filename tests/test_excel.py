@@ -17,8 +17,8 @@ from openpyxl import Workbook, load_workbook
 from hoptac.accounts.services import membership_set
 from hoptac.coops import services as coop_services
 from hoptac.coops.excel import COLUMNS
-from hoptac.core.fields import PhoneField
 from hoptac.coops.models import Cooperative, Member, MemberGroup, Village
+from hoptac.core.fields import PhoneField
 from hoptac.core.roles import Role
 from hoptac.core.tenancy import tenant
 from tests.conftest import CAO_BO, MEO_VAC, make_member, make_user
