@@ -14,6 +14,7 @@ from hoptac.coops import services as coop_services
 from hoptac.core.tenancy import tenant
 from hoptac.ledger.models import Entry, EntryKind
 from hoptac.ledger.selectors import member_balance
+from hoptac.lib.sms import sms_length
 from hoptac.lib.text import unaccent
 from hoptac.offtake import services
 from hoptac.offtake.models import Receipt, ReceiptLine, ReceiptStatus
@@ -235,6 +236,7 @@ def test_sms_text_is_unaccented_and_short(coop_a, member_a, honey, tea):
         text = receipt_sms_text(receipt, coop_name=coop_a.name, balance_net=member_balance(member_a).net)
     assert len(text) <= SMS_LIMIT
     assert text == unaccent(text) and text.isascii()
+    assert sms_length(text).encoding == "GSM-7" and sms_length(text).segments == 1
     assert receipt.code in text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from hoptac.lib.money import group_digits
-from hoptac.lib.text import unaccent
+from hoptac.lib.sms import sms_length, sms_text
 from hoptac.lib.units import UNIT_LABELS, Unit
 
 SMS_LIMIT = 160
@@ -39,7 +39,7 @@ def receipt_sms_text(receipt, *, coop_name: str, balance_net: int | None = None)
         f"{coop_name[:20]} {receipt.code}{status} {when} {total}{tail}",
     ]
     for text in candidates:
-        text = " ".join(unaccent(text).split())
-        if len(text) <= SMS_LIMIT:
+        text = " ".join(sms_text(text, unaccented=True).split())
+        if sms_length(text).units <= SMS_LIMIT:
             return text
-    return unaccent(candidates[-1])[:SMS_LIMIT]
+    return sms_text(candidates[-1], unaccented=True)[:SMS_LIMIT]
