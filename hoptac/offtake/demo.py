@@ -42,38 +42,31 @@ def _points(coop, names_villages) -> list[CollectionPoint]:
     ]
 
 
+# (grade, price per litre, in force from N days ago, note)
+HONEY_PRICES = [
+    (1, 480_000, 400, "Vụ 2025–2026"),
+    (2, 400_000, 400, ""),
+    (1, 500_000, 58, "Giá đầu vụ 2026–2027"),
+    (2, 420_000, 58, ""),
+    (1, 520_000, 20, "Tăng giá do mật đặc, ít mưa"),
+]
+
+
 def _honey(coop: Cooperative, rng: random.Random) -> int:
     chair = User.objects.filter(phone="0911000001").first()
     accountant = User.objects.filter(phone="0911000002").first()
     collector = User.objects.filter(phone="0911000003").first()
     honey = _product(coop, code="MAT", name="Mật ong bạc hà", name_en="Mint-flower honey", base_unit="l")
     # Price history: last season, then this season's list, raised in the middle of it.
-    services.price_set(
-        product=honey,
-        grade=1,
-        price_vnd=480_000,
-        effective_from=_at(400, 6),
-        actor=chair,
-        note="Vụ 2025–2026",
-    )
-    services.price_set(product=honey, grade=2, price_vnd=400_000, effective_from=_at(400, 6), actor=chair)
-    services.price_set(
-        product=honey,
-        grade=1,
-        price_vnd=500_000,
-        effective_from=_at(58, 6),
-        actor=chair,
-        note="Giá đầu vụ 2026–2027",
-    )
-    services.price_set(product=honey, grade=2, price_vnd=420_000, effective_from=_at(58, 6), actor=chair)
-    services.price_set(
-        product=honey,
-        grade=1,
-        price_vnd=520_000,
-        effective_from=_at(20, 6),
-        actor=chair,
-        note="Tăng giá do mật đặc, ít mưa",
-    )
+    for grade, price, days_ago, note in HONEY_PRICES:
+        services.price_set(
+            product=honey,
+            grade=grade,
+            price_vnd=price,
+            effective_from=_at(days_ago, 6),
+            actor=chair,
+            note=note,
+        )
     start = timezone.localdate() - dt.timedelta(days=57)
     season = services.season_create(
         product=honey,
