@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 
 DEMO_LOGINS = [
@@ -66,9 +68,19 @@ def _serve(host: str, port: int, workers: int) -> None:
     Server().run()
 
 
+def _start_worker():
+    """The embedded shape: one worker process beside the web server, stopped with it."""
+    from django.conf import settings
+
+    if settings.OUTBOX["WORKER"] != "auto":
+        return None
+    return subprocess.Popen([sys.executable, "-m", "hoptac.cli", "worker"])
+
+
 def cmd_run(args) -> None:
     _setup()
     _prepare(demo=args.demo)
+    worker = _start_worker()
     url = f"http://{args.host}:{args.port}"
     print(f"\nHợp Tác is running at {url}\n")
     if args.demo:
@@ -77,7 +89,28 @@ def cmd_run(args) -> None:
             print(f"  {phone}  {who}")
         print()
     sys.stdout.flush()
-    _serve(args.host, args.port, args.workers)
+    try:
+        _serve(args.host, args.port, args.workers)
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def cmd_worker(args) -> None:
+    """Send queued messages (and run periodic jobs) until stopped: Huey's consumer."""
+    _setup()
+    from django.core.management import call_command
+
+    if args.migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+    options = {}
+    if args.threads:
+        options["workers"] = args.threads
+    call_command("run_huey", **options)
 
 
 def cmd_demo(args) -> None:
@@ -112,6 +145,10 @@ def main(argv: list[str] | None = None) -> None:
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="load the Hà Giang demo data (idempotent)")
     demo.set_defaults(func=cmd_demo)
+    worker = sub.add_parser("worker", help="send queued messages (SMS, Zalo, email) until stopped")
+    worker.add_argument("--threads", type=int, default=0, help="worker threads (default 2)")
+    worker.add_argument("--migrate", action="store_true", help="apply database migrations first")
+    worker.set_defaults(func=cmd_worker)
     sub.add_parser("manage", help="run a Django management command: hoptac manage <command>")
     args = parser.parse_args(argv)
     args.func(args)

@@ -66,11 +66,13 @@ INSTALLED_APPS = [
     "hoptac.core",
     "hoptac.accounts",
     "hoptac.coops",
+    "hoptac.outbox",
     "hoptac.catalog",
     "hoptac.ledger",
     "hoptac.offtake",
     "hoptac.inventory",
     "hoptac.trace",
+    "hoptac.notify",
     "hoptac.api",
     "hoptac.demo",
     "django.contrib.admin",
@@ -81,6 +83,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +215,72 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+
+# --- Messages: outbox, gateways and the worker ------------------------------------------
+def _templates(value: str) -> dict[str, str]:
+    """``announcement=123,receipt=456`` → {"announcement": "123", "receipt": "456"}."""
+    pairs = (item.split("=", 1) for item in value.split(",") if "=" in item)
+    return {key.strip(): val.strip() for key, val in pairs if key.strip() and val.strip()}
+
+
+OUTBOX = {
+    # off: nothing is woken after commit (tests); auto: `hoptac run` starts a worker
+    # process beside the web server; external: run `hoptac worker` yourself.
+    "WORKER": env("WORKER", "auto"),
+    "LEASE_SECONDS": envint("OUTBOX_LEASE", 300),
+    # file (default: written under the data directory, nothing leaves the machine),
+    # console, esms or speedsms.
+    "SMS_BACKEND": env("SMS_BACKEND", "file"),
+    "FILE_DIR": env("OUTBOX_DIR", str(DATA_DIR / "outbox")),
+    "ESMS": {
+        "URL": env("ESMS_URL", "https://rest.esms.vn"),
+        "API_KEY": env("ESMS_API_KEY"),
+        "SECRET_KEY": env("ESMS_SECRET_KEY"),
+        "BRANDNAME": env("ESMS_BRANDNAME"),
+        "SMS_TYPE": env("ESMS_SMS_TYPE", "2"),
+    },
+    "SPEEDSMS": {
+        "URL": env("SPEEDSMS_URL", "https://api.speedsms.vn"),
+        "TOKEN": env("SPEEDSMS_TOKEN"),
+        "SENDER": env("SPEEDSMS_SENDER"),
+        "SMS_TYPE": envint("SPEEDSMS_SMS_TYPE", 2),
+    },
+    "ZALO_BACKEND": env("ZALO_BACKEND", "zns"),  # zns, or file for development
+    "ZALO": {
+        "APP_ID": env("ZALO_APP_ID"),
+        "SECRET_KEY": env("ZALO_SECRET_KEY"),
+        "REFRESH_TOKEN": env("ZALO_REFRESH_TOKEN"),  # the first one; later ones are stored
+        "OAUTH_URL": env("ZALO_OAUTH_URL", "https://oauth.zaloapp.com"),
+        "API_URL": env("ZALO_API_URL", "https://business.openapi.zalo.me"),
+        "TEMPLATES": _templates(env("ZALO_TEMPLATES")),
+    },
+    # Secrets in the callback and inbound-SMS addresses, one per gateway: /hooks/<gateway>/<secret>/…
+    "HOOK_SECRETS": {
+        "esms": env("ESMS_HOOK_SECRET"),
+        "speedsms": env("SPEEDSMS_HOOK_SECRET"),
+        "zalo": env("ZALO_HOOK_SECRET"),
+    },
+    "TIMEOUT_SECONDS": envint("GATEWAY_TIMEOUT", 15),
+}
+
+REDIS_URL = env("REDIS_URL")
+HUEY = {
+    "name": "hoptac",
+    "immediate": False,
+    "results": False,
+    "utc": True,
+    "consumer": {
+        "workers": envint("WORKER_THREADS", 2),
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+    },
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

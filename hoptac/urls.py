@@ -14,6 +14,10 @@ urlpatterns = [
     path("c/<slug:coop_slug>/ledger/", include("hoptac.ledger.urls")),
     path("c/<slug:coop_slug>/catalog/", include("hoptac.catalog.urls")),
     path("c/<slug:coop_slug>/inventory/", include("hoptac.inventory.urls")),
+    path("c/<slug:coop_slug>/messages/", include("hoptac.notify.urls")),
+    # Gateways call these (no session, no CSRF): a secret per gateway in the address.
+    path("hooks/", include("hoptac.outbox.hook_urls")),
+    path("hooks/", include("hoptac.notify.hook_urls")),
     path("api/v1/", include("hoptac.api.urls")),
     path("", include("hoptac.trace.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

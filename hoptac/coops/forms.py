@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hoptac.coops.models import (
+    CHANNEL_ORDERS,
     Cooperative,
     CoopKind,
     Ethnicity,
@@ -56,6 +57,13 @@ class MemberForm(forms.Form):
     groups = forms.TypedMultipleChoiceField(
         label=_("Groups"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
+    email = forms.EmailField(label=_("Email"), required=False)
+    channels = forms.ChoiceField(
+        label=_("How to reach them"),
+        choices=CHANNEL_ORDERS,
+        required=False,
+        help_text=_("Messages go by the first channel that works; the next ones are the fallbacks."),
+    )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, cooperative: Cooperative, **kwargs):
@@ -104,6 +112,8 @@ class MemberForm(forms.Form):
             bank_bin=c.get("bank_bin") or "",
             bank_account=c.get("bank_account") or "",
             notes=c.get("notes") or "",
+            email=c.get("email") or "",
+            channels=c.get("channels") or "sms",
             group_ids=c.get("groups") or [],
         )
 
@@ -123,6 +133,8 @@ class MemberForm(forms.Form):
             "bank_bin": member.bank_bin,
             "bank_account": member.bank_account,
             "notes": member.notes,
+            "email": member.email,
+            "channels": member.channels,
             "groups": [g.pk for g in member.groups.all()],
         }
 

@@ -179,6 +179,20 @@ class MemberType(models.TextChoices):
     ASSOCIATE = "associate", _("Associate member")
 
 
+# Ways to reach a member, in order of preference: the first channel that works is used,
+# the next ones are the fallbacks when it fails for good (hoptac.outbox).
+CHANNEL_ORDERS = [
+    ("sms", _("SMS")),
+    ("zalo,sms", _("Zalo, then SMS")),
+    ("app,sms", _("In the app, then SMS")),
+    ("app,zalo,sms", _("In the app, then Zalo, then SMS")),
+    ("email,sms", _("Email, then SMS")),
+    ("zalo", _("Zalo only")),
+    ("app", _("In the app only")),
+    ("email", _("Email only")),
+]
+
+
 class MemberStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     LEFT = "left", _("Left")
@@ -225,6 +239,20 @@ class Member(CoopOwned):
         default=False,
         help_text=_("Only with the household's consent; otherwise trace pages count it without its name."),
     )
+    email = models.EmailField(_("email"), blank=True)
+    channels = models.CharField(
+        _("how to reach them"),
+        max_length=40,
+        choices=CHANNEL_ORDERS,
+        default="sms",
+        help_text=_("Messages go by the first channel that works; the next ones are the fallbacks."),
+    )
+    messages_stopped_at = models.DateTimeField(
+        _("stopped messages on"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the member texts HUY; cleared by DK. Announcements are not sent meanwhile."),
+    )
     groups = models.ManyToManyField(MemberGroup, verbose_name=_("groups"), blank=True, related_name="members")
     search_text = models.CharField(max_length=400, editable=False, db_index=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -248,6 +276,10 @@ class Member(CoopOwned):
             ),
         ]
         indexes = [models.Index(fields=["cooperative", "status"])]
+
+    @property
+    def channel_list(self) -> list[str]:
+        return [c for c in self.channels.split(",") if c]
 
     def __str__(self) -> str:
         return self.full_name

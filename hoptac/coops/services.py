@@ -34,6 +34,8 @@ class MemberInput:
     bank_bin: str = ""
     bank_account: str = ""
     notes: str = ""
+    email: str = ""
+    channels: str = "sms"
     group_ids: list[int] = field(default_factory=list)
     # A household that has already left (e.g. a re-imported export): date and reason.
     left_on: dt.date | None = None
@@ -78,6 +80,8 @@ def _apply(member: Member, data: MemberInput) -> Village | None:
     member.bank_bin = data.bank_bin
     member.bank_account = data.bank_account
     member.notes = data.notes
+    member.email = data.email
+    member.channels = data.channels or "sms"
     member.search_text = _search_text(member, village.name if village else "")
     return village
 

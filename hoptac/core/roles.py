@@ -51,6 +51,10 @@ class Perm(StrEnum):
     STOCK_VIEW = "stock.view"
     STOCK_EDIT = "stock.edit"  # raw and finished lots, processing steps, losses, adjustments
     STOCK_SELL = "stock.sell"  # stock out by sale
+    # Messages: the outbox, announcements, SMS commands and offers to sell
+    MESSAGE_VIEW = "message.view"
+    MESSAGE_SEND = "message.send"  # announcements, answers to offers, resend/cancel
+    OWN_NOTICES = "notice.own"  # a member's own notice board
 
 
 _READ = {Perm.COOP_VIEW, Perm.MEMBER_VIEW}
@@ -79,11 +83,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.STOCK_VIEW,
             Perm.STOCK_EDIT,
             Perm.STOCK_SELL,
+            Perm.MESSAGE_VIEW,
+            Perm.MESSAGE_SEND,
         }
     ),
-    Role.COLLECTOR: frozenset(_READ | {Perm.OFFTAKE_VIEW, Perm.RECEIPT_RECORD, Perm.STOCK_VIEW}),
+    Role.COLLECTOR: frozenset(
+        _READ | {Perm.OFFTAKE_VIEW, Perm.RECEIPT_RECORD, Perm.STOCK_VIEW, Perm.MESSAGE_VIEW}
+    ),
     Role.SALES: frozenset(_READ | {Perm.CATALOG_EDIT, Perm.STOCK_VIEW, Perm.STOCK_SELL}),
-    Role.MEMBER: frozenset({Perm.COOP_VIEW, Perm.OWN_STATEMENT}),
+    Role.MEMBER: frozenset({Perm.COOP_VIEW, Perm.OWN_STATEMENT, Perm.OWN_NOTICES}),
     Role.ALLIANCE: frozenset(
         _READ | {Perm.MEMBER_EXPORT, Perm.OFFTAKE_VIEW, Perm.REPORT_VIEW, Perm.STOCK_VIEW}
     ),
