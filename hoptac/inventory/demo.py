@@ -123,13 +123,18 @@ def _phin_ho_receipts(coop) -> None:
         return
     rng = random.Random("hoptac-inventory-phin-ho")  # noqa: S311
     offtake.price_set(
-        product=fresh, grade=1, price_vnd=32_000, effective_from=timezone.now() - dt.timedelta(days=60)
+        notify=False,
+        product=fresh,
+        grade=1,
+        price_vnd=32_000,
+        effective_from=timezone.now() - dt.timedelta(days=60),
     )
     members = list(Member.objects.filter(status=MemberStatus.ACTIVE).order_by("id"))
     for days_ago in range(18, 0, -3):
         for member in rng.sample(members, k=min(12, len(members))):
             when = timezone.now() - dt.timedelta(days=days_ago, hours=rng.randint(1, 5))
             offtake.receipt_record(
+                notify=False,
                 member=member,
                 collected_at=when,
                 lines=[

@@ -60,6 +60,7 @@ def _honey(coop: Cooperative, rng: random.Random) -> int:
     # Price history: last season, then this season's list, raised in the middle of it.
     for grade, price, days_ago, note in HONEY_PRICES:
         services.price_set(
+            notify=False,
             product=honey,
             grade=grade,
             price_vnd=price,
@@ -110,6 +111,7 @@ def _honey(coop: Cooperative, rng: random.Random) -> int:
         for _n in range(rng.randint(1, 4)):
             days_ago = rng.randint(1, 50)
             services.receipt_record(
+                notify=False,
                 member=member,
                 collected_at=_at(days_ago, rng.randint(7, 16), rng.choice([0, 15, 30, 45])),
                 point=point,
@@ -144,7 +146,9 @@ def _honey(coop: Cooperative, rng: random.Random) -> int:
     # One receipt recorded for the wrong household, voided with a reason.
     wrong = Receipt.objects.order_by("-collected_at").first()
     if wrong is not None:
-        services.receipt_void(receipt=wrong, reason="Ghi nhầm hộ bán, đã lập phiếu mới", actor=accountant)
+        services.receipt_void(
+            notify=False, receipt=wrong, reason="Ghi nhầm hộ bán, đã lập phiếu mới", actor=accountant
+        )
     return count
 
 
@@ -153,10 +157,20 @@ def _tea(coop: Cooperative, rng: random.Random) -> int:
     tea = _product(
         coop, code="CHE", name="Chè Shan tuyết búp tươi", name_en="Fresh Shan tuyết tea buds", base_unit="kg"
     )
-    services.price_set(product=tea, grade=1, price_vnd=25_000, effective_from=_at(120, 5), actor=chair)
-    services.price_set(product=tea, grade=2, price_vnd=20_000, effective_from=_at(120, 5), actor=chair)
     services.price_set(
-        product=tea, grade=1, price_vnd=28_000, effective_from=_at(30, 5), actor=chair, note="Chè thu búp đẹp"
+        notify=False, product=tea, grade=1, price_vnd=25_000, effective_from=_at(120, 5), actor=chair
+    )
+    services.price_set(
+        notify=False, product=tea, grade=2, price_vnd=20_000, effective_from=_at(120, 5), actor=chair
+    )
+    services.price_set(
+        notify=False,
+        product=tea,
+        grade=1,
+        price_vnd=28_000,
+        effective_from=_at(30, 5),
+        actor=chair,
+        note="Chè thu búp đẹp",
     )
     start = timezone.localdate() - dt.timedelta(days=118)
     services.season_create(
@@ -175,6 +189,7 @@ def _tea(coop: Cooperative, rng: random.Random) -> int:
     for days_ago in range(40, 0, -3):  # buying days every third day
         for member in rng.sample(members, k=min(len(members), rng.randint(10, 18))):
             services.receipt_record(
+                notify=False,
                 member=member,
                 collected_at=_at(days_ago, rng.randint(6, 11), rng.choice([0, 20, 40])),
                 point=rng.choice(points),

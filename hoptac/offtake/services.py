@@ -18,6 +18,7 @@ from hoptac.core.tenancy import require_cooperative
 from hoptac.ledger import services as ledger
 from hoptac.ledger.models import Entry, EntryKind
 from hoptac.lib import units
+from hoptac.offtake import notices
 from hoptac.offtake.models import (
     Agreement,
     CollectionPoint,
@@ -87,6 +88,7 @@ def price_set(
     effective_from: dt.datetime | None = None,
     note: str = "",
     actor=None,
+    notify: bool = True,
 ) -> Price:
     """A new row of the price list. Earlier rows stay: they are the history."""
     if not isinstance(price_vnd, int) or price_vnd <= 0:
@@ -95,12 +97,14 @@ def price_set(
         raise ValidationError(_("The price is too large: check the number of zeros."), code="price")
     if grade not in (1, 2, 3):
         raise ValidationError(_("Unknown grade."), code="grade")
+    when = effective_from or timezone.now()
+    previous = price_in_force(product=product, grade=grade, at=when)
     price = Price.objects.create(
         cooperative=require_cooperative(),
         product=product,
         grade=grade,
         price_vnd=price_vnd,
-        effective_from=effective_from or timezone.now(),
+        effective_from=when,
         note=note.strip(),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -111,6 +115,8 @@ def price_set(
         obj=price,
         data={"product": product.pk, "grade": grade, "price": price_vnd},
     )
+    if notify and (previous is None or previous.price_vnd != price_vnd):
+        notices.send_price_change(price, previous, actor=actor)
     return price
 
 
@@ -260,6 +266,7 @@ def receipt_record(
     may_override_price: bool = False,
     client_key=None,
     actor=None,
+    notify: bool = True,
 ) -> Receipt:
     """Record a purchase: the receipt, its lines, the ledger entry and the history row.
 
@@ -384,11 +391,13 @@ def receipt_record(
         to_status=ReceiptStatus.CONFIRMED,
         actor=actor if getattr(actor, "pk", None) else None,
     )
+    if notify:
+        notices.send_receipt(receipt, actor=actor)
     return receipt
 
 
 @transaction.atomic
-def receipt_void(*, receipt: Receipt, reason: str, actor=None) -> Receipt:
+def receipt_void(*, receipt: Receipt, reason: str, actor=None, notify: bool = True) -> Receipt:
     """Void a receipt: confirmed → voided, with a reversing ledger entry. Nothing is deleted."""
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
     if receipt.status != ReceiptStatus.CONFIRMED:
@@ -415,4 +424,6 @@ def receipt_void(*, receipt: Receipt, reason: str, actor=None) -> Receipt:
         actor=actor if getattr(actor, "pk", None) else None,
     )
     receipt.refresh_from_db()
+    if notify:
+        notices.send_receipt(receipt, actor=actor)
     return receipt
