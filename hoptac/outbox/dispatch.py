@@ -62,7 +62,9 @@ def claim(worker: str, *, limit: int = 50) -> list[Message]:
     again if their gateway is idempotent, otherwise marked ``doubt``."""
     now = timezone.now()
     with transaction.atomic():
-        rows = Message.unscoped.filter(_due(now)).order_by("next_attempt_at", "id")
+        rows = (
+            Message.unscoped.filter(_due(now)).select_related("cooperative").order_by("next_attempt_at", "id")
+        )
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True)
         rows = list(rows[:limit])
@@ -98,8 +100,7 @@ def send_claimed(message: Message, worker: str) -> str:
         if message.channel == Channel.SMS and not message.quota_taken:
             if not services.quota_take(message.cooperative, message.segments):
                 return _hold(message, worker)
-            Message.unscoped.filter(pk=message.pk).update(quota_taken=True)
-            message.quota_taken = True
+            message.quota_taken = True  # stored with the outcome
         try:
             outcome = transport.send(message)
         except Exception as exc:  # noqa: BLE001 - a bug or an unexpected answer: retry, keep a trace
@@ -122,45 +123,61 @@ def _hold(message: Message, worker: str) -> str:
 
 @transaction.atomic
 def record(message: Message, worker: str, outcome: Outcome) -> str:
-    current = Message.unscoped.select_for_update().get(pk=message.pk)
-    if current.status != Status.SENDING or current.claimed_by != worker:
-        return current.status  # the lease ran out and another worker took over
+    """Store the outcome of one attempt, if ``worker`` still holds the row (one conditional
+    UPDATE); a permanent failure writes the next channel's row in the same transaction."""
     now = timezone.now()
+    changes: dict = {"provider": message.provider, "quota_taken": message.quota_taken, "lease_until": None}
+    if outcome.kind in ("sent", "duplicate"):
+        status = Status.DELIVERED if message.channel == Channel.APP else Status.SENT
+        changes.update(status=status, sent_at=now, error_code="", error="")
+        if status == Status.DELIVERED:
+            changes["delivered_at"] = now
+        if outcome.provider_id:
+            changes["provider_id"] = outcome.provider_id[:80]
+        if outcome.cost_vnd is not None:
+            changes["cost_vnd"] = outcome.cost_vnd
+    elif outcome.kind == "transient" and message.attempts < MAX_ATTEMPTS:
+        status = Status.QUEUED
+        wait = BACKOFF_SECONDS[max(message.attempts, 1) - 1]
+        changes.update(status=status, next_attempt_at=now + dt.timedelta(seconds=wait))
+        changes.update(error_code=outcome.code[:40], error=outcome.detail[:300])
+    else:
+        status = Status.FAILED
+        changes.update(status=status, error_code=outcome.code[:40], error=outcome.detail[:300])
+    updated = Message.unscoped.filter(pk=message.pk, status=Status.SENDING, claimed_by=worker).update(
+        **changes
+    )
+    if not updated:  # the lease ran out and another worker took over
+        return Message.unscoped.filter(pk=message.pk).values_list("status", flat=True).first()
     Attempt.unscoped.create(
-        cooperative_id=current.cooperative_id,
-        message=current,
+        cooperative_id=message.cooperative_id,
+        message_id=message.pk,
         outcome=outcome.kind,
         code=outcome.code[:40],
         detail=outcome.detail[:300],
     )
-    current.provider = message.provider
-    current.lease_until = None
-    if outcome.kind in ("sent", "duplicate"):
-        current.status = Status.SENT
-        current.sent_at = now
-        current.provider_id = outcome.provider_id[:80] or current.provider_id
-        if outcome.cost_vnd is not None:
-            current.cost_vnd = outcome.cost_vnd
-        current.error_code = ""
-        current.error = ""
-        if current.channel == Channel.APP:
-            current.delivered_at = now
-            current.status = Status.DELIVERED
-    elif outcome.kind == "transient" and current.attempts < MAX_ATTEMPTS:
-        current.status = Status.QUEUED
-        current.next_attempt_at = now + dt.timedelta(seconds=BACKOFF_SECONDS[current.attempts - 1])
-        current.error_code = outcome.code[:40]
-        current.error = outcome.detail[:300]
-    else:
-        current.status = Status.FAILED
-        current.error_code = outcome.code[:40]
-        current.error = outcome.detail[:300]
-    current.save()
-    if current.status == Status.FAILED:
-        if current.quota_taken:
-            services.quota_refund(current.cooperative, current.segments)
-        fall_back(current)
-    return current.status
+    if status == Status.FAILED:
+        for name, value in changes.items():
+            setattr(message, name, value)
+        if message.quota_taken:
+            services.quota_refund(message.cooperative, message.segments)
+        fall_back(message)
+    return status
+
+
+def _take_quota_for_batch(rows: list[Message]) -> None:
+    """Count a whole batch's SMS segments against each cooperative's quota in one UPDATE;
+    when a batch does not fit, the rows are counted one by one as they are sent."""
+    by_coop: dict[int, list[Message]] = {}
+    for message in rows:
+        if message.channel == Channel.SMS and not message.quota_taken:
+            by_coop.setdefault(message.cooperative_id, []).append(message)
+    for messages in by_coop.values():
+        if len(messages) > 1 and services.quota_take(
+            messages[0].cooperative, sum(m.segments for m in messages)
+        ):
+            for message in messages:
+                message.quota_taken = True
 
 
 def fall_back(failed: Message) -> Message | None:
@@ -203,6 +220,7 @@ def drain(*, max_seconds: float = 50.0, batch: int = 50, worker: str | None = No
         rows = claim(worker, limit=batch)
         if not rows:
             break
+        _take_quota_for_batch(rows)
         for message in rows:
             send_claimed(message, worker)
             handled += 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -374,12 +374,21 @@ def quota_take(coop, segments: int) -> bool:
     if segments <= 0:
         return True
     month = month_start()
+    limit = Subquery(MessagingSettings.unscoped.filter(cooperative=coop).values("sms_quota_segments")[:1])
+
+    def take() -> bool:
+        return bool(
+            QuotaUsage.unscoped.filter(
+                cooperative=coop, month=month, sms_segments__lte=limit - segments
+            ).update(sms_segments=F("sms_segments") + segments)
+        )
+
+    if take():
+        return True
+    # The first message of the month, or of the cooperative: make both rows, then try again.
+    messaging_settings(coop)
     QuotaUsage.unscoped.get_or_create(cooperative=coop, month=month)
-    limit = messaging_settings(coop).sms_quota_segments
-    updated = QuotaUsage.unscoped.filter(
-        cooperative=coop, month=month, sms_segments__lte=limit - segments
-    ).update(sms_segments=F("sms_segments") + segments)
-    return updated == 1
+    return take()
 
 
 def quota_refund(coop, segments: int) -> None:
