@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 # Waits between attempts after a transient failure: 30 s, 2 min, 8 min, 30 min, 2 h.
 BACKOFF_SECONDS = (30, 120, 480, 1800, 7200)
+# Failures after which the gateway may or may not have the message (no answer in time, a
+# broken connection). An idempotent gateway tells on the retry; for the others the row
+# becomes "doubt" rather than risk a second SMS.
+AMBIGUOUS_CODES = frozenset({"timeout", "dropped"})
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 
 
@@ -106,6 +110,8 @@ def send_claimed(message: Message, worker: str) -> str:
         except Exception as exc:  # noqa: BLE001 - a bug or an unexpected answer: retry, keep a trace
             log.exception("Transport %s failed on message %s", transport.name, message.pk)
             outcome = Outcome.transient("error", f"{type(exc).__name__}: {exc}")
+        if outcome.kind == "transient" and outcome.code in AMBIGUOUS_CODES and not transport.idempotent:
+            outcome = Outcome("unknown", code=outcome.code, detail=outcome.detail)
         message.provider = transport.name
     return record(message, worker, outcome)
 
@@ -136,6 +142,15 @@ def record(message: Message, worker: str, outcome: Outcome) -> str:
             changes["provider_id"] = outcome.provider_id[:80]
         if outcome.cost_vnd is not None:
             changes["cost_vnd"] = outcome.cost_vnd
+    elif outcome.kind == "unknown":
+        status = Status.DOUBT
+        detail = _(
+            "The gateway did not answer and cannot tell whether it got the message. "
+            "Check with the recipient, then send again or mark as sent."
+        )
+        changes.update(
+            status=status, error_code=outcome.code[:40], error=f"{detail} ({outcome.detail})"[:300]
+        )
     elif outcome.kind == "transient" and message.attempts < MAX_ATTEMPTS:
         status = Status.QUEUED
         wait = BACKOFF_SECONDS[max(message.attempts, 1) - 1]

@@ -129,6 +129,7 @@ class Attempt(CoopOwned):
         DUPLICATE = "duplicate", _("Already accepted earlier")
         TRANSIENT = "transient", _("Failed, will retry")
         PERMANENT = "permanent", _("Failed for good")
+        UNKNOWN = "unknown", _("No answer: unknown whether it got through")
         DELIVERED = "delivered", _("Delivery report: delivered")
         UNDELIVERED = "undelivered", _("Delivery report: not delivered")
 

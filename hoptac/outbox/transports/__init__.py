@@ -21,7 +21,7 @@ from django.conf import settings
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # "sent" | "duplicate" | "transient" | "permanent"
+    kind: str  # "sent" | "duplicate" | "transient" | "permanent" (dispatch adds "unknown")
     provider_id: str = ""
     code: str = ""
     detail: str = ""
