@@ -7,7 +7,7 @@ in the caller's transaction and wake the worker after commit. Nothing is sent he
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -233,7 +233,7 @@ def queue(
     return message
 
 
-def queue_many(
+def plan_many(
     items: Iterable[tuple[Recipient, str]],
     *,
     kind: str,
@@ -244,15 +244,16 @@ def queue_many(
     source_id="",
     send_after: dt.datetime | None = None,
     actor=None,
-) -> int:
-    """Queue one message per ``(recipient, text)``, written in chunks; returns the count."""
+) -> Iterator[tuple[Recipient, str, Message]]:
+    """The rows :func:`queue_many` would write, unsaved, with their recipient and text:
+    previews count recipients, channels, segments and cost from exactly these."""
     coop = require_cooperative()
     plan = _Plan(coop)
     when = send_after or timezone.now()
-    batch: list[Message] = []
-    count = 0
     for recipient, text in items:
-        batch.append(
+        yield (
+            recipient,
+            text,
             _build(
                 plan,
                 recipient,
@@ -266,8 +267,17 @@ def queue_many(
                 send_after=when,
                 actor=actor,
                 zalo_data=None,
-            )
+            ),
         )
+
+
+def queue_many(items: Iterable[tuple[Recipient, str]], **options) -> int:
+    """Queue one message per ``(recipient, text)``, written in chunks; returns the count.
+    Takes the options of :func:`plan_many`."""
+    batch: list[Message] = []
+    count = 0
+    for _recipient, _text, message in plan_many(items, **options):
+        batch.append(message)
         if len(batch) >= BULK_CHUNK:
             Message.unscoped.bulk_create(batch)
             count += len(batch)
