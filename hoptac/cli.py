@@ -13,6 +13,7 @@ DEMO_LOGINS = [
     ("0911000001", "Chair of HTX Tuấn Dũng / Chủ tịch HTX Tuấn Dũng"),
     ("0911000002", "Accountant of Tuấn Dũng / Kế toán"),
     ("0911000003", "Collector of Tuấn Dũng / Cán bộ thu mua"),
+    ("0911000004", "A member household's own account, Tuấn Dũng / Tài khoản hộ thành viên"),
     ("0912000001", "Chair of HTX Tây Côn Lĩnh / Chủ tịch HTX Tây Côn Lĩnh"),
     ("0913000001", "Chair of HTX Po Mỷ"),
     ("0914000001", "Chair of HTX Thượng Sơn"),

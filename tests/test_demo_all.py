@@ -12,12 +12,15 @@ from hoptac.demo.loaders import load_all
 from hoptac.inventory.models import Lot, StockMovement
 from hoptac.inventory.selectors import lot_origin, lot_steps
 from hoptac.ledger.models import Entry, EntryKind
+from hoptac.notify.models import Announcement, OfferStatus, SellOffer
 from hoptac.offtake.models import Agreement, Receipt, ReceiptStatus
+from hoptac.outbox.models import Kind, Message, Status
 
 
 @pytest.fixture
-def demo(db, settings):
+def demo(db, settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.OUTBOX = {**settings.OUTBOX, "WORKER": "off", "SMS_BACKEND": "file", "FILE_DIR": str(tmp_path)}
     load_all()
 
 
@@ -64,8 +67,35 @@ def test_lots_with_households_steps_and_certificates(demo):
     assert Certificate.unscoped.filter(kind="ocop", stars=5).exists()
 
 
+def test_messages_at_tuan_dung(demo, tmp_path):
+    with tenant(coop("tuan-dung")):
+        sent = Announcement.objects.get(title="Thu mua mật ong đợt 3")
+        scheduled = Announcement.objects.get(title="Họp thành viên cuối năm")
+        assert sent.status == "sent" and sent.recipients > 20
+        assert scheduled.status == "scheduled" and scheduled.scheduled_at > timezone.now()
+        assert Message.objects.filter(source_id=str(scheduled.pk), status=Status.QUEUED).exists()
+        assert Message.objects.filter(kind=Kind.RECEIPT, status__in=[Status.SENT, Status.DELIVERED]).exists()
+        assert Message.objects.filter(status=Status.DELIVERED).count() > 20
+        assert Message.objects.filter(error_code="stopped").exists()  # the household that texted HUY
+        assert SellOffer.objects.filter(status=OfferStatus.OPEN).count() == 1
+        assert Message.objects.filter(channel="app", status=Status.DELIVERED).exists()  # 0911000004's board
+    # Sent through the development backend: files, nothing left the machine.
+    assert (
+        len(list(tmp_path.glob("sms/*/*.json")))
+        == Message.unscoped.filter(channel="sms", status__in=["sent", "delivered"]).count()
+    )
+
+
+def test_demo_never_makes_messages_with_a_real_gateway(db, settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.OUTBOX = {**settings.OUTBOX, "WORKER": "off", "SMS_BACKEND": "esms", "FILE_DIR": str(tmp_path)}
+    load_all()
+    assert not Message.unscoped.exists()
+
+
 def test_demo_is_idempotent(demo):
     counts = (
+        Message.unscoped.count(),
         Receipt.unscoped.count(),
         Entry.unscoped.count(),
         Lot.unscoped.count(),
@@ -78,4 +108,5 @@ def test_demo_is_idempotent(demo):
         Entry.unscoped.count(),
         Lot.unscoped.count(),
         Certificate.unscoped.count(),
-    ) == counts
+    ) == counts[1:]
+    assert Message.unscoped.count() == counts[0]

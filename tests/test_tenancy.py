@@ -207,7 +207,39 @@ def catalog_a(coop_a, buying_a):
 
 
 @pytest.fixture
-def url_objects(member_a, member_a2, group_a, staff_a, buying_a, catalog_a):
+def messages_a(coop_a, member_a, settings, tmp_path):
+    """A draft announcement, a template and an outbox message of coop_a."""
+    from hoptac.notify.models import Announcement, AnnouncementTemplate
+    from hoptac.outbox import services as outbox
+    from hoptac.outbox.models import Kind
+
+    settings.OUTBOX = {**settings.OUTBOX, "WORKER": "off", "FILE_DIR": str(tmp_path / "outbox")}
+    with tenant(coop_a):
+        announcement = Announcement.objects.create(cooperative=coop_a, title="Họp A", body="Họp {ten}")
+        template = AnnouncementTemplate.objects.create(cooperative=coop_a, name="Mẫu A", body="Thu mua")
+        message = outbox.queue(kind=Kind.OTHER, text="Tin A", member=member_a)
+    return {"announcement_id": announcement.pk, "template_id": template.pk, "message_id": message.pk}
+
+
+@pytest.fixture
+def offers_a(coop_a, member_a, buying_a):
+    """An offer to sell of coop_a (as texted BAN by member_a)."""
+    from hoptac.notify.models import SellOffer
+
+    with tenant(coop_a):
+        offer = SellOffer.objects.create(
+            cooperative=coop_a,
+            member=member_a,
+            product_id=buying_a["product_id"],
+            quantity=20,
+            unit="l",
+            raw_text="BAN mat ong 20",
+        )
+    return {"offer_id": offer.pk}
+
+
+@pytest.fixture
+def url_objects(member_a, member_a2, group_a, staff_a, buying_a, catalog_a, messages_a, offers_a):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
         "member_id": member_a.uuid,
@@ -215,6 +247,8 @@ def url_objects(member_a, member_a2, group_a, staff_a, buying_a, catalog_a):
         "membership_id": staff_a.pk,
         **buying_a,
         **catalog_a,
+        **messages_a,
+        **offers_a,
     }
 
 

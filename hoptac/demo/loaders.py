@@ -7,6 +7,7 @@ from django.db import transaction
 from hoptac.catalog.demo import load_demo as load_catalog
 from hoptac.coops.demo import load_demo as load_coops
 from hoptac.inventory.demo import load_demo as load_inventory
+from hoptac.notify.demo import load_demo as load_notify
 from hoptac.offtake.demo import load_demo as load_offtake
 
 
@@ -17,4 +18,5 @@ def load_all(stdout=None) -> dict[str, dict]:
         "offtake": load_offtake(stdout=stdout),
         "catalog": load_catalog(stdout=stdout),
         "inventory": load_inventory(stdout=stdout),
+        "notify": load_notify(stdout=stdout),
     }

@@ -1,14 +1,143 @@
-"""The inbound SMS webhook (to be written)."""
+"""The inbound SMS webhook: ``POST /hooks/sms/<gateway>/<secret>/``.
+
+A gateway posts each text members send to the cooperative's number, as a form or as
+JSON, with the sender (``phone``, ``from``, ``sender`` or ``Phone``; ``09…``, ``849…`` or
+``+849…``), the text (``message``, ``text``, ``content`` or ``Content``) and its own id
+(``id``, ``message_id``, ``SMSID`` or ``msg_id``; without one, an id is made from the
+phone, the text and the minute). Field names are read case-insensitively.
+
+The text is stored once per (gateway, id): a gateway delivering it again gets the same
+answer and nothing new happens (no second reply). Replies go through the outbox in the
+same transaction (:func:`hoptac.notify.commands.handle`), so this answers quickly.
+
+Answers: 404 for an unknown gateway or a wrong secret (compared in constant time), 405
+for anything but POST, 400 for a body that cannot be read (no sender, no text, a sender
+that is not a Vietnamese number), otherwise 200 with the same small JSON whoever sent the
+text, so nothing about members is disclosed. Fields in the query string are read too.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+import hashlib
+import json
+import logging
+
+from django.db import IntegrityError, transaction
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from hoptac.lib.phone import InvalidPhone, normalize_phone
 from hoptac.outbox.hooks import check_secret
+
+from . import commands
+from .models import InboundSms
+
+log = logging.getLogger(__name__)
+
+PHONE_FIELDS = ("phone", "from", "sender")
+TEXT_FIELDS = ("message", "text", "content")
+ID_FIELDS = ("id", "message_id", "smsid", "msg_id")
+MAX_TEXT = InboundSms._meta.get_field("text").max_length
+MAX_ID = InboundSms._meta.get_field("gateway_id").max_length
+MAX_GATEWAY = InboundSms._meta.get_field("gateway").max_length
+MAX_BODY = 64 * 1024
+
+
+class Malformed(ValueError):
+    """The body does not hold a sender and a text we can read."""
+
+
+def _fields(request) -> dict[str, object]:
+    """The query string's fields, updated with those of a JSON or form body."""
+    body = request.body
+    if len(body) > MAX_BODY:
+        raise Malformed("body too large")
+    data: dict[str, object] = {key: request.GET.get(key) for key in request.GET}
+    if request.content_type == "application/json" or body.lstrip()[:1] in (b"{", b"["):
+        try:
+            parsed = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise Malformed("not JSON") from exc
+        if not isinstance(parsed, dict):
+            raise Malformed("not a JSON object")
+        data.update(parsed)
+    else:
+        try:
+            data.update({key: request.POST.get(key) for key in request.POST})
+        except MultiPartParserError as exc:
+            raise Malformed("bad form") from exc
+    return {str(key).lower(): value for key, value in data.items()}
+
+
+def _value(data: dict[str, object], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = data.get(name)
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, str | int):
+            return str(value)
+        raise Malformed(f"{name} is not text")
+    return None
+
+
+def _minute() -> str:
+    return timezone.now().strftime("%Y%m%d%H%M")
+
+
+def read(request, gateway: str) -> tuple[str, str, str]:
+    """(phone, text, gateway id) of a gateway's request, or :class:`Malformed`."""
+    data = _fields(request)
+    raw_phone = _value(data, PHONE_FIELDS)
+    text = _value(data, TEXT_FIELDS)
+    if raw_phone is None or text is None:
+        raise Malformed("phone or text missing")
+    try:
+        phone = normalize_phone(raw_phone)
+    except InvalidPhone as exc:
+        raise Malformed("not a Vietnamese phone number") from exc
+    text = text.replace("\x00", "").strip()[:MAX_TEXT]
+    gateway_id = (_value(data, ID_FIELDS) or "").replace("\x00", "").strip()
+    if not gateway_id:
+        minute = _minute()
+        digest = hashlib.sha256(f"{gateway}\n{phone}\n{text}\n{minute}".encode()).hexdigest()
+        gateway_id = f"h-{digest[:40]}"
+    elif len(gateway_id) > MAX_ID:
+        gateway_id = f"h-{hashlib.sha256(gateway_id.encode()).hexdigest()[:40]}"
+    return phone, text, gateway_id
+
+
+def _ok() -> JsonResponse:
+    """The same answer whoever sent the text and whatever happened to it."""
+    return JsonResponse({"ok": True})
 
 
 @csrf_exempt
 def webhook(request, gateway: str, secret: str):
     check_secret(gateway, secret)
-    return HttpResponse(status=501)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        phone, text, gateway_id = read(request, gateway)
+    except Malformed as exc:
+        log.info("Inbound SMS from %s refused: %s", gateway, exc)
+        return HttpResponseBadRequest("bad request", content_type="text/plain")
+    gateway = gateway[:MAX_GATEWAY]
+    with transaction.atomic():
+        if InboundSms.objects.filter(gateway=gateway, gateway_id=gateway_id).exists():
+            return _ok()
+        try:
+            with transaction.atomic():
+                inbound = InboundSms.objects.create(
+                    gateway=gateway, gateway_id=gateway_id, phone=phone, text=text, known=False
+                )
+        except IntegrityError:
+            return _ok()  # the same text delivered twice at once: the other request answers it
+        try:
+            with transaction.atomic():
+                commands.handle(inbound)
+        except Exception:
+            # The text stays stored; a failed answer must not make the gateway resend it.
+            log.exception("Could not answer inbound SMS %s", inbound.pk)
+    return _ok()

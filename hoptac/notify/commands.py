@@ -1,0 +1,728 @@
+"""SMS commands from members' basic phones, and the staff's answers to offers to sell.
+
+A member texts the cooperative's gateway number; :mod:`hoptac.notify.inbound` stores the
+text once (:class:`InboundSms`) and calls :func:`handle`, which reads the command and
+answers through the outbox, one reply per cooperative answered, each recorded as a
+:class:`MemberText` in the same transaction.
+
+Commands (case and accents do not matter, extra spaces are fine):
+
+- ``GIA``: today's buying prices (at most 2 SMS);
+- ``SODU``: the member's balance (:func:`hoptac.ledger.selectors.member_balance`);
+- ``BAN <product> <quantity>[unit]``, e.g. ``BAN mat ong 20`` or ``BAN che 12,5kg``: an
+  offer to sell (:class:`SellOffer`), answered by staff from the offers page;
+- ``HUY``: stop announcements; ``DK``: receive them again;
+- anything else: a short help.
+
+A phone may belong to members of several cooperatives. ``GIA``, ``SODU``, ``HUY`` and
+``DK`` then answer for each of them; ``BAN`` needs to know which one: the cooperative's
+**short code** goes first (``BAN TD mat ong 20``) unless only one of them buys that product.
+The short code is the initials of the cooperative's name without "HTX" and without a part
+in brackets: "HTX Tuấn Dũng" is ``TD``, "HTX Chè Shan tuyết Tây Côn Lĩnh" is ``CSTTCL``
+(:func:`coop_code`). A code may also follow any other command (``GIA TD``).
+
+Every reply is Vietnamese without accents (GSM-7), one SMS of 160 characters at most,
+except ``GIA`` (two at most). At most :data:`REPLIES_PER_HOUR` replies go to one phone in
+an hour; texts beyond that are stored but not answered (a phone's auto-reply answering
+our replies must not run up the bill). ``HUY`` and ``DK`` take effect even then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from hoptac.catalog.models import Product
+from hoptac.coops.models import Member, MemberStatus
+from hoptac.core.audit import audit_record
+from hoptac.core.fields import MAX_QUANTITY
+from hoptac.core.tenancy import tenant
+from hoptac.ledger.selectors import member_balance
+from hoptac.lib.money import group_digits
+from hoptac.lib.sms import sms_length, sms_text
+from hoptac.lib.text import fold, unaccent
+from hoptac.lib.units import UNIT_LABELS, Unit, UnitError, parse_unit, qty_text
+from hoptac.offtake.selectors import prices_in_force
+from hoptac.outbox.models import Kind, Message
+from hoptac.outbox.services import queue
+
+from .models import Command, InboundSms, MemberText, OfferStatus, SellOffer
+
+log = logging.getLogger(__name__)
+
+REPLIES_PER_HOUR = 10
+ONE_SMS = 160  # GSM-7 septets in one segment
+TWO_SMS = 2 * 153  # GSM-7 septets in two segments (153 each when split)
+REPLY_LANGUAGE = "vi"
+COOP_LABEL_MAX = 32
+
+
+# --- reading the text ----------------------------------------------------------------------------
+
+_WORDS = {
+    "gia": Command.PRICES,
+    "sodu": Command.BALANCE,
+    "ban": Command.SELL,
+    "huy": Command.STOP,
+    "dk": Command.RESUME,
+    "dangky": Command.RESUME,
+}
+_TWO_WORDS = {("so", "du"): Command.BALANCE, ("dang", "ky"): Command.RESUME}
+_SEPARATORS = re.compile(r"[\s\-_/:;!?\"'()*#+=<>]+")
+_TRAILING = ".,"
+_QUANTITY = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]*)$")
+_UNIT_EXTRA = {"kilo": Unit.KG, "ki": Unit.KG, "k": Unit.KG, "lit": Unit.LITRE}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    command: str
+    args: tuple[str, ...]  # folded words after the command
+    code: str = ""  # a cooperative code written before the command ("TD GIA")
+
+
+def tokens(text: str) -> list[str]:
+    """Folded words of a text: ``"Bán  Mật ong 12,5kg."`` -> ``["ban", "mat", "ong", "12,5kg"]``."""
+    words = _SEPARATORS.split(fold(text or ""))
+    return [w for w in (word.strip(_TRAILING) for word in words) if w]
+
+
+def parse(text: str, codes: frozenset[str] = frozenset()) -> Parsed:
+    """The command of a text; ``codes`` are the sender's cooperative codes (folded), so that
+    ``"TD GIA"`` is read like ``"GIA TD"``."""
+    words = tokens(text)
+    code = ""
+    if len(words) >= 2 and words[0] in codes and _command_at(words, 1):
+        code, words = words[0], words[1:]
+    found = _command_at(words, 0)
+    if found is None:
+        return Parsed(Command.HELP, tuple(words), code)
+    command, used = found
+    return Parsed(command, tuple(words[used:]), code)
+
+
+def _command_at(words: list[str], index: int) -> tuple[str, int] | None:
+    if index >= len(words):
+        return None
+    pair = tuple(words[index : index + 2])
+    if pair in _TWO_WORDS:
+        return _TWO_WORDS[pair], 2
+    if words[index] in _WORDS:
+        return _WORDS[words[index]], 1
+    return None
+
+
+def _unit(word: str) -> Unit | None:
+    if word in _UNIT_EXTRA:
+        return _UNIT_EXTRA[word]
+    try:
+        return parse_unit(word)
+    except UnitError:
+        return None
+
+
+@dataclass(frozen=True)
+class SellText:
+    product_words: tuple[str, ...]
+    quantity: Decimal | None
+    unit: Unit | None
+
+
+def parse_sell(args: tuple[str, ...]) -> SellText:
+    """``("mat", "ong", "20")`` -> product words, quantity 20, no unit. The quantity is the
+    last number (a decimal comma or point), with its unit attached or as the next word."""
+    words = list(args)
+    for index in range(len(words) - 1, -1, -1):
+        match = _QUANTITY.match(words[index])
+        if not match:
+            continue
+        number, suffix = match.groups()
+        unit = None
+        used = [index]
+        if suffix:
+            unit = _unit(suffix)
+            if unit is None:
+                continue
+        elif index + 1 < len(words) and _unit(words[index + 1]) is not None:
+            unit = _unit(words[index + 1])
+            used.append(index + 1)
+        quantity = Decimal(number.replace(",", "."))
+        rest = tuple(w for i, w in enumerate(words) if i not in used)
+        if quantity <= 0 or quantity > MAX_QUANTITY:
+            return SellText(rest, None, unit)
+        return SellText(rest, quantity, unit)
+    return SellText(tuple(words), None, None)
+
+
+def match_products(words: tuple[str, ...], products: list[Product]) -> list[Product]:
+    """Products whose folded name matches the words (each word the start of a word of the
+    name, e.g. ``mat`` -> "Mật ong bạc hà"), or whose code is the one word; the best only."""
+    if not words:
+        return []
+    phrase = " ".join(words)
+    exact = [p for p in products if fold(p.name) == phrase or (len(words) == 1 and p.code.lower() == phrase)]
+    if exact:
+        return exact
+    found = []
+    for product in products:
+        name_words = fold(product.name).split()
+        if all(any(nw.startswith(w) for nw in name_words) for w in words):
+            found.append(product)
+    leading = [p for p in found if fold(p.name).startswith(phrase)]
+    return leading if len(found) > 1 and leading else found
+
+
+# --- cooperatives of a phone ---------------------------------------------------------------------
+
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_COOP_WORDS = {"htx", "tht", "lhhtx"}
+
+
+def coop_code(cooperative) -> str:
+    """The initials of the name without "HTX" (or "Hợp tác xã") and bracketed notes:
+    "HTX Tuấn Dũng" -> ``TD``."""
+    words = re.findall(r"[a-z0-9]+", fold(_BRACKETS.sub(" ", cooperative.name)))
+    if words[:3] == ["hop", "tac", "xa"]:
+        words = words[3:]
+    words = [w for w in words if w not in _COOP_WORDS]
+    code = "".join(w[0] for w in words).upper()
+    return code or cooperative.slug.replace("-", "")[:6].upper()
+
+
+def coop_codes(cooperatives) -> dict[int, str]:
+    """Code of each cooperative (by pk), made unique among them with a number when two
+    would share one (TD1, TD2)."""
+    cooperatives = list(cooperatives)
+    raw = {c.pk: coop_code(c) for c in cooperatives}
+    result = {}
+    for coop in cooperatives:
+        same = [c.pk for c in cooperatives if raw[c.pk] == raw[coop.pk]]
+        result[coop.pk] = raw[coop.pk] if len(same) == 1 else f"{raw[coop.pk]}{same.index(coop.pk) + 1}"
+    return result
+
+
+def coop_label(cooperative) -> str:
+    """The cooperative's name for an SMS, unaccented; a long name is cut to its first word
+    and last two ("HTX ... Po Mỷ" -> "HTX Po My")."""
+    name = " ".join(unaccent(_BRACKETS.sub(" ", cooperative.name)).split())
+    if len(name) <= COOP_LABEL_MAX:
+        return name
+    words = name.split()
+    return " ".join([words[0], *words[-2:]])[:COOP_LABEL_MAX]
+
+
+def members_for_phone(phone: str) -> list[Member]:
+    """The active members with this phone, in every active cooperative.
+
+    An explicit cross-cooperative read: an inbound SMS carries only the sender's phone,
+    not a cooperative, and one household may be a member of several cooperatives.
+    """
+    return list(
+        Member.unscoped.filter(phone=phone, status=MemberStatus.ACTIVE, cooperative__is_active=True)
+        .select_related("cooperative")
+        .order_by("cooperative_id")
+    )
+
+
+def replies_last_hour(phone: str) -> int:
+    """Replies sent to this phone in the last hour, from any cooperative.
+
+    Cross-cooperative on purpose: the limit protects against one phone (or a loop with its
+    auto-reply), whatever cooperatives it belongs to.
+    """
+    since = timezone.now() - dt.timedelta(hours=1)
+    return MemberText.unscoped.filter(member__phone=phone, reply__isnull=False, created_at__gte=since).count()
+
+
+# --- reply texts ---------------------------------------------------------------------------------
+
+
+def fit(text: str, limit: int = ONE_SMS) -> str:
+    """Unaccented GSM-7, single spaces, at most ``limit`` septets (cut at a word with "...")."""
+    plain = " ".join(sms_text(text, unaccented=True).split())
+    if sms_length(plain).units <= limit:
+        return plain
+    cut = plain
+    while cut and sms_length(cut + "...").units > limit:
+        cut = cut.rsplit(" ", 1)[0] if " " in cut else cut[:-1]
+    return cut.rstrip(" ,;:.") + "..."
+
+
+def _fits(text: str, limit: int) -> bool:
+    return sms_length(" ".join(sms_text(text, unaccented=True).split())).units <= limit
+
+
+def money(amount: int) -> str:
+    return f"{group_digits(amount)}d"
+
+
+def quantity_text(quantity: Decimal, unit: str) -> str:
+    number = qty_text(quantity).replace(".", ",")
+    label = unaccent(UNIT_LABELS.get(Unit(unit), unit)) if unit else ""
+    return f"{number}{label}" if len(label) <= 2 else f"{number} {label}"
+
+
+def _today() -> str:
+    return timezone.localdate().strftime("%d/%m")
+
+
+def _short_name(name: str, words: int | None) -> str:
+    return " ".join(name.split()[:words]) if words else name
+
+
+def prices_text(cooperative) -> str:
+    """``HTX Tuan Dung gia 27/11: Mat ong bac ha L1 500.000d/l, L2 450.000d/l; Che ...``,
+    shortened to two SMS: names cut to two words, then products left out (``...``)."""
+    coop = coop_label(cooperative)
+    by_product: dict[int, list] = {}
+    for price in prices_in_force():
+        if price.product.is_active:
+            by_product.setdefault(price.product_id, []).append(price)
+    if not by_product:
+        return fit(_("%(coop)s: no buying prices in force today.") % {"coop": coop})
+
+    def item(prices, words: int | None) -> str:
+        product = prices[0].product
+        unit = "l" if product.base_unit == "l" else "kg"
+        grades = ", ".join(f"L{p.grade} {money(p.price_vnd)}/{unit}" for p in prices)
+        return f"{_short_name(product.name, words)} {grades}"
+
+    def text(items: list[str], more: bool) -> str:
+        listed = "; ".join(items) + ("; ..." if more else "")
+        return _("%(coop)s prices %(date)s: %(prices)s") % {"coop": coop, "date": _today(), "prices": listed}
+
+    groups = list(by_product.values())
+    for words in (None, 2):
+        candidate = text([item(g, words) for g in groups], False)
+        if _fits(candidate, TWO_SMS):
+            return fit(candidate, TWO_SMS)
+    items = [item(g, 2) for g in groups]
+    for count in range(len(items) - 1, 0, -1):
+        candidate = text(items[:count], True)
+        if _fits(candidate, TWO_SMS):
+            return fit(candidate, TWO_SMS)
+    return fit(text(items[:1], True), TWO_SMS)
+
+
+def balance_text(member) -> str:
+    balance = member_balance(member)
+    if balance.net > 0:
+        net = _("the cooperative owes you %(amount)s") % {"amount": money(balance.net)}
+    elif balance.net < 0:
+        net = _("you owe the cooperative %(amount)s") % {"amount": money(-balance.net)}
+    else:
+        net = _("all settled, nothing owed")
+    values = {"coop": coop_label(member.cooperative), "date": _today(), "net": net}
+    if balance.payable and balance.receivable:
+        detailed = _(
+            "%(coop)s, balance on %(date)s: %(net)s (owed to you %(payable)s, you owe %(receivable)s)."
+        ) % {**values, "payable": money(balance.payable), "receivable": money(balance.receivable)}
+        if _fits(detailed, ONE_SMS):
+            return fit(detailed)
+    return fit(_("%(coop)s, balance on %(date)s: %(net)s.") % values)
+
+
+def help_text(cooperative, codes: list[str] | None = None) -> str:
+    """The commands, in one SMS; with the cooperative codes when the phone has several."""
+    full = _(
+        "%(coop)s: GIA prices, SODU balance, BAN <product> <quantity> to offer to sell "
+        "(e.g. BAN mat ong 20), HUY stop messages, DK get them again."
+    ) % {"coop": coop_label(cooperative)}
+    short = _("Commands: GIA, SODU, BAN <product> <quantity>, HUY, DK.")
+    if codes:
+        tail = " " + _("Your cooperatives: %(codes)s (e.g. BAN %(code)s mat ong 20).") % {
+            "codes": ", ".join(codes),
+            "code": codes[0],
+        }
+        for body in (full, short):
+            if _fits(body + tail, ONE_SMS):
+                return fit(body + tail)
+        return fit(short + tail)
+    return fit(full if _fits(full, ONE_SMS) else short)
+
+
+def short_names(products: list[Product]) -> list[str]:
+    """Unaccented names cut to two words, or to as many as make each one different:
+    "Mat ong bac", "Mat ong hoa", "Che bup"."""
+    names = [unaccent(p.name).split() for p in products]
+    result = []
+    for words in names:
+        keep = 2
+        while keep < len(words) and any(
+            other is not words and other[:keep] == words[:keep] for other in names
+        ):
+            keep += 1
+        result.append(" ".join(words[:keep]))
+    return result
+
+
+def _products_list(products: list[Product], room: int) -> str:
+    names = short_names(products)
+    listed = ""
+    for count in range(len(names), 0, -1):
+        listed = ", ".join(names[:count]) + (", ..." if count < len(names) else "")
+        if len(listed) <= room:
+            return listed
+    return listed[:room]
+
+
+def sell_help_text(cooperative, products: list[Product], reason: str) -> str:
+    """Why the offer was not understood, what the cooperative buys and the format."""
+    example = fold(short_names(products)[0]) if products else "mat ong"
+    values = {"reason": reason, "coop": coop_label(cooperative), "example": example}
+    if not products:
+        return fit(_("%(reason)s %(coop)s has no products to buy yet.") % values)
+    template = _(
+        "%(reason)s %(coop)s buys: %(products)s. Text BAN <product> <quantity>, e.g. BAN %(example)s 20"
+    )
+    skeleton = template % {**values, "products": ""}
+    room = ONE_SMS - sms_length(fit(skeleton, 10_000)).units
+    return fit(template % {**values, "products": _products_list(products, max(room, 10))})
+
+
+def choose_coop_text(sender: Sender, rest: str) -> str:
+    """BAN from a phone of several cooperatives that buy the product: which one?"""
+    codes = sender.all_codes
+    template = _(
+        "You are a member of several cooperatives: put its code first, e.g. BAN %(code)s %(rest)s. "
+        "Codes: %(codes)s"
+    )
+    values = {"code": codes[0], "rest": rest or "mat ong 20"}
+    named = ", ".join(f"{sender.code_of(m)} ({coop_label(m.cooperative)})" for m in sender.members)
+    text = template % {**values, "codes": named}
+    return fit(text) if _fits(text, ONE_SMS) else fit(template % {**values, "codes": ", ".join(codes)})
+
+
+# --- answering -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """One reply to one of the sender's memberships. ``act`` does what the command does and
+    returns the reply; ``always`` runs it even when the phone is over its reply limit."""
+
+    member: Member
+    command: str
+    act: Callable[[], str]
+    always: bool = False
+
+
+@dataclass
+class Sender:
+    phone: str
+    members: list[Member]
+    codes: dict[int, str] = field(default_factory=dict)  # cooperative pk -> code
+
+    def code_of(self, member) -> str:
+        return self.codes[member.cooperative_id]
+
+    def by_code(self, code: str) -> Member | None:
+        for member in self.members:
+            if self.code_of(member).lower() == code:
+                return member
+        return None
+
+    @property
+    def all_codes(self) -> list[str]:
+        return [self.code_of(m) for m in self.members]
+
+
+def _targets(sender: Sender, parsed: Parsed) -> list[Member]:
+    """The memberships a command is for: the one named by a code, else all of them."""
+    code = parsed.code or (parsed.args[0] if parsed.args else "")
+    chosen = sender.by_code(code) if code else None
+    return [chosen] if chosen else sender.members
+
+
+def _prices(sender, parsed, text):
+    return [
+        Answer(m, Command.PRICES, lambda m=m: prices_text(m.cooperative)) for m in _targets(sender, parsed)
+    ]
+
+
+def _balance(sender, parsed, text):
+    return [Answer(m, Command.BALANCE, lambda m=m: balance_text(m)) for m in _targets(sender, parsed)]
+
+
+def _stop(sender, parsed, text):
+    def act(member) -> str:
+        if member.messages_stopped_at is None:
+            Member.objects.filter(pk=member.pk).update(messages_stopped_at=timezone.now())
+        return fit(
+            _("%(coop)s will send you no more announcements. Text DK to get them again.")
+            % {"coop": coop_label(member.cooperative)}
+        )
+
+    return [Answer(m, Command.STOP, lambda m=m: act(m), always=True) for m in _targets(sender, parsed)]
+
+
+def _resume(sender, parsed, text):
+    def act(member) -> str:
+        if member.messages_stopped_at is not None:
+            Member.objects.filter(pk=member.pk).update(messages_stopped_at=None)
+        return fit(
+            _("%(coop)s will send you announcements again. Text HUY to stop them.")
+            % {"coop": coop_label(member.cooperative)}
+        )
+
+    return [Answer(m, Command.RESUME, lambda m=m: act(m), always=True) for m in _targets(sender, parsed)]
+
+
+def _help(sender, parsed, text):
+    member = _targets(sender, parsed)[0]
+    codes = sender.all_codes if len(sender.members) > 1 else None
+    return [Answer(member, Command.HELP, lambda: help_text(member.cooperative, codes))]
+
+
+def _sell(sender, parsed, text):
+    args = parsed.args
+    chosen = sender.by_code(parsed.code) if parsed.code else None
+    if chosen is None and args and sender.by_code(args[0]):
+        # "BAN TD mat ong 20": the code goes first; a product named like the code still
+        # wins when the rest would not name a product.
+        candidate = sender.by_code(args[0])
+        with tenant(candidate.cooperative):
+            if len(sender.members) > 1 or _names_a_product(args[1:]):
+                chosen, args = candidate, args[1:]
+    if chosen is None and len(sender.members) == 1:
+        chosen = sender.members[0]
+    if chosen is None:
+        # No code: not ambiguous when only one of the cooperatives buys that product.
+        matching = []
+        for member in sender.members:
+            with tenant(member.cooperative):
+                if _names_a_product(args):
+                    matching.append(member)
+        if len(matching) == 1:
+            chosen = matching[0]
+        else:
+            first = sender.members[0]
+            rest = " ".join(args)
+            return [Answer(first, Command.SELL, lambda: choose_coop_text(sender, rest))]
+    return [Answer(chosen, Command.SELL, lambda: _offer(chosen, args, text))]
+
+
+def _names_a_product(args) -> bool:
+    """Whether the words name any product of the current cooperative, quantity or not."""
+    words = parse_sell(tuple(args)).product_words
+    return bool(match_products(words, list(Product.objects.filter(is_active=True))))
+
+
+def _read_offer(args) -> tuple[Product | None, SellText, list[Product], str]:
+    """(product or None, what was read, the cooperative's products, why not)."""
+    sell = parse_sell(tuple(args))
+    products = list(Product.objects.filter(is_active=True).order_by("name", "id"))
+    found = match_products(sell.product_words, products)
+    if not sell.product_words:
+        return None, sell, products, _("Which product?")
+    if not found:
+        return None, sell, products, _("Unknown product.")
+    if len(found) > 1:
+        return None, sell, found, _("Which one?")
+    if sell.quantity is None:
+        return None, sell, products, _("How much?")
+    return found[0], sell, products, ""
+
+
+def _offer(member, args, text: str) -> str:
+    product, sell, products, reason = _read_offer(args)
+    if product is None:
+        return sell_help_text(member.cooperative, products, reason)
+    unit = sell.unit or Unit(product.base_unit)
+    SellOffer.objects.create(
+        cooperative=member.cooperative,
+        member=member,
+        product=product,
+        product_text=" ".join(sell.product_words)[:80],
+        quantity=sell.quantity,
+        unit=unit.value,
+        raw_text=text[:480],
+    )
+    return fit(
+        _("%(coop)s received your offer to sell %(quantity)s %(product)s. Staff will answer soon.")
+        % {
+            "coop": coop_label(member.cooperative),
+            "quantity": quantity_text(sell.quantity, unit),
+            "product": unaccent(product.name),
+        }
+    )
+
+
+HANDLERS = {
+    Command.PRICES: _prices,
+    Command.BALANCE: _balance,
+    Command.SELL: _sell,
+    Command.STOP: _stop,
+    Command.RESUME: _resume,
+    Command.HELP: _help,
+}
+
+
+def handle(inbound: InboundSms) -> list[MemberText]:
+    """Read a stored inbound text and answer it. Call inside the webhook's transaction.
+
+    An unknown phone gets nothing at all (no reply, no cost, nothing disclosed).
+    """
+    members = members_for_phone(inbound.phone)
+    if not members:
+        return []
+    InboundSms.objects.filter(pk=inbound.pk).update(known=True)
+    inbound.known = True
+    sender = Sender(inbound.phone, members, coop_codes(m.cooperative for m in members))
+    parsed = parse(inbound.text, frozenset(c.lower() for c in sender.all_codes))
+    allowance = max(0, REPLIES_PER_HOUR - replies_last_hour(inbound.phone))
+    rows = []
+    with override(REPLY_LANGUAGE):
+        for answer in HANDLERS[parsed.command](sender, parsed, inbound.text):
+            coop = answer.member.cooperative
+            with tenant(coop):
+                reply = None
+                if allowance > 0 or answer.always:
+                    text = answer.act()
+                    if allowance > 0:
+                        reply = queue(
+                            kind=Kind.REPLY,
+                            member=answer.member,
+                            text=text,
+                            channels=["sms"],
+                            source_type="inbound",
+                            source_id=inbound.pk,
+                        )
+                        allowance -= 1
+                rows.append(
+                    MemberText.objects.create(
+                        cooperative=coop,
+                        inbound=inbound,
+                        member=answer.member,
+                        command=answer.command,
+                        reply=reply,
+                    )
+                )
+    return rows
+
+
+# --- staff: offers to sell and texts received ------------------------------------------------------
+
+
+def offer_list(*, status: str = "", product=None) -> QuerySet[SellOffer]:
+    """Offers of the current cooperative, open ones first, then newest first."""
+    qs = SellOffer.objects.select_related("member", "member__village", "product").annotate(
+        open_first=Case(
+            When(status=OfferStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if product is not None:
+        qs = qs.filter(product=product)
+    return qs.order_by("open_first", "-created_at", "-id")
+
+
+def offer_get(offer_id: int) -> SellOffer:
+    return SellOffer.objects.select_related("member", "member__village", "product", "answered_by").get(
+        pk=offer_id
+    )
+
+
+def offer_messages(offer: SellOffer) -> list[Message]:
+    """The SMS answers written for this offer (normally one), newest first."""
+    return list(Message.objects.filter(source_type="offer", source_id=str(offer.pk)).order_by("-created_at"))
+
+
+def open_offer_count() -> int:
+    return SellOffer.objects.filter(status=OfferStatus.OPEN).count()
+
+
+def text_list(*, command: str = "") -> QuerySet[MemberText]:
+    qs = MemberText.objects.select_related("member", "member__village", "inbound", "reply")
+    if command:
+        qs = qs.filter(command=command)
+    return qs.order_by("-created_at", "-id")
+
+
+def attach_offers(rows: list[MemberText]) -> list[MemberText]:
+    """Give each BAN text the offer it created (``row.offer``, or None), in one query: the
+    offer of the same member, with the same text, written in the same transaction."""
+    sells = [row for row in rows if row.command == Command.SELL]
+    for row in rows:
+        row.offer = None
+    if not sells:
+        return rows
+    offers = SellOffer.objects.filter(
+        member_id__in={row.member_id for row in sells}, raw_text__in={row.inbound.text for row in sells}
+    )
+    for row in sells:
+        for offer in offers:
+            if (
+                offer.member_id == row.member_id
+                and offer.raw_text == row.inbound.text
+                and abs(offer.created_at - row.created_at) < dt.timedelta(minutes=1)
+            ):
+                row.offer = offer
+    return rows
+
+
+def _lock_open(offer: SellOffer) -> SellOffer:
+    offer = SellOffer.objects.select_for_update().select_related("member").get(pk=offer.pk)
+    if offer.status == OfferStatus.ANSWERED:
+        raise ValidationError(_("This offer was already answered."), code="state")
+    if offer.status != OfferStatus.OPEN:
+        raise ValidationError(_("This offer was already closed."), code="state")
+    return offer
+
+
+@transaction.atomic
+def offer_answer(*, offer: SellOffer, text: str, unaccented: bool = True, actor=None) -> Message:
+    """Answer an open offer by SMS to the member, and mark it answered (one transaction)."""
+    offer = _lock_open(offer)
+    text = " ".join((text or "").split())
+    if not text:
+        raise ValidationError(_("Write the answer."), code="empty")
+    if len(text) > SellOffer._meta.get_field("answer").max_length:
+        raise ValidationError(_("The answer is too long (at most 300 characters)."), code="too_long")
+    message = queue(
+        kind=Kind.REPLY,
+        member=offer.member,
+        text=text,
+        channels=["sms"],
+        unaccented=unaccented,
+        source_type="offer",
+        source_id=offer.pk,
+        actor=actor,
+    )
+    offer.status = OfferStatus.ANSWERED
+    offer.answer = text
+    offer.answered_by = actor if getattr(actor, "pk", None) else None
+    offer.answered_at = timezone.now()
+    offer.save(update_fields=["status", "answer", "answered_by", "answered_at"])
+    audit_record(
+        action="offer.answer",
+        actor=actor,
+        cooperative=offer.cooperative,
+        obj=offer,
+        data={"message": message.pk},
+    )
+    return message
+
+
+@transaction.atomic
+def offer_close(*, offer: SellOffer, actor=None) -> SellOffer:
+    """Close an open offer without answering it (nothing is sent)."""
+    offer = _lock_open(offer)
+    offer.status = OfferStatus.CLOSED
+    offer.answered_by = actor if getattr(actor, "pk", None) else None
+    offer.answered_at = timezone.now()
+    offer.save(update_fields=["status", "answered_by", "answered_at"])
+    audit_record(action="offer.close", actor=actor, cooperative=offer.cooperative, obj=offer)
+    return offer
