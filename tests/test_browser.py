@@ -165,3 +165,45 @@ def test_adding_a_member_works_without_javascript(chromium, live_server, coop_a,
             assert Member.objects.filter(full_name="Vàng Thị Mỷ", phone="0988123456").count() == 1
     finally:
         context.close()
+
+
+def test_announcement_from_form_to_preview_to_sent_sms_without_javascript(
+    chromium, live_server, coop_a, chair_a, member_a, member_a2, settings, tmp_path
+):
+    """The accountant's whole path in a browser with JavaScript off: write an announcement
+    with a placeholder, check the preview (recipients, one SMS each, cost), send it, and
+    the worker's drain writes one unaccented SMS per member."""
+    from hoptac.outbox import dispatch
+    from hoptac.outbox.models import Message, Status
+
+    settings.OUTBOX = {**settings.OUTBOX, "WORKER": "off", "SMS_BACKEND": "file", "FILE_DIR": str(tmp_path)}
+    context = _context(chromium, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url)
+        page.goto(f"{live_server.url}/c/coop-a/messages/announcements/new/")
+        page.locator("input[name=title]").fill("Họp thành viên")
+        page.locator("textarea[name=body]").fill("Mời {ten} đến họp lúc 8h sáng thứ Bảy tại nhà văn hoá.")
+        page.locator("input[name=audience][value=all]").check()
+        page.locator("input[name=channel_mode][value=sms]").check()
+        page.locator("main form.announce-form button[type=submit]").click()
+
+        expect(page).to_have_url(re.compile(r"/c/coop-a/messages/announcements/\d+/send/$"))
+        main = page.locator("main")
+        expect(main).to_contain_text("Moi Nguyen Van Duc den hop")  # the SMS as it goes out, for one member
+        expect(main).to_contain_text("1.600")  # 2 SMS × 800 đ
+        page.locator("form:has(input[name=action][value=now]) button[type=submit]").click()
+        expect(page).to_have_url(re.compile(r"/c/coop-a/messages/announcements/\d+/$"))
+
+        queued = list(Message.unscoped.order_by("to_phone"))
+        assert [m.to_phone for m in queued] == ["0912345678", "0987654321"]
+        assert all(m.status == Status.QUEUED for m in queued)
+        assert dispatch.drain() == 2
+        files = sorted(p.read_text() for p in tmp_path.glob("sms/*/*.json"))
+        assert len(files) == 2 and any("Moi Vang A Pao den hop" in f for f in files)
+
+        page.goto(f"{live_server.url}/c/coop-a/messages/outbox/?status=sent")
+        expect(page.locator("main")).to_contain_text("Vàng A Páo")
+        expect(page.locator("main")).to_contain_text("Nguyễn Văn Đức")
+    finally:
+        context.close()
