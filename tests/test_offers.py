@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from hoptac.catalog.models import Product
@@ -221,8 +222,9 @@ def test_an_offer_is_answered_once(login, chair_a, accountant_a, offer):
     assert response.redirect_chain[0][1] == 302
     assert [str(m) for m in response.context["messages"]] == [vi("This offer was already answered.")]
     assert len(answers(offer)) == 1
-    with tenant(offer.cooperative), pytest.raises(Exception, match="already answered"):
+    with tenant(offer.cooperative), pytest.raises(ValidationError) as refused:
         commands.offer_answer(offer=offer, text="Lan nua", actor=accountant_a)
+    assert refused.value.messages == [vi("This offer was already answered.")]
     assert len(answers(offer)) == 1
 
 

@@ -38,7 +38,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Max, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -588,8 +588,18 @@ def handle(inbound: InboundSms) -> list[MemberText]:
             coop = answer.member.cooperative
             with tenant(coop):
                 reply = None
+                offer = None
                 if allowance > 0 or answer.always:
+                    before = (
+                        SellOffer.objects.filter(member=answer.member).aggregate(last=Max("pk"))["last"] or 0
+                    )
                     text = answer.act()
+                    if answer.command == Command.SELL:
+                        offer = (
+                            SellOffer.objects.filter(member=answer.member, pk__gt=before)
+                            .order_by("pk")
+                            .first()
+                        )
                     if allowance > 0:
                         reply = queue(
                             kind=Kind.REPLY,
@@ -607,6 +617,7 @@ def handle(inbound: InboundSms) -> list[MemberText]:
                         member=answer.member,
                         command=answer.command,
                         reply=reply,
+                        offer=offer,
                     )
                 )
     return rows
@@ -645,32 +656,10 @@ def open_offer_count() -> int:
 
 
 def text_list(*, command: str = "") -> QuerySet[MemberText]:
-    qs = MemberText.objects.select_related("member", "member__village", "inbound", "reply")
+    qs = MemberText.objects.select_related("member", "member__village", "inbound", "reply", "offer")
     if command:
         qs = qs.filter(command=command)
     return qs.order_by("-created_at", "-id")
-
-
-def attach_offers(rows: list[MemberText]) -> list[MemberText]:
-    """Give each BAN text the offer it created (``row.offer``, or None), in one query: the
-    offer of the same member, with the same text, written in the same transaction."""
-    sells = [row for row in rows if row.command == Command.SELL]
-    for row in rows:
-        row.offer = None
-    if not sells:
-        return rows
-    offers = SellOffer.objects.filter(
-        member_id__in={row.member_id for row in sells}, raw_text__in={row.inbound.text for row in sells}
-    )
-    for row in sells:
-        for offer in offers:
-            if (
-                offer.member_id == row.member_id
-                and offer.raw_text == row.inbound.text
-                and abs(offer.created_at - row.created_at) < dt.timedelta(minutes=1)
-            ):
-                row.offer = offer
-    return rows
 
 
 def _lock_open(offer: SellOffer) -> SellOffer:

@@ -156,7 +156,6 @@ def _tuan_dung(coop: Cooperative, rng: random.Random) -> int:
             inbound = InboundSms.objects.create(
                 gateway="demo", gateway_id=f"demo-{number}", phone=member.phone, text=raw, known=True
             )
-            MemberText.objects.create(cooperative=coop, inbound=inbound, member=member, command=Command.SELL)
             offer = SellOffer.objects.create(
                 cooperative=coop,
                 member=member,
@@ -166,6 +165,9 @@ def _tuan_dung(coop: Cooperative, rng: random.Random) -> int:
                 unit="l",
                 raw_text=raw,
                 status=status,
+            )
+            MemberText.objects.create(
+                cooperative=coop, inbound=inbound, member=member, command=Command.SELL, offer=offer
             )
             if status == OfferStatus.ANSWERED:
                 answer = "HTX nhan mua 40 lit mat ong cua ban, mang den diem Pa Vi sang thu Bay. Cam on!"

@@ -152,6 +152,10 @@ class MemberText(CoopOwned):
     reply = models.ForeignKey(
         "outbox.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The offer a BAN text made, when it could be read.
+    offer = models.ForeignKey(
+        "SellOffer", null=True, blank=True, on_delete=models.SET_NULL, related_name="texts"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -207,7 +207,6 @@ def text_list(request):
     filter_form = TextFilterForm(request.GET or None)
     command = filter_form.cleaned_data["command"] if filter_form.is_valid() else ""
     page = Paginator(commands.text_list(command=command), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = commands.attach_offers(list(page.object_list))
     return render(
         request,
         "notify/text_list.html",
