@@ -79,6 +79,8 @@ def test_messages_at_tuan_dung(demo, tmp_path):
         assert Message.objects.filter(error_code="stopped").exists()  # the household that texted HUY
         assert SellOffer.objects.filter(status=OfferStatus.OPEN).count() == 1
         assert Message.objects.filter(channel="app", status=Status.DELIVERED).exists()  # 0911000004's board
+        # README's example of an SMS command uses this household's phone.
+        assert Member.objects.get(phone="0772017228").full_name == "Cử Thị Mỷ"
     # Sent through the development backend: files, nothing left the machine.
     assert (
         len(list(tmp_path.glob("sms/*/*.json")))
