@@ -434,3 +434,38 @@ def test_export_then_import_into_a_new_cooperative_gives_the_same_members(
         )
     with tenant(coop_a):
         assert Member.objects.count() == 4
+
+
+def test_channels_and_email_round_trip(coop_a):
+    """How each household is reached (and its email) goes out in the export and comes back
+    in the import; an unknown way is named on its row and nothing is stored."""
+    from hoptac.coops.excel import members_export_xlsx, members_import_xlsx
+
+    with translation.override("vi"):
+        zalo_then_sms, reach, email = (
+            gettext("Zalo, then SMS"),
+            gettext("How to reach them"),
+            gettext("Email address"),
+        )
+    assert zalo_then_sms != "Zalo, then SMS"  # the Vietnamese label, as staff type it
+    rows = [
+        row(
+            full_name="Giàng Thị Sua", phone="0912 000 555", channels="Zalo, rồi SMS", email="sua@example.vn"
+        ),
+        row(full_name="Lò Văn Páo", channels="zalo only"),
+    ]
+    with tenant(coop_a):
+        result = members_import_xlsx(content=xlsx(rows))
+        assert result.ok, result
+        sua = Member.objects.get(full_name="Giàng Thị Sua")
+        assert (sua.channels, sua.email) == ("zalo,sms", "sua@example.vn")
+        assert Member.objects.get(full_name="Lò Văn Páo").channels == "zalo"
+        exported = load_workbook(io.BytesIO(members_export_xlsx(Member.objects.order_by("full_name"))))
+        header, *lines = list(exported.worksheets[0].iter_rows(values_only=True))
+        by_name = {line[0]: dict(zip(header, line, strict=False)) for line in lines}
+        sua_row = by_name["Giàng Thị Sua"]
+        assert sua_row[reach] == zalo_then_sms and sua_row[email] == "sua@example.vn"
+        before = counts()
+        bad = members_import_xlsx(content=xlsx([row(full_name="Hộ Khác", channels="bồ câu")]))
+    assert not bad.ok and any("bồ câu" in m for m in bad.errors[0].messages)
+    assert counts() == before

@@ -24,7 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from hoptac.coops import services
 from hoptac.coops.forms import MemberForm
-from hoptac.coops.models import Ethnicity, Gender, MemberGroup, MemberStatus, MemberType
+from hoptac.coops.models import CHANNEL_ORDERS, Ethnicity, Gender, MemberGroup, MemberStatus, MemberType
 from hoptac.core.tenancy import require_cooperative
 from hoptac.lib import places
 from hoptac.lib.banks import bank_choices, bank_name
@@ -57,6 +57,8 @@ COLUMNS = [
     Column("bank", gettext_lazy("Bank"), 16),
     Column("bank_account", gettext_lazy("Bank account number"), 18),
     Column("groups", gettext_lazy("Groups"), 20),
+    Column("channels", gettext_lazy("How to reach them"), 22),
+    Column("email", gettext_lazy("Email address"), 24),
     Column("notes", gettext_lazy("Notes"), 30),
 ]
 EXPORT_ONLY = [
@@ -133,6 +135,8 @@ def template_workbook() -> bytes:
         "bank": "Agribank",
         "bank_account": "8800205123456",
         "groups": "",
+        "channels": str(dict(CHANNEL_ORDERS)["zalo,sms"]),
+        "email": "",
         "notes": str(EXAMPLE_NOTE),
     }
     for index, column in enumerate(COLUMNS, start=1):
@@ -158,13 +162,21 @@ def template_workbook() -> bytes:
         (_("Commune / ward"), [name for _c, name in places.commune_choices(coop.province_code)]),
         (_("Bank"), [label.split(" — ")[0] for _b, label in bank_choices()]),
         (_("Groups"), list(MemberGroup.objects.values_list("name", flat=True))),
+        (_("How to reach them"), [str(label) for _v, label in CHANNEL_ORDERS]),
     ]
     for col, (title, values) in enumerate(lists_columns, start=1):
         lists.cell(row=1, column=col, value=title).font = Font(bold=True)
         lists.column_dimensions[get_column_letter(col)].width = 26
         for row, value in enumerate(values, start=2):
             lists.cell(row=row, column=col, value=value)
-    for key, list_col in (("gender", 1), ("ethnicity", 2), ("member_type", 3), ("commune", 4), ("bank", 5)):
+    for key, list_col in (
+        ("gender", 1),
+        ("ethnicity", 2),
+        ("member_type", 3),
+        ("commune", 4),
+        ("bank", 5),
+        ("channels", 7),
+    ):
         values_count = len(lists_columns[list_col - 1][1])
         letter = get_column_letter(list_col)
         validation = DataValidation(
@@ -291,7 +303,7 @@ def _date_text(value) -> str:
 
 
 def _row_to_form_data(values: dict[str, object], lookups, province_code, errors: list[str]) -> dict:
-    genders, ethnicities, types, banks = lookups
+    genders, ethnicities, types, banks, channels = lookups
     data = {
         "full_name": _text(values.get("full_name")),
         "birth_year": _text(values.get("birth_year")),
@@ -301,8 +313,16 @@ def _row_to_form_data(values: dict[str, object], lookups, province_code, errors:
         "capital_vnd": _text(values.get("capital_vnd")),
         "bank_account": _text(values.get("bank_account")).replace(" ", ""),
         "notes": _text(values.get("notes")),
+        "email": _text(values.get("email")),
         "member_type": "official",
     }
+    channel_text = _text(values.get("channels"))
+    if channel_text:
+        data["channels"] = channels.get(fold(channel_text)) or channels.get(
+            fold(channel_text).replace(" ", ""), ""
+        )
+        if not data["channels"]:
+            errors.append(_("Unknown way to reach them “%(value)s”.") % {"value": channel_text})
     gender = fold(_text(values.get("gender")))
     if gender:
         data["gender"] = GENDER_WORDS.get(gender) or genders.get(gender, "?")
@@ -388,6 +408,7 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
         _choice_lookup(Ethnicity.choices),
         _choice_lookup(MemberType.choices),
         _bank_lookup(),
+        _choice_lookup(CHANNEL_ORDERS),
     )
     existing_groups = {fold(name): pk for pk, name in MemberGroup.objects.values_list("id", "name")}
     result = ImportResult()
@@ -465,6 +486,7 @@ def members_export_xlsx(members) -> bytes:
     ethnicity = dict(Ethnicity.choices)
     types = dict(MemberType.choices)
     statuses = dict(MemberStatus.choices)
+    channel_labels = dict(CHANNEL_ORDERS)
     for row, member in enumerate(members, start=2):
         values = {
             "full_name": member.full_name,
@@ -480,6 +502,8 @@ def members_export_xlsx(members) -> bytes:
             "bank": bank_name(member.bank_bin).split(" — ")[0] if member.bank_bin else "",
             "bank_account": member.bank_account,
             "groups": ", ".join(g.name for g in member.groups.all()),
+            "channels": str(channel_labels.get(member.channels, member.channels)),
+            "email": member.email,
             "notes": member.notes,
             "status": str(statuses.get(member.status, "")),
             "left_on": member.left_on,
