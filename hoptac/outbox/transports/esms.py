@@ -43,7 +43,7 @@ def _messages() -> dict[str, str]:
     return {
         "101": _("eSMS refused the API key or secret key."),
         "102": _("eSMS has no price list for this account."),
-        "103": _("The eSMS account has not enough balance."),
+        "103": _("The eSMS account does not have enough balance."),
         "104": _("The brandname is not registered with eSMS."),
         "108": _("eSMS says the phone number is not valid."),
         "140": _("This server's IP address is not on the eSMS whitelist."),

@@ -33,7 +33,7 @@ def _messages() -> dict[str, str]:
         "105": _("SpeedSMS says the phone number is not valid."),
         "110": _("SpeedSMS does not support the encoding of this text."),
         "113": _("SpeedSMS says the text is too long."),
-        "300": _("The SpeedSMS account has not enough balance."),
+        "300": _("The SpeedSMS account does not have enough balance."),
         "500": _("SpeedSMS had an internal error; will retry."),
     }
 
