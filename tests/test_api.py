@@ -19,6 +19,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -37,8 +38,11 @@ from hoptac.inventory import services as inventory
 from hoptac.ledger import selectors as ledger_selectors
 from hoptac.ledger import services as ledger
 from hoptac.ledger.models import Entry
+from hoptac.notify.models import SellOffer
 from hoptac.offtake import services as offtake
 from hoptac.offtake.models import Price, Receipt, ReceiptLine
+from hoptac.outbox import services as outbox
+from hoptac.outbox.models import Kind
 from tests.conftest import make_user
 
 PREFIX = "/api/v1"
@@ -113,9 +117,43 @@ def lot_a(coop_a, receipt_a, honey_a):
 
 
 @pytest.fixture
-def path_objects(member_a, receipt_a, lot_a):
+def outbox_off(settings, tmp_path):
+    """No worker woken after commit; the file SMS backend writes under tmp_path."""
+    settings.OUTBOX = {**settings.OUTBOX, "WORKER": "off", "FILE_DIR": str(tmp_path)}
+
+
+@pytest.fixture
+def message_a(coop_a, member_a, outbox_off):
+    """An SMS of coop_a to member_a, queued."""
+    with tenant(coop_a), transaction.atomic():
+        return outbox.queue(kind=Kind.OTHER, text="Mai 7 giờ cân mật ong ở điểm Pả Vi.", member=member_a)
+
+
+@pytest.fixture
+def offer_a(coop_a, member_a, honey_a):
+    """member_a's open offer to sell 20 l of honey (as a BAN text makes it)."""
+    with tenant(coop_a):
+        return SellOffer.objects.create(
+            cooperative=coop_a,
+            member=member_a,
+            product=honey_a["product"],
+            product_text="mat ong",
+            quantity=Decimal(20),
+            unit="l",
+            raw_text="BAN mat ong 20",
+        )
+
+
+@pytest.fixture
+def path_objects(member_a, receipt_a, lot_a, message_a, offer_a):
     """Path parameter -> value naming an object of coop_a. Add new parameters here."""
-    return {"member_id": member_a.uuid, "receipt_id": receipt_a.uuid, "lot_id": lot_a.uuid}
+    return {
+        "member_id": member_a.uuid,
+        "receipt_id": receipt_a.uuid,
+        "lot_id": lot_a.uuid,
+        "message_id": message_a.uuid,
+        "offer_id": offer_a.pk,
+    }
 
 
 def receipt_body(member, product, **overrides) -> dict:
@@ -138,6 +176,12 @@ POST_BODIES = {
     "receipt_create": lambda o: receipt_body(o["member"], o["product"]),
     "receipt_void": lambda o: {"reason": "Cân sai"},
     "lot_movement_create": lambda o: {"kind": "sale", "quantity": "1", "reference": "HĐ-001"},
+    "message_create": lambda o: {
+        "client_key": str(uuid.uuid4()),
+        "member_id": str(o["member"].uuid),
+        "text": "Mai 7 giờ cân mật ong ở điểm Pả Vi.",
+    },
+    "offer_answer": lambda o: {"text": "HTX mua 20 lít, mang đến điểm Pả Vi sáng mai."},
 }
 
 
@@ -917,6 +961,11 @@ EXPECTED_OPERATIONS = {
     ("POST", "/c/{slug}/lots/{lot_id}/movements"),
     ("GET", "/c/{slug}/lots/{lot_id}/trace"),
     ("GET", "/c/{slug}/stock"),
+    ("GET", "/c/{slug}/messages"),
+    ("POST", "/c/{slug}/messages"),
+    ("GET", "/c/{slug}/messages/{message_id}"),
+    ("GET", "/c/{slug}/offers"),
+    ("POST", "/c/{slug}/offers/{offer_id}/answer"),
 }
 
 
@@ -1208,7 +1257,7 @@ def wsgi_app():
 
 
 @pytest.fixture
-def fuzz_objects(coop_a, member_a, receipt_a, honey_a):
+def fuzz_objects(coop_a, member_a, receipt_a, honey_a, message_a, offer_a):
     """Real objects of coop_a for the generated requests: a tea sold by weight (so most
     units fit) with prices since 2000, so that generated receipts can be recorded."""
     with tenant(coop_a):
@@ -1225,13 +1274,15 @@ def fuzz_objects(coop_a, member_a, receipt_a, honey_a):
         "member_id": str(member_a.uuid),
         "product_id": tea.pk,
         "point_id": honey_a["point"].pk,
+        "message_id": str(message_a.uuid),
+        "offer_id": offer_a.pk,
     }
 
 
 def _aim_at_real_objects(case, objects: dict) -> None:
     """Point a generated request at coop_a and its objects; the rest stays generated."""
     case.path_parameters["slug"] = "coop-a"
-    for name in ("receipt_id", "member_id"):
+    for name in ("receipt_id", "member_id", "message_id", "offer_id"):
         if name in case.path_parameters:
             case.path_parameters[name] = objects[name]
     body = case.body
@@ -1301,3 +1352,5 @@ def test_generated_requests_never_get_a_server_error(mode, chair_a, wsgi_app, fu
     assert any(200 in codes for codes in seen.values()), seen
     if mode == "positive":
         assert 201 in seen["POST /api/v1/c/{slug}/prices"], seen
+        assert 201 in seen["POST /api/v1/c/{slug}/messages"], seen
+        assert 200 in seen["POST /api/v1/c/{slug}/offers/{offer_id}/answer"], seen

@@ -14,7 +14,7 @@ from django.utils import timezone
 from hoptac.core.tenancy import tenant
 from hoptac.outbox import dispatch, services
 from hoptac.outbox.models import Attempt, Channel, Kind, Message, Status
-from hoptac.outbox.transports import Outcome, Transport
+from hoptac.outbox.transports import Outcome
 
 
 @pytest.fixture(autouse=True)
@@ -148,7 +148,9 @@ def test_member_without_phone_is_skipped_with_a_reason(coop_a):
 
 def test_buyer_by_phone_and_email(coop_a, mailoutbox):
     with tenant(coop_a):
-        sms = services.queue(kind=Kind.ORDER, text="Đơn DH-0001 đã xác nhận", phone="0977000111", name="Khách")
+        sms = services.queue(
+            kind=Kind.ORDER, text="Đơn DH-0001 đã xác nhận", phone="0977000111", name="Khách"
+        )
         mail = services.queue(
             kind=Kind.ORDER, text="Đơn DH-0001 đã xác nhận", email="khach@example.vn", subject="Đơn DH-0001"
         )
@@ -203,5 +205,3 @@ def test_non_idempotent_gateway_interrupted_becomes_doubt(coop_a, member_a, monk
     dispatch.drain()
     message.refresh_from_db()
     assert message.status == Status.SENT and message.request_id != old_id
-
-

@@ -125,6 +125,6 @@ def test_worker_killed_mid_batch_then_restarted_sends_each_message_once(coop_a, 
     assert len(accepted) == N, "a message was sent twice or never"
     assert set(accepted) == request_ids
     assert fake.duplicates >= 1  # the one in flight was offered again and recognised
-    in_flight = Message.unscoped.get(uuid=accepted[KILL_AT - 1])
+    in_flight = Message.unscoped.get(request_id=accepted[KILL_AT - 1])
     assert list(Attempt.unscoped.filter(message=in_flight).values_list("outcome", flat=True)) == ["duplicate"]
     assert in_flight.attempts == 2

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 
-from hoptac.api import lots, members, prices, products, receipts
+from hoptac.api import lots, members, messages, prices, products, receipts
 from hoptac.api.access import api_language
 from hoptac.api.auth import AUTH
 
@@ -96,3 +96,4 @@ api.add_router("", receipts.router)
 api.add_router("", members.router)
 api.add_router("", products.router)
 api.add_router("", lots.router)
+api.add_router("", messages.router)

@@ -6,6 +6,7 @@ date-times are ISO 8601 with their offset (answers are in the cooperative's time
 so no input can reach the database in a shape it would reject.
 """
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -17,6 +18,7 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
+from hoptac.lib.phone import InvalidPhone, normalize_phone
 from hoptac.lib.units import Unit
 from hoptac.offtake.services import MAX_LINES, MAX_PRICE_VND
 
@@ -261,3 +263,131 @@ class StatementOut(Schema):
     opening: BalanceParts
     lines: list[StatementLineOut]
     closing: BalanceParts
+
+
+# --- messages (the outbox) and offers to sell ---------------------------------------------------
+
+# The values of hoptac.outbox.models (Kind, Channel, Status, Attempt.Outcome) and
+# hoptac.notify.models.OfferStatus, spelt out for the schema; a test keeps them equal.
+MessageKind = Literal["announcement", "receipt", "price", "order", "reply", "other"]
+MessageChannel = Literal["sms", "zalo", "email", "app"]
+MessageStatus = Literal[
+    "queued", "sending", "sent", "delivered", "failed", "held", "doubt", "cancelled", "skipped"
+]
+AttemptOutcome = Literal["sent", "duplicate", "transient", "permanent", "unknown", "delivered", "undelivered"]
+OfferState = Literal["open", "answered", "closed"]
+
+# A message's text may be 2,000 characters (hoptac.outbox.services); the body takes more, so
+# that a longer text gets the service's own message, in the caller's language.
+MESSAGE_TEXT_INPUT = 4000
+# Named here: inside a schema with a field called ``text`` the helper is out of reach.
+MessageText = text(MESSAGE_TEXT_INPUT)
+AnswerText = text(2000)
+PhoneText = text(40)
+EmailText = text(254)
+NameText = text(120)
+SubjectText = text(200)
+
+
+class MessageOut(Schema):
+    id: UUID = Field(description="The message's uuid: the request id given to the gateway.")
+    kind: MessageKind
+    channel: MessageChannel
+    status: MessageStatus
+    member_id: UUID | None = Field(description="The member it is for, or null for a phone or email.")
+    to_name: str
+    to_phone: str
+    to_email: str
+    subject: str
+    text: str = Field(description="The text as written.")
+    body: str = Field(description="What goes out on the channel: without accents for an SMS if asked.")
+    segments: int = Field(description="SMS segments (0 for other channels).")
+    cost_vnd: int
+    attempts: int = Field(description="How many times the gateway was tried.")
+    error_code: str
+    error: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    previous_id: UUID | None = Field(description="The message on the channel tried before this one.")
+    fallback_id: UUID | None = Field(description="The message on the next channel, once this one failed.")
+
+
+class AttemptOut(Schema):
+    at: dt.datetime
+    outcome: AttemptOutcome
+    code: str
+    detail: str
+
+
+class MessageDetailOut(MessageOut):
+    attempt_log: list[AttemptOut] = Field(description="Each try and delivery report, oldest first.")
+
+
+class MessagePage(PageMeta):
+    items: list[MessageOut]
+
+
+class MessageIn(Schema):
+    client_key: UUID = Field(
+        description="Made by the client, one per message: a retry with the same key and body "
+        "returns the first answer (200); another body under the same key is refused (422)."
+    )
+    text: MessageText = Field(description="The message: 1 to 2,000 characters.")
+    member_id: UUID | None = Field(None, description="A member: their phone, email and channels.")
+    phone: PhoneText | None = Field(None, description="Or a Vietnamese phone number.")
+    email: EmailText | None = Field(None, description="Or an email address.")
+    name: NameText = Field("", description="The name of a phone or email recipient.")
+    channels: list[MessageChannel] | None = Field(
+        None,
+        max_length=4,
+        description="Channels to try, in order (the next ones are fallbacks). Default: the member's "
+        "own channels; sms for a phone, email for an email address.",
+    )
+    unaccented: bool = Field(True, description="An SMS without accents: about half the cost.")
+    subject: SubjectText = Field("", description="The subject of an email.")
+
+    def canonical_hash(self) -> str:
+        """SHA-256 of the body in one canonical form: a field left out, null or sent with its
+        default, a phone number spelt another way, spaces around the text hash the same."""
+        data = self.model_dump(mode="json")
+        data["text"] = self.text.strip()
+        data["phone"] = (self.phone or "").strip()
+        if data["phone"]:
+            with contextlib.suppress(InvalidPhone):
+                data["phone"] = normalize_phone(data["phone"])
+        data["email"] = (self.email or "").strip()
+        data["name"] = " ".join(self.name.split())
+        data["subject"] = " ".join(self.subject.split())
+        data["channels"] = data["channels"] or None
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(blob.encode("ascii")).hexdigest()
+
+
+class OfferOut(Schema):
+    id: int
+    member_id: UUID
+    member_name: str
+    product_id: int | None = Field(description="The product read from the text, if it could be.")
+    product_text: str = Field(description="The product as texted.")
+    quantity: str | None = Field(description="A decimal string, or null if the text gave none.")
+    unit: str = Field(description='The unit texted ("kg", "yen", "l"…), or "".')
+    raw_text: str = Field(description="The SMS as received.")
+    status: OfferState
+    answer: str
+    created_at: dt.datetime
+    answered_at: dt.datetime | None
+
+
+class OfferPage(PageMeta):
+    items: list[OfferOut]
+
+
+class OfferAnswerIn(Schema):
+    text: AnswerText = Field(description="The answer, sent by SMS to the member: at most 300 characters.")
+    unaccented: bool = Field(True, description="An SMS without accents: about half the cost.")
+
+
+class OfferAnswerOut(Schema):
+    offer: OfferOut
+    message: MessageOut = Field(description="The SMS written to the member.")

@@ -5,7 +5,7 @@ Run by the Huey worker (:mod:`hoptac.outbox.tasks`), or directly in tests and be
 Exactly once, even if a worker dies:
 
 1. a worker *claims* rows (status ``sending``, a lease, its own id) in a short transaction;
-2. it calls the gateway with the row's request id (``Message.uuid``);
+2. it calls the gateway with the row's request id (``Message.request_id``);
 3. it records the answer, only if it still holds the claim.
 
 A worker that dies between 1 and 3 leaves rows ``sending`` with a lease that runs out.

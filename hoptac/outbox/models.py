@@ -2,9 +2,10 @@
 
 A cause (a purchase receipt, an announcement, a reply to an SMS command, an order) writes
 its message rows in its own transaction through :func:`hoptac.outbox.services.queue`;
-a worker sends them after commit (:mod:`hoptac.outbox.dispatch`). A row's ``uuid`` is the
-request id given to the gateway, the same on every attempt, so a message resent after a
-worker died is recognised by the gateway as a duplicate and not delivered twice.
+a worker sends them after commit (:mod:`hoptac.outbox.dispatch`). A row's ``request_id`` is
+given to the gateway, the same on every attempt, so a message resent after a worker died
+is recognised by the gateway as a duplicate and not delivered twice. Its ``uuid`` is its
+public id (pages, API) and never changes.
 
 When a channel fails for good, the row is marked failed and a new row for the next channel
 of the recipient's fallback order is written in the same transaction (``previous`` links
@@ -53,8 +54,15 @@ class Kind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
 class Message(CoopOwned):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Given to the gateway, the same on every attempt; a new one only when staff send a
+    # message of unknown fate again (so that the gateway does not refuse it as a duplicate).
+    request_id = models.CharField(max_length=40, default=new_request_id, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     source_type = models.CharField(max_length=24, blank=True)
     source_id = models.CharField(max_length=40, blank=True)
@@ -110,11 +118,6 @@ class Message(CoopOwned):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.to_name or self.to_phone or self.to_email}"
-
-    @property
-    def request_id(self) -> str:
-        """The id given to gateways: the same on every attempt of this row."""
-        return self.uuid.hex
 
     @property
     def fallback_list(self) -> list[str]:

@@ -344,9 +344,9 @@ def resend(message: Message, *, actor=None) -> Message:
         raise ValidationError(_("Only a held or uncertain message can be sent again."), code="state")
     if message.status == Status.DOUBT:
         # The gateway may have it: a new request id, so it is not refused as a duplicate.
-        import uuid
+        from .models import new_request_id
 
-        message.uuid = uuid.uuid4()
+        message.request_id = new_request_id()
     message.status = Status.QUEUED
     message.next_attempt_at = timezone.now()
     message.lease_until = None

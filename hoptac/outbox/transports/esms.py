@@ -260,4 +260,4 @@ def adopt_provider_id(request_id: str, sms_id: str) -> None:
         return
     if Message.unscoped.filter(provider="esms", provider_id=sms_id).exists():
         return
-    Message.unscoped.filter(uuid=key, provider="esms", provider_id="").update(provider_id=sms_id)
+    Message.unscoped.filter(request_id=key.hex, provider="esms", provider_id="").update(provider_id=sms_id)
