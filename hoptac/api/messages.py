@@ -14,15 +14,14 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from hoptac.api.access import coop_route
-from hoptac.api.common import ERRORS, MAX_PAGE, Status, local, paginate
-from hoptac.api.models import IdempotencyRecord
+from hoptac.api.common import ERRORS, MAX_PAGE, local, paginate
+from hoptac.api.idempotency import create_once
 from hoptac.api.schemas import (
     DbId,
     MessageChannel,
@@ -226,19 +225,6 @@ def _queue(request, payload: MessageIn) -> Message:
     return message
 
 
-def _replay(record: IdempotencyRecord, body_hash: str):
-    """The first answer again, if the key was used for this same message."""
-    if record.operation != SEND or record.body_hash != body_hash:
-        raise ValidationError(
-            _(
-                "This client_key was already used with different contents: nothing was sent. "
-                "Make a new key for a new message."
-            ),
-            code="key_reused",
-        )
-    return Status(200, record.response_json)
-
-
 @router.post(
     "/c/{slug}/messages",
     response={200: MessageDetailOut, 201: MessageDetailOut, **ERRORS},
@@ -250,31 +236,23 @@ def message_create(request, slug: str, payload: MessageIn):
     phone number or an email address; the worker sends it after commit. 201 the first time;
     a retry with the same ``client_key`` and the same body returns the first answer with
     200; the same key with another body is refused with 422 and stores nothing."""
-    body_hash = payload.canonical_hash()
-    with transaction.atomic():
-        record = IdempotencyRecord.objects.filter(key=payload.client_key).first()
-        if record is not None:
-            return _replay(record, body_hash)
+
+    def create() -> dict:
         message = _queue(request, payload)
         answer = MessageDetailOut.model_validate(message_detail(_message_or_404(message.uuid)))
-        data = answer.model_dump(mode="json")
-        try:
-            with transaction.atomic():
-                IdempotencyRecord.objects.create(
-                    cooperative=request.cooperative,
-                    key=payload.client_key,
-                    operation=SEND,
-                    body_hash=body_hash,
-                    response_json=data,
-                    status=201,
-                )
-        except IntegrityError:
-            # The same key arrived twice at the same moment and the other request won
-            # (PostgreSQL): this message is not kept; answer as a retry would.
-            record = IdempotencyRecord.objects.get(key=payload.client_key)
-            transaction.set_rollback(True)
-            return _replay(record, body_hash)
-    return Status(201, data)
+        return answer.model_dump(mode="json")
+
+    return create_once(
+        request,
+        key=payload.client_key,
+        operation=SEND,
+        body_hash=payload.canonical_hash(),
+        create=create,
+        refused=_(
+            "This client_key was already used with different contents: nothing was sent. "
+            "Make a new key for a new message."
+        ),
+    )
 
 
 # --- offers to sell -----------------------------------------------------------------------------

@@ -9,14 +9,13 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from hoptac.api.access import coop_route
-from hoptac.api.common import ERRORS, MAX_PAGE, Status, check_day, local, paginate
-from hoptac.api.models import IdempotencyRecord
+from hoptac.api.common import ERRORS, MAX_PAGE, check_day, local, paginate
+from hoptac.api.idempotency import create_once
 from hoptac.api.schemas import DbId, ReceiptIn, ReceiptOut, ReceiptPage, VoidIn, decimal_of
 from hoptac.catalog.models import Product
 from hoptac.coops import selectors as coop_selectors
@@ -148,19 +147,6 @@ def _lines(payload: ReceiptIn) -> list[services.LineInput]:
     return lines
 
 
-def _replay(record: IdempotencyRecord, body_hash: str):
-    """The first answer again, if the key was used for this same receipt."""
-    if record.operation != RECORD or record.body_hash != body_hash:
-        raise ValidationError(
-            _(
-                "This client_key was already used for another receipt with different contents: "
-                "nothing was recorded. Make a new key for a new receipt."
-            ),
-            code="key_reused",
-        )
-    return Status(200, record.response_json)
-
-
 @router.post(
     "/c/{slug}/receipts",
     response={200: ReceiptOut, 201: ReceiptOut, **ERRORS},
@@ -171,11 +157,8 @@ def receipt_create(request, slug: str, payload: ReceiptIn):
     """Record a purchase receipt with its ledger entry. 201 the first time; a retry with
     the same ``client_key`` and the same body returns the first answer with 200; the same
     key with another body is refused with 422 and stores nothing."""
-    body_hash = payload.canonical_hash()
-    with transaction.atomic():
-        record = IdempotencyRecord.objects.filter(key=payload.client_key).first()
-        if record is not None:
-            return _replay(record, body_hash)
+
+    def create() -> dict:
         if Receipt.objects.filter(client_key=payload.client_key).exists():
             # Recorded by another channel, whose body cannot be compared: refuse, safely.
             raise ValidationError(
@@ -194,22 +177,19 @@ def receipt_create(request, slug: str, payload: ReceiptIn):
             actor=request.user,
         )
         answer = ReceiptOut.model_validate(receipt_detail(selectors.receipt_get(receipt.uuid)))
-        data = answer.model_dump(mode="json")
-        try:
-            with transaction.atomic():
-                IdempotencyRecord.objects.create(
-                    cooperative=request.cooperative,
-                    key=payload.client_key,
-                    operation=RECORD,
-                    body_hash=body_hash,
-                    response_json=data,
-                    status=201,
-                )
-        except IntegrityError:
-            # The same key arrived twice at the same moment and the other request won
-            # (PostgreSQL): receipt_record returned its receipt; answer as a retry would.
-            return _replay(IdempotencyRecord.objects.get(key=payload.client_key), body_hash)
-    return Status(201, data)
+        return answer.model_dump(mode="json")
+
+    return create_once(
+        request,
+        key=payload.client_key,
+        operation=RECORD,
+        body_hash=payload.canonical_hash(),
+        create=create,
+        refused=_(
+            "This client_key was already used for another receipt with different contents: "
+            "nothing was recorded. Make a new key for a new receipt."
+        ),
+    )
 
 
 @router.post(
