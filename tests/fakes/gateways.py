@@ -15,6 +15,7 @@ Fixtures ``esms_server``, ``speedsms_server`` and ``zalo_server`` start a fake a
 
 from __future__ import annotations
 
+import abc
 import base64
 import enum
 import itertools
@@ -37,7 +38,7 @@ class Action(enum.StrEnum):
     NOT_JSON = "not_json"
 
 
-class FakeServer:
+class FakeServer(abc.ABC):
     """A ThreadingHTTPServer in a thread; subclasses implement ``handle(req)``."""
 
     hang_seconds = 10.0
@@ -123,8 +124,9 @@ class FakeServer:
 
         return Handler
 
-    def handle(self, req: dict):  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def handle(self, req: dict):
+        """Answer one request: ``(status, body)``, or ``None`` to hang up."""
 
     @staticmethod
     def json_body(req: dict):

@@ -13,6 +13,7 @@ staff to check, so nobody receives the same SMS twice.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -44,15 +45,16 @@ class Outcome:
         return cls("permanent", code=code, detail=detail[:300])
 
 
-class Transport:
+class Transport(ABC):
     name = ""
     channel = ""
     idempotent = False
     #: a development backend: nothing leaves the machine (the staff pages say so)
     development = False
 
-    def send(self, message) -> Outcome:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, message) -> Outcome:
+        """Hand ``message`` to the gateway; never raise for the gateway's answer."""
 
     def can_send(self, *, kind: str, phone: str, email: str, has_account: bool) -> bool:
         return True
