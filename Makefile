@@ -29,8 +29,12 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check hoptac tests
 	$(BIN)/lint-imports
 
+# Two workers by default (one per core of a small machine); `make test PYTEST_WORKERS=0` runs
+# in one process. Each worker has its own test database (pytest-django adds _gw0, _gw1…).
+PYTEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Update the Vietnamese catalogue after changing strings (needs GNU gettext), translate the
 # new entries in hoptac/locale/vi/LC_MESSAGES/django.po, then run it again to compile.

@@ -26,6 +26,7 @@ out = {
     "NAME": str(db["NAME"]),
     "HOST": db.get("HOST", ""),
     "OPTIONS": db.get("OPTIONS", {}),
+    "HASHER": settings.PASSWORD_HASHERS[0],
 }
 if db["ENGINE"] == "django.db.backends.sqlite3":
     with connection.cursor() as cursor:
@@ -82,6 +83,8 @@ def test_default_start_generates_a_key_once_and_uses_sqlite_wal(tmp_path):
 
     assert first["DEBUG"] is False
     assert Path(first["DATA_DIR"]) == data_dir.resolve()
+    # The tests' fixture swaps in a fast hasher; a real start keeps Django's slow one.
+    assert first["HASHER"] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
 
     key_file = data_dir / "secret_key"
     assert key_file.is_file()
