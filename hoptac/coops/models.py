@@ -152,7 +152,9 @@ class Gender(models.TextChoices):
 
 
 class Ethnicity(models.TextChoices):
-    """The peoples of the northern mountains first; the full list of 54 is not needed here."""
+    """The 54 peoples of the official list (Tổng cục Thống kê, 1979), the northern mountains
+    first, then Other. Old and common names (Mèo, Mán, Xá Cẩu…) are read by
+    :mod:`hoptac.coops.ethnicities`."""
 
     HMONG = "hmong", _("H'Mông")
     DAO = "dao", _("Dao")
@@ -171,6 +173,43 @@ class Ethnicity(models.TextChoices):
     THAI = "thai", _("Thái")
     MUONG = "muong", _("Mường")
     HOA = "hoa", _("Hoa")
+    SANDIU = "sandiu", _("Sán Dìu")
+    NGAI = "ngai", _("Ngái")
+    HANHI = "hanhi", _("Hà Nhì")
+    LAHU = "lahu", _("La Hủ")
+    LU = "lu", _("Lự")
+    CONG = "cong", _("Cống")
+    SILA = "sila", _("Si La")
+    MANG = "mang", _("Mảng")
+    KHANG = "khang", _("Kháng")
+    KHOMU = "khomu", _("Khơ Mú")
+    XINHMUN = "xinhmun", _("Xinh Mun")
+    LAHA = "laha", _("La Ha")
+    LAO = "lao", _("Lào")
+    THO = "tho", _("Thổ")
+    ODU = "odu", _("Ơ Đu")
+    CHUT = "chut", _("Chứt")
+    KHMER = "khmer", _("Khmer")
+    CHAM = "cham", _("Chăm")
+    GIARAI = "giarai", _("Gia Rai")
+    EDE = "ede", _("Ê Đê")
+    BANA = "bana", _("Ba Na")
+    XODANG = "xodang", _("Xơ Đăng")
+    COHO = "coho", _("Cơ Ho")
+    HRE = "hre", _("Hrê")
+    MNONG = "mnong", _("Mnông")
+    RAGLAI = "raglai", _("Ra Glai")
+    XTIENG = "xtieng", _("Xtiêng")
+    BRUVANKIEU = "bruvankieu", _("Bru - Vân Kiều")
+    COTU = "cotu", _("Cơ Tu")
+    GIETRIENG = "gietrieng", _("Giẻ Triêng")
+    MA = "ma", _("Mạ")
+    CO = "co", _("Co")
+    TAOI = "taoi", _("Tà Ôi")
+    CHORO = "choro", _("Chơ Ro")
+    CHURU = "churu", _("Chu Ru")
+    BRAU = "brau", _("Brâu")
+    ROMAM = "romam", _("Rơ Măm")
     OTHER = "other", _("Other")
 
 

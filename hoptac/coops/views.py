@@ -172,11 +172,12 @@ def member_import(request):
         else:
             result = excel.members_import_xlsx(content=upload.read(), actor=request.user)
             if result.ok:
-                messages.success(
-                    request,
-                    ngettext("%(count)s member imported.", "%(count)s members imported.", result.created)
-                    % {"count": result.created},
-                )
+                text = ngettext(
+                    "%(count)s member imported.", "%(count)s members imported.", result.created
+                ) % {"count": result.created}
+                if result.skipped_example:
+                    text += " " + _("The template's unchanged example row was skipped.")
+                messages.success(request, text)
                 return redirect("coops:member_list", coop_slug=request.cooperative.slug)
     status = 422 if result is not None and not result.ok else 200
     return render(request, "coops/member_import.html", {"form": form, "result": result}, status=status)
