@@ -38,6 +38,10 @@ tax_code_validator = RegexValidator(
 )
 
 
+# How many daily backups the worker keeps (hoptac.core.backup): the chair chooses.
+BACKUP_KEEP_DEFAULT, BACKUP_KEEP_MIN, BACKUP_KEEP_MAX = 14, 1, 365
+
+
 class Cooperative(models.Model):
     """Hợp tác xã, tổ hợp tác or liên hiệp: the tenant. Everything else belongs to one."""
 
@@ -65,6 +69,15 @@ class Cooperative(models.Model):
         choices=[(100, "100 kg"), (60, "60 kg")],
         default=100,
         help_text=_("A tạ is 100 kg by law; some places still count 60 kg."),
+    )
+    backup_keep = models.PositiveSmallIntegerField(
+        _("daily backups to keep"),
+        default=BACKUP_KEEP_DEFAULT,
+        validators=[MinValueValidator(BACKUP_KEEP_MIN), MaxValueValidator(BACKUP_KEEP_MAX)],
+        help_text=_(
+            "The worker makes a backup every day into the backup folder and deletes the oldest "
+            "beyond this number."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

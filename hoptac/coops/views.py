@@ -24,6 +24,7 @@ from hoptac.coops.forms import (
     StaffForm,
 )
 from hoptac.coops.models import Cooperative, Member, MemberGroup
+from hoptac.core.backup import backup_health
 from hoptac.core.roles import Perm
 
 PAGE_SIZE = 50
@@ -56,7 +57,9 @@ def _add_errors(form, error: ValidationError) -> None:
 @coop_view(Perm.COOP_VIEW)
 def dashboard(request):
     summary = selectors.coop_summary() if request.access.can(Perm.MEMBER_VIEW) else None
-    return render(request, "coops/dashboard.html", {"summary": summary})
+    # The chair sees when the last backup was made, where, and a warning when it is old.
+    backup = backup_health() if request.access.can(Perm.COOP_EDIT) else None
+    return render(request, "coops/dashboard.html", {"summary": summary, "backup": backup})
 
 
 @coop_view(Perm.MEMBER_VIEW)
