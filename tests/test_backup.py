@@ -165,7 +165,7 @@ def test_backup_restore_backup_gives_the_same_data_checksum(coop_a, coop_b, memb
     assert oct(first.path.stat().st_mode & 0o777) == "0o600"
     manifest = first.manifest
     assert manifest["version"] == backup.app_version()
-    assert manifest["database"]["vendor"] == connection.vendor.replace("postgresql", "postgresql")
+    assert manifest["database"]["vendor"] == connection.vendor
     with tarfile.open(first.path) as archive:
         names = archive.getnames()
         assert names[0] == "manifest.json"

@@ -8,6 +8,7 @@ row is bad, nothing is stored and every bad row is listed with its reasons.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -242,6 +243,10 @@ def template_workbook() -> bytes:
         _("Join date: day/month/year, e.g. 15/03/2024."),
         _("Capital: a whole number of đồng, e.g. 5000000."),
         _("Groups: names separated by commas; new groups are created."),
+        _(
+            "Choices may be typed without accents (chinh thuc, nu, hmong); old names of peoples are understood (Mèo, Mán)."
+        ),
+        _("The example row is skipped while it is unchanged; type over it or write below it."),
         _("If any row has a mistake, nothing is imported and every mistake is listed."),
     ]
     for row, line in enumerate(lines, start=1):
@@ -296,12 +301,13 @@ def _is_example(values: dict[str, object]) -> bool:
     return True
 
 
-def _example_notes() -> set[str]:
+@functools.cache
+def _example_notes() -> frozenset[str]:
     notes = set()
     for language in ("vi", "en"):
         with translation.override(language):
             notes.update(fold(str(note)) for note in [EXAMPLE_NOTE, *OLD_EXAMPLE_NOTES])
-    return notes
+    return frozenset(notes)
 
 
 def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]], int]:
