@@ -301,7 +301,7 @@ def test_restore_into_a_non_empty_target_is_refused(coop_a, tmp_path):
     POSTGRES, reason="the command-line restore of a SQLite archive; PostgreSQL is covered above"
 )
 @pytest.mark.django_db(transaction=True)
-def test_the_commands_back_up_and_restore_and_check_the_data(coop_a, member_a, tmp_path, capsys):
+def test_the_commands_back_up_and_restore_and_check_the_data(coop_a, member_a, tmp_path, capsys, backup_dir):
     from hoptac import cli
 
     cli.main(["backup", "--output", str(tmp_path / "out")])
