@@ -1,4 +1,4 @@
-"""The ``hoptac`` command: ``run``, ``demo``, ``manage …``."""
+"""The ``hoptac`` command: ``run``, ``demo``, ``worker``, ``backup``, ``restore``, ``manage …``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 DEMO_LOGINS = [
     ("0900000000", "Platform administrator / Quản trị nền tảng"),
@@ -122,6 +123,72 @@ def cmd_demo(args) -> None:
     call_command("demo")
 
 
+def cmd_backup(args) -> None:
+    """Write one archive (database, uploaded files, secret key, manifest) and say where."""
+    _setup()
+    from django.conf import settings
+
+    from hoptac.core import backup
+
+    output = Path(args.output) if args.output else Path(settings.BACKUP["DIR"])
+    try:
+        result = backup.backup_create(output_dir=output)
+    except backup.BackupError as error:
+        backup.backup_record(error=str(error))
+        sys.exit(f"Backup failed: {error}")
+    backup.backup_record(result=result)
+    size = result.path.stat().st_size
+    print(f"Backup written: {result.path} ({size:,} bytes)")
+    print(f"Data checksum: {result.data_checksum}")
+    print(
+        "This file holds the secret key and every member's data: it is readable by you only "
+        "(mode 0600). Keep it as safe as the office PC itself."
+    )
+
+
+def _restore_target(data_dir: Path) -> dict:
+    """The database to restore into: HOPTAC_DATABASE_URL when set, else the SQLite file of
+    the data directory (as hoptac/settings.py would choose). Read without starting Django,
+    so that nothing (not even a new secret key) is written before the restore."""
+    import dj_database_url
+
+    url = os.environ.get("HOPTAC_DATABASE_URL") or f"sqlite:///{data_dir / 'hoptac.sqlite3'}"
+    return dj_database_url.parse(url)
+
+
+def cmd_restore(args) -> None:
+    """Check an archive completely, then restore it into an empty data directory/database."""
+    from hoptac.core import backup
+
+    data_dir = Path(args.data_dir or os.environ.get("HOPTAC_DATA_DIR") or Path.cwd() / "var").resolve()
+    database = _restore_target(data_dir)
+    try:
+        manifest = backup.archive_restore(archive=args.archive, data_dir=data_dir, database=database)
+    except (backup.RestoreError, backup.BackupError) as error:
+        sys.exit(f"Restore refused: {error}")
+    print(f"Checked and restored {args.archive}")
+    print(
+        f"  made {manifest['created_at']} by Hợp Tác {manifest['version']} ({manifest['database']['vendor']})"
+    )
+    print(f"  into {data_dir}")
+    os.environ["HOPTAC_DATA_DIR"] = str(data_dir)
+    _setup()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        print(
+            "The backup was made by an older version: `hoptac run` will update the database. "
+            "(Its data checksum was not re-computed.)"
+        )
+        return
+    checksum, _counts = backup.data_checksum()
+    if checksum != manifest["data_checksum"]:
+        sys.exit(f"The restored data does not match the backup's data checksum ({checksum}): do not use it.")
+    print(f"  data checksum verified: {checksum}")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "manage":
@@ -150,6 +217,19 @@ def main(argv: list[str] | None = None) -> None:
     worker.add_argument("--threads", type=int, default=0, help="worker threads (default 2)")
     worker.add_argument("--migrate", action="store_true", help="apply database migrations first")
     worker.set_defaults(func=cmd_worker)
+    backup = sub.add_parser(
+        "backup", help="write one archive of the database, uploaded files and secret key (mode 0600)"
+    )
+    backup.add_argument(
+        "--output", default="", help="folder for the archive (default HOPTAC_BACKUP_DIR or DATA_DIR/backups)"
+    )
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="check an archive and restore it into an empty data directory")
+    restore.add_argument("archive", help="the hoptac-backup-….tar.gz file")
+    restore.add_argument(
+        "--data-dir", default="", help="target data directory (default HOPTAC_DATA_DIR or ./var)"
+    )
+    restore.set_defaults(func=cmd_restore)
     sub.add_parser("manage", help="run a Django management command: hoptac manage <command>")
     args = parser.parse_args(argv)
     args.func(args)

@@ -268,6 +268,15 @@ OUTBOX = {
     "TIMEOUT_SECONDS": envint("GATEWAY_TIMEOUT", 15),
 }
 
+# --- Backups (hoptac.core.backup) --------------------------------------------------------
+BACKUP = {
+    # Where `hoptac backup` (by default) and the worker's daily backup write their archives:
+    # e.g. a USB disk on the office PC. The chair sets how many daily archives to keep.
+    "DIR": Path(env("BACKUP_DIR", str(DATA_DIR / "backups"))),
+    # The worker checks every hour and makes a backup when the last one is ~a day old.
+    "DAILY": envbool("BACKUP_DAILY", True),
+}
+
 REDIS_URL = env("REDIS_URL")
 HUEY = {
     "name": "hoptac",

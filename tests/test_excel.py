@@ -119,24 +119,29 @@ def test_template_headers_are_vietnamese(chair, coop_a):
 
 
 def test_the_templates_example_row_is_skipped_but_valid_input(chair, coop_a):
-    """The example row is skipped on import (its note says so), and it uses only values
-    the importer accepts (commune, bank, dates, labels): without the note it imports."""
+    """The unchanged example row is skipped on import (recognised by its content), and it
+    uses only values the importer accepts (commune, bank, dates, labels): once a person
+    types a household over it, it imports, without the example's note."""
     template = chair.get("/c/coop-a/members/import/template.xlsx").content
     response = upload(chair, template)
     assert response.status_code == 422
+    with translation.override("vi"):
+        only_example = gettext(
+            "The file holds only the example row: write your households in it or below it."
+        )
+    assert only_example in text(response)
     with tenant(coop_a):
         assert Member.objects.count() == 0
     book = load_workbook(io.BytesIO(template))
     sheet = book.worksheets[0]
-    notes_column = KEYS.index("notes") + 1
-    sheet.cell(row=2, column=notes_column, value="")
+    sheet.cell(row=2, column=KEYS.index("full_name") + 1, value="Vàng Mí Sính")
     buffer = io.BytesIO()
     book.save(buffer)
     response = upload(chair, buffer.getvalue())
     assert response.status_code == 302, text(response)
     with tenant(coop_a):
-        assert list(Member.objects.values_list("full_name", "phone", "capital_vnd", "bank_bin")) == [
-            ("Vàng A Páo", "0912345678", 5_000_000, "970405")
+        assert list(Member.objects.values_list("full_name", "phone", "capital_vnd", "bank_bin", "notes")) == [
+            ("Vàng Mí Sính", "0912345678", 5_000_000, "970405", "")
         ]
 
 

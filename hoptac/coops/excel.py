@@ -8,6 +8,7 @@ row is bad, nothing is stored and every bad row is listed with its reasons.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from hoptac.coops import services
+from hoptac.coops.ethnicities import ethnicity_candidates, ethnicity_find
 from hoptac.coops.forms import MemberForm
 from hoptac.coops.models import CHANNEL_ORDERS, Ethnicity, Gender, MemberGroup, MemberStatus, MemberType
 from hoptac.core.tenancy import require_cooperative
@@ -31,8 +33,22 @@ from hoptac.lib.banks import bank_choices, bank_name
 from hoptac.lib.text import fold
 
 MAX_ROWS = 5000
-# The template's example row carries this note; a row with it is skipped on import.
-EXAMPLE_NOTE = gettext_lazy("Example row: it is skipped on import. Write your households below it.")
+# The template's example row. It is recognised by its content, wherever it is: a row whose
+# name, year of birth, phone, village and bank account are still the example's is skipped
+# and counted as such; a row where any of them was changed is a household like any other
+# (its note, if still the example's, is dropped).
+EXAMPLE = {
+    "full_name": "Vàng A Páo",
+    "birth_year": 1985,
+    "phone": "0912 345 678",
+    "village_name": "Pả Vi Thượng",
+    "bank_account": "8800205123456",
+}
+EXAMPLE_NOTE = gettext_lazy(
+    "Example row: skipped on import while it stays unchanged. Type over it or write your households below it."
+)
+# Notes of the example row in earlier templates, also dropped from a real household's row.
+OLD_EXAMPLE_NOTES = [gettext_lazy("Example row: it is skipped on import. Write your households below it.")]
 
 
 @dataclass(frozen=True)
@@ -80,18 +96,51 @@ def _header_keys() -> dict[str, str]:
     return keys
 
 
-def _choice_lookup(choices) -> dict[str, str]:
-    """Folded labels in both languages and the stored values -> stored value."""
+def _compact(text: str) -> str:
+    """Folded, without spaces, hyphens or punctuation: ``"Chính thức"`` -> ``"chinhthuc"``."""
+    return "".join(ch for ch in fold(text) if ch.isalnum())
+
+
+def _choice_lookup(choices, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Labels in both languages, the stored values and the given short words, folded and
+    compacted (so with or without accents, spaces or case) -> stored value."""
     lookup: dict[str, str] = {}
     for value, label in choices:
-        lookup[fold(value)] = value
+        lookup[_compact(value)] = value
         for language in ("vi", "en"):
             with translation.override(language):
-                lookup[fold(str(label))] = value
+                lookup[_compact(str(label))] = value
+    for word, value in (extra or {}).items():
+        lookup.setdefault(_compact(word), value)
     return lookup
 
 
-GENDER_WORDS = {"nam": "male", "nu": "female", "khac": "other"}
+def _choose(lookup: dict[str, str], text: str) -> str:
+    """The stored value for what a person typed, or "" when nothing matches."""
+    return lookup.get(_compact(text), "")
+
+
+# Short words people type in a choice column, besides the labels (Vietnamese and English).
+GENDER_WORDS = {"nu": "female", "nữ": "female", "f": "female", "nam": "male", "m": "male", "khác": "other"}
+MEMBER_TYPE_WORDS = {
+    "chính thức": "official",
+    "official": "official",
+    "TV chính thức": "official",
+    "liên kết": "associate",
+    "associate": "associate",
+    "TV liên kết": "associate",
+}
+STATUS_WORDS = {
+    "hoạt động": "active",
+    "đang là thành viên": "active",
+    "active": "active",
+    "đã ra": "left",
+    "ra khỏi HTX": "left",
+    "đã ra khỏi": "left",
+    "đã rời": "left",
+    "rời HTX": "left",
+    "left": "left",
+}
 
 
 # --- template ----------------------------------------------------------------------------
@@ -122,18 +171,14 @@ def template_workbook() -> bytes:
     _write_header(sheet, COLUMNS, mark_required=True)
     example_commune = places.commune_name(coop.commune_code)
     example = {
-        "full_name": "Vàng A Páo",
+        **EXAMPLE,
         "gender": str(Gender.MALE.label),
         "ethnicity": str(Ethnicity.HMONG.label),
-        "birth_year": 1985,
-        "phone": "0912 345 678",
         "commune": example_commune,
-        "village_name": "Pả Vi Thượng",
         "member_type": str(MemberType.OFFICIAL.label),
         "joined_on": dt.date(2024, 3, 15),
         "capital_vnd": 5_000_000,
         "bank": "Agribank",
-        "bank_account": "8800205123456",
         "groups": "",
         "channels": str(dict(CHANNEL_ORDERS)["zalo,sms"]),
         "email": "",
@@ -198,6 +243,10 @@ def template_workbook() -> bytes:
         _("Join date: day/month/year, e.g. 15/03/2024."),
         _("Capital: a whole number of đồng, e.g. 5000000."),
         _("Groups: names separated by commas; new groups are created."),
+        _(
+            "Choices may be typed without accents (chinh thuc, nu, hmong); old names of peoples are understood (Mèo, Mán)."
+        ),
+        _("The example row is skipped while it is unchanged; type over it or write below it."),
         _("If any row has a mistake, nothing is imported and every mistake is listed."),
     ]
     for row, line in enumerate(lines, start=1):
@@ -225,6 +274,7 @@ class RowError:
 @dataclass
 class ImportResult:
     created: int = 0
+    skipped_example: int = 0  # rows that were still the template's example
     errors: list[RowError] = field(default_factory=list)
     file_error: str = ""
 
@@ -237,7 +287,30 @@ class ImportFileError(Exception):
     pass
 
 
-def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]]]:
+def _is_example(values: dict[str, object]) -> bool:
+    """Whether a row is still the template's example (compared by content, not position)."""
+    for key, expected in EXAMPLE.items():
+        typed = values.get(key)
+        if key in ("phone", "bank_account", "birth_year"):
+            if "".join(ch for ch in _text(typed) if ch.isdigit()) != "".join(
+                ch for ch in str(expected) if ch.isdigit()
+            ):
+                return False
+        elif fold(_text(typed)) != fold(str(expected)):
+            return False
+    return True
+
+
+@functools.cache
+def _example_notes() -> frozenset[str]:
+    notes = set()
+    for language in ("vi", "en"):
+        with translation.override(language):
+            notes.update(fold(str(note)) for note in [EXAMPLE_NOTE, *OLD_EXAMPLE_NOTES])
+    return frozenset(notes)
+
+
+def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]], int]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -263,19 +336,13 @@ def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]]]
             % {"columns": ", ".join(missing)}
         )
     data = []
-    notes_index = next((i for i, key in columns.items() if key == "notes"), None)
-    example_notes = set()
-    for language in ("vi", "en"):
-        with translation.override(language):
-            example_notes.add(str(EXAMPLE_NOTE))
+    skipped_example = 0
     for number, row in enumerate(rows, start=2):
-        if row is None or all(v in (None, "") for v in row):
+        # Only the template's columns count: a stray value in an unknown column is not a row.
+        if row is None or all(_text(row[i]) == "" for i in columns if i < len(row)):
             continue
-        if (
-            notes_index is not None
-            and notes_index < len(row)
-            and str(row[notes_index] or "").strip() in example_notes
-        ):
+        if _is_example({key: row[i] for i, key in columns.items() if i < len(row)}):
+            skipped_example += 1
             continue
         data.append((number, row))
         if len(data) > MAX_ROWS:
@@ -283,7 +350,7 @@ def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]]]
                 _("The file has more than %(max)s rows. Split it and import each part.") % {"max": MAX_ROWS}
             )
     book.close()
-    return columns, data
+    return columns, data, skipped_example
 
 
 def _text(value) -> str:
@@ -303,7 +370,7 @@ def _date_text(value) -> str:
 
 
 def _row_to_form_data(values: dict[str, object], lookups, province_code, errors: list[str]) -> dict:
-    genders, ethnicities, types, banks, channels = lookups
+    genders, types, banks, channels = lookups
     data = {
         "full_name": _text(values.get("full_name")),
         "birth_year": _text(values.get("birth_year")),
@@ -312,31 +379,41 @@ def _row_to_form_data(values: dict[str, object], lookups, province_code, errors:
         "joined_on": _date_text(values.get("joined_on")),
         "capital_vnd": _text(values.get("capital_vnd")),
         "bank_account": _text(values.get("bank_account")).replace(" ", ""),
-        "notes": _text(values.get("notes")),
+        "notes": "" if fold(_text(values.get("notes"))) in _example_notes() else _text(values.get("notes")),
         "email": _text(values.get("email")),
         "member_type": "official",
     }
     channel_text = _text(values.get("channels"))
     if channel_text:
-        data["channels"] = channels.get(fold(channel_text)) or channels.get(
-            fold(channel_text).replace(" ", ""), ""
-        )
+        data["channels"] = _choose(channels, channel_text)
         if not data["channels"]:
             errors.append(_("Unknown way to reach them “%(value)s”.") % {"value": channel_text})
-    gender = fold(_text(values.get("gender")))
+    gender = _text(values.get("gender"))
     if gender:
-        data["gender"] = GENDER_WORDS.get(gender) or genders.get(gender, "?")
-        if data["gender"] == "?":
-            errors.append(_("Unknown gender “%(value)s”.") % {"value": values.get("gender")})
-            data["gender"] = ""
-    ethnicity = fold(_text(values.get("ethnicity")))
+        data["gender"] = _choose(genders, gender)
+        if not data["gender"]:
+            errors.append(_("Unknown gender “%(value)s”.") % {"value": gender})
+    ethnicity = _text(values.get("ethnicity"))
     if ethnicity:
-        data["ethnicity"] = ethnicities.get(ethnicity) or ethnicities.get(ethnicity.replace("'", "")) or ""
-        if not data["ethnicity"]:
-            data["ethnicity"] = "other"
-    member_type = fold(_text(values.get("member_type")))
+        data["ethnicity"] = ethnicity_find(ethnicity) or ""
+        candidates = ethnicity_candidates(ethnicity)
+        if candidates:
+            labels = dict(Ethnicity.choices)
+            errors.append(
+                _("The ethnicity “%(value)s” is an old name of several peoples: write one of %(names)s.")
+                % {"value": ethnicity, "names": ", ".join(str(labels[c]) for c in candidates)}
+            )
+        elif not data["ethnicity"]:
+            errors.append(
+                _(
+                    "Unknown ethnicity “%(value)s”: write one of the 54 peoples (see the sheet of allowed "
+                    "values), or “%(other)s”."
+                )
+                % {"value": ethnicity, "other": Ethnicity.OTHER.label}
+            )
+    member_type = _text(values.get("member_type"))
     if member_type:
-        data["member_type"] = types.get(member_type) or types.get(member_type.replace(" member", "")) or ""
+        data["member_type"] = _choose(types, member_type)
         if not data["member_type"]:
             errors.append(_("Unknown member type “%(value)s”.") % {"value": values.get("member_type")})
     commune_text = _text(values.get("commune"))
@@ -349,9 +426,9 @@ def _row_to_form_data(values: dict[str, object], lookups, province_code, errors:
             )
         else:
             data["commune_code"] = str(code)
-    bank = fold(_text(values.get("bank")))
+    bank = _text(values.get("bank"))
     if bank:
-        data["bank_bin"] = banks.get(bank, "")
+        data["bank_bin"] = _choose(banks, bank)
         if not data["bank_bin"]:
             errors.append(_("Unknown bank “%(value)s”.") % {"value": values.get("bank")})
     return data
@@ -361,17 +438,20 @@ def _bank_lookup() -> dict[str, str]:
     lookup = {}
     for bin_code, label in bank_choices():
         short, _sep, full = label.partition(" — ")
-        lookup[fold(bin_code)] = bin_code
-        lookup[fold(short)] = bin_code
-        lookup[fold(short).replace(" ", "")] = bin_code
-        lookup[fold(full)] = bin_code
+        for name in (bin_code, short, full):
+            lookup.setdefault(_compact(name), bin_code)
     return lookup
 
 
 def _left(values: dict, messages: list[str]) -> tuple[dt.date | None, str]:
     """The Status, Date left and Reason columns of an export, read back."""
-    status = fold(_text(values.get("status")))
-    if not status or _choice_lookup(MemberStatus.choices).get(status) != MemberStatus.LEFT:
+    status = _text(values.get("status"))
+    if not status:
+        return None, ""
+    value = _choose(_choice_lookup(MemberStatus.choices, STATUS_WORDS), status)
+    if not value:
+        messages.append(_("Unknown status “%(value)s”.") % {"value": status})
+    if value != MemberStatus.LEFT:
         return None, ""
     raw = values.get("left_on")
     left_on = None
@@ -398,20 +478,23 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
     """Validate every row; store all of them, or none and say why for each bad row."""
     coop = require_cooperative()
     try:
-        columns, rows = _read_rows(content)
+        columns, rows, skipped_example = _read_rows(content)
     except ImportFileError as exc:
         return ImportResult(file_error=str(exc))
     if not rows:
+        if skipped_example:
+            return ImportResult(
+                file_error=_("The file holds only the example row: write your households in it or below it.")
+            )
         return ImportResult(file_error=_("The file has no member rows under the headers."))
     lookups = (
-        _choice_lookup(Gender.choices),
-        _choice_lookup(Ethnicity.choices),
-        _choice_lookup(MemberType.choices),
+        _choice_lookup(Gender.choices, GENDER_WORDS),
+        _choice_lookup(MemberType.choices, MEMBER_TYPE_WORDS),
         _bank_lookup(),
         _choice_lookup(CHANNEL_ORDERS),
     )
     existing_groups = {fold(name): pk for pk, name in MemberGroup.objects.values_list("id", "name")}
-    result = ImportResult()
+    result = ImportResult(skipped_example=skipped_example)
     parsed = []
     seen_phones: dict[str, int] = {}
     seen_people: dict[tuple, int] = {}

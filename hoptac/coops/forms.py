@@ -207,6 +207,7 @@ class CooperativeForm(forms.ModelForm):
             "email",
             "description",
             "logo",
+            "backup_keep",
         ]
         widgets = {"founded_on": DATE_WIDGET, "kind": forms.Select(choices=CoopKind.choices)}
 

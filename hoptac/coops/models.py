@@ -38,6 +38,10 @@ tax_code_validator = RegexValidator(
 )
 
 
+# How many daily backups the worker keeps (hoptac.core.backup): the chair chooses.
+BACKUP_KEEP_DEFAULT, BACKUP_KEEP_MIN, BACKUP_KEEP_MAX = 14, 1, 365
+
+
 class Cooperative(models.Model):
     """Hợp tác xã, tổ hợp tác or liên hiệp: the tenant. Everything else belongs to one."""
 
@@ -65,6 +69,15 @@ class Cooperative(models.Model):
         choices=[(100, "100 kg"), (60, "60 kg")],
         default=100,
         help_text=_("A tạ is 100 kg by law; some places still count 60 kg."),
+    )
+    backup_keep = models.PositiveSmallIntegerField(
+        _("daily backups to keep"),
+        default=BACKUP_KEEP_DEFAULT,
+        validators=[MinValueValidator(BACKUP_KEEP_MIN), MaxValueValidator(BACKUP_KEEP_MAX)],
+        help_text=_(
+            "The worker makes a backup every day into the backup folder and deletes the oldest "
+            "beyond this number."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -152,7 +165,9 @@ class Gender(models.TextChoices):
 
 
 class Ethnicity(models.TextChoices):
-    """The peoples of the northern mountains first; the full list of 54 is not needed here."""
+    """The 54 peoples of the official list (Tổng cục Thống kê, 1979), the northern mountains
+    first, then Other. Old and common names (Mèo, Mán, Xá Cẩu…) are read by
+    :mod:`hoptac.coops.ethnicities`."""
 
     HMONG = "hmong", _("H'Mông")
     DAO = "dao", _("Dao")
@@ -171,6 +186,43 @@ class Ethnicity(models.TextChoices):
     THAI = "thai", _("Thái")
     MUONG = "muong", _("Mường")
     HOA = "hoa", _("Hoa")
+    SANDIU = "sandiu", _("Sán Dìu")
+    NGAI = "ngai", _("Ngái")
+    HANHI = "hanhi", _("Hà Nhì")
+    LAHU = "lahu", _("La Hủ")
+    LU = "lu", _("Lự")
+    CONG = "cong", _("Cống")
+    SILA = "sila", _("Si La")
+    MANG = "mang", _("Mảng")
+    KHANG = "khang", _("Kháng")
+    KHOMU = "khomu", _("Khơ Mú")
+    XINHMUN = "xinhmun", _("Xinh Mun")
+    LAHA = "laha", _("La Ha")
+    LAO = "lao", _("Lào")
+    THO = "tho", _("Thổ")
+    ODU = "odu", _("Ơ Đu")
+    CHUT = "chut", _("Chứt")
+    KHMER = "khmer", _("Khmer")
+    CHAM = "cham", _("Chăm")
+    GIARAI = "giarai", _("Gia Rai")
+    EDE = "ede", _("Ê Đê")
+    BANA = "bana", _("Ba Na")
+    XODANG = "xodang", _("Xơ Đăng")
+    COHO = "coho", _("Cơ Ho")
+    HRE = "hre", _("Hrê")
+    MNONG = "mnong", _("Mnông")
+    RAGLAI = "raglai", _("Ra Glai")
+    XTIENG = "xtieng", _("Xtiêng")
+    BRUVANKIEU = "bruvankieu", _("Bru - Vân Kiều")
+    COTU = "cotu", _("Cơ Tu")
+    GIETRIENG = "gietrieng", _("Giẻ Triêng")
+    MA = "ma", _("Mạ")
+    CO = "co", _("Co")
+    TAOI = "taoi", _("Tà Ôi")
+    CHORO = "choro", _("Chơ Ro")
+    CHURU = "churu", _("Chu Ru")
+    BRAU = "brau", _("Brâu")
+    ROMAM = "romam", _("Rơ Măm")
     OTHER = "other", _("Other")
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from hoptac.accounts.selectors import alliance_provinces, memberships_of
-from hoptac.coops.models import Cooperative, Member, MemberGroup, MemberStatus, Village
+from hoptac.coops.models import BACKUP_KEEP_DEFAULT, Cooperative, Member, MemberGroup, MemberStatus, Village
 from hoptac.lib.text import search_tokens
 
 
@@ -138,3 +138,10 @@ def staff_list():
         .select_related("user")
         .order_by("role", "user__full_name")
     )
+
+
+def backup_keep() -> int:
+    """How many daily backups the worker keeps: one database holds every cooperative on
+    it, so the largest number any active cooperative asked for (nobody gets fewer)."""
+    value = Cooperative.objects.filter(is_active=True).aggregate(keep=Max("backup_keep"))["keep"]
+    return int(value or BACKUP_KEEP_DEFAULT)

@@ -264,6 +264,7 @@ def cooperative_update(*, cooperative: Cooperative, actor=None, **fields) -> Coo
         "email",
         "description",
         "logo",
+        "backup_keep",
     }
     unknown = set(fields) - allowed
     if unknown:

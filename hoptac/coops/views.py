@@ -24,6 +24,7 @@ from hoptac.coops.forms import (
     StaffForm,
 )
 from hoptac.coops.models import Cooperative, Member, MemberGroup
+from hoptac.core.backup import backup_health
 from hoptac.core.roles import Perm
 
 PAGE_SIZE = 50
@@ -56,7 +57,9 @@ def _add_errors(form, error: ValidationError) -> None:
 @coop_view(Perm.COOP_VIEW)
 def dashboard(request):
     summary = selectors.coop_summary() if request.access.can(Perm.MEMBER_VIEW) else None
-    return render(request, "coops/dashboard.html", {"summary": summary})
+    # The chair sees when the last backup was made, where, and a warning when it is old.
+    backup = backup_health() if request.access.can(Perm.COOP_EDIT) else None
+    return render(request, "coops/dashboard.html", {"summary": summary, "backup": backup})
 
 
 @coop_view(Perm.MEMBER_VIEW)
@@ -172,11 +175,12 @@ def member_import(request):
         else:
             result = excel.members_import_xlsx(content=upload.read(), actor=request.user)
             if result.ok:
-                messages.success(
-                    request,
-                    ngettext("%(count)s member imported.", "%(count)s members imported.", result.created)
-                    % {"count": result.created},
-                )
+                text = ngettext(
+                    "%(count)s member imported.", "%(count)s members imported.", result.created
+                ) % {"count": result.created}
+                if result.skipped_example:
+                    text += " " + _("The template's unchanged example row was skipped.")
+                messages.success(request, text)
                 return redirect("coops:member_list", coop_slug=request.cooperative.slug)
     status = 422 if result is not None and not result.ok else 200
     return render(request, "coops/member_import.html", {"form": form, "result": result}, status=status)
