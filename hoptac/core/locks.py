@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Manager, Model, QuerySet
 
 from hoptac.core.models import Counter
 
@@ -60,9 +60,13 @@ def _in_transaction(name: str) -> None:
         raise RuntimeError(f"{name}() must run inside a transaction")
 
 
-def _queryset(source: type[Model] | QuerySet) -> QuerySet:
+def _queryset(source: type[Model] | Manager | QuerySet) -> QuerySet:
+    """A model (its default manager, scoped for cooperative-owned rows), a manager (e.g.
+    ``Message.unscoped`` for the worker) or a queryset."""
     if isinstance(source, QuerySet):
         return source
+    if isinstance(source, Manager):
+        return source.all()
     return source._default_manager.all()
 
 
