@@ -226,3 +226,151 @@ def test_the_allowlist_is_short_and_explained():
     assert all(reason.strip() and "\n" not in reason for reason in [*SERVICE_LIKE.values(), *ALLOWED.values()])
     for name in [*SERVICE_LIKE, *(n for n in ALLOWED if "/" in n)]:
         assert (ROOT / name).is_file(), f"{name} is allowlisted but does not exist"
+
+
+# --- the lock order, checked on the code ----------------------------------------------------------
+
+# The helpers of core.locks and the level of the order each one takes.
+HELPER_LEVEL = {
+    "announcement_lock": "announcement",
+    "offer_lock": "offer",
+    "receipts_lock": "receipt",
+    "counter_next": "counter",
+    "members_lock": "member",
+    "lots_lock": "lot",
+    "messaging_settings_lock": "messaging_settings",
+    "messages_lock": "message",
+    "message_lock": "message",
+    "message_lock_first": "message",
+    "messages_claim": "message",
+    "zalo_token_lock": "zalo_token",
+    "api_token_lock": "api_token",
+}
+# Writes that hold a row lock without select_for_update (a conditional UPDATE).
+IMPLICIT_LEVEL = {
+    ("hoptac.outbox.services", "quota_take"): "quota",
+    ("hoptac.outbox.services", "quota_refund"): "quota",
+}
+
+
+class _Module:
+    def __init__(self, name: str, tree: ast.Module):
+        self.name = name
+        self.functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        self.aliases: dict[str, str] = {}  # local name -> module
+        self.imported: dict[str, tuple[str, str]] = {}  # local name -> (module, function)
+        package = name.rsplit(".", 1)[0]
+        for node in tree.body:
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = node.module or ""
+            if node.level:
+                base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base]).strip(".")
+            for alias in node.names:
+                local = alias.asname or alias.name
+                if (ROOT / Path(*f"{base}.{alias.name}".split("."))).with_suffix(".py").is_file():
+                    self.aliases[local] = f"{base}.{alias.name}"
+                else:
+                    self.imported[local] = (base, alias.name)
+
+
+def _project():
+    modules = {}
+    for name, tree in _modules():
+        dotted = name[:-3].replace("/", ".")
+        if dotted.endswith(".__init__"):
+            dotted = dotted[: -len(".__init__")]
+        modules[dotted] = _Module(dotted, tree)
+    return modules
+
+
+def _calls_in_order(node: ast.AST) -> list[ast.Call]:
+    return sorted(
+        (n for n in ast.walk(node) if isinstance(n, ast.Call)), key=lambda c: (c.lineno, c.col_offset)
+    )
+
+
+def _levels(project, module: _Module, node: ast.AST, seen: frozenset) -> list[tuple[str, str]]:
+    """The lock levels a piece of code takes, in order, following calls into project
+    functions it can resolve (by name, imported name or module alias)."""
+    found = []
+    for call in _calls_in_order(node):
+        target = None
+        if isinstance(call.func, ast.Name):
+            name = call.func.id
+            if name in HELPER_LEVEL and module.imported.get(name, ("",))[0] == "hoptac.core.locks":
+                found.append((HELPER_LEVEL[name], f"{module.name}:{call.lineno}"))
+                continue
+            if name in module.functions:
+                target = (module.name, name)
+            elif name in module.imported:
+                target = module.imported[name]
+        elif isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+            alias = module.aliases.get(call.func.value.id)
+            if alias == "hoptac.core.locks" and call.func.attr in HELPER_LEVEL:
+                found.append((HELPER_LEVEL[call.func.attr], f"{module.name}:{call.lineno}"))
+                continue
+            if alias:
+                target = (alias, call.func.attr)
+        if target is None:
+            continue
+        if target in IMPLICIT_LEVEL:
+            found.append((IMPLICIT_LEVEL[target], f"{module.name}:{call.lineno}"))
+            continue
+        callee_module = project.get(target[0])
+        if callee_module is None or target[1] not in callee_module.functions or target in seen:
+            continue
+        found += _levels(project, callee_module, callee_module.functions[target[1]], seen | {target})
+    return found
+
+
+def _is_atomic(expr: ast.expr) -> bool:
+    func = expr.func if isinstance(expr, ast.Call) else expr
+    return (isinstance(func, ast.Attribute) and func.attr == "atomic") or (
+        isinstance(func, ast.Name) and func.id == "atomic"
+    )
+
+
+def _transactions(project):
+    """Every transaction the code opens: ``@transaction.atomic`` functions and
+    ``with transaction.atomic():`` blocks."""
+    for module in project.values():
+        # The demo loader is one transaction that runs alone, on an empty database, before
+        # anything else starts: nobody can wait on it in a circle.
+        if module.name == "hoptac.core.locks" or module.name.startswith("hoptac.demo."):
+            continue
+        for function in module.functions.values():
+            if any(_is_atomic(d) for d in function.decorator_list):
+                yield module, function, f"{module.name}.{function.name}"
+        for node in ast.walk(ast.Module(body=list(module.functions.values()), type_ignores=[])):
+            if isinstance(node, ast.With) and any(_is_atomic(item.context_expr) for item in node.items):
+                yield module, node, f"{module.name}:{node.lineno}"
+
+
+def test_every_transaction_takes_its_locks_in_the_documented_order():
+    project = _project()
+    rank = {level: index for index, level in enumerate(locks.LOCK_ORDER)}
+    problems = []
+    checked = 0
+    for module, node, where in _transactions(project):
+        levels = _levels(project, module, node, frozenset())
+        checked += bool(levels)
+        for (before, at_before), (after, at_after) in zip(levels, levels[1:], strict=False):
+            if rank[after] < rank[before]:
+                problems.append(f"{where}: {before} ({at_before}) then {after} ({at_after})")
+    assert checked >= 15, checked  # the walk does find the transactions that lock
+    assert not problems, "locks taken against the order of core/locks.py:\n" + "\n".join(problems)
+
+
+def test_the_order_check_sees_a_service_that_goes_back_up():
+    tree = ast.parse(
+        "from django.db import transaction\n"
+        "from hoptac.core.locks import lots_lock, members_lock\n"
+        "@transaction.atomic\n"
+        "def bad(*, lot, member):\n"
+        "    lots_lock(Lot, [lot.pk])\n"
+        "    members_lock(Member, [member.pk])\n"
+    )
+    module = _Module("hoptac.example.services", tree)
+    levels = [level for level, _where in _levels({}, module, module.functions["bad"], frozenset())]
+    assert levels == ["lot", "member"]
