@@ -25,6 +25,7 @@ from hoptac.inventory.models import Lot, LotSource, MovementKind, StockMovement
 from hoptac.ledger.models import Entry, EntryKind
 from hoptac.offtake import services as offtake
 from hoptac.offtake.models import Receipt, ReceiptStatus
+from hoptac.trace.selectors import trace_data
 
 
 def _honey(coop):
@@ -93,6 +94,9 @@ def test_taking_a_receipt_out_of_its_lot_then_voiding_it_keeps_the_lot_true(
         assert source.removed_reason == "Nhầm người bán"
         origin = selectors.lot_origin(lot)
         assert origin.households == 1 and origin.quantity == Decimal("6.000")
+        # The public trace page no longer names the household whose receipt was taken out.
+        traced = trace_data(lot)["origin"]
+        assert traced["households"] == 1 and traced["quantity"] == "6"
         assert selectors.lots_out_of_line() == []
         # Now the void is allowed, and the receipt is not offered for a lot again.
         voided = offtake.receipt_void(receipt=first, reason="Nhầm người bán")
