@@ -13,8 +13,9 @@ transactions never wait on each other in a circle (a deadlock):
 5. lots (``lots_lock``, by ascending id): stock is the sum of a lot's movements, checked
    and written under the lot's lock;
 6. the messaging settings of a cooperative (``messaging_settings_lock``);
-7. outbox messages (``messages_lock``, by ascending id, and ``messages_claim`` for the
-   worker, which skips rows another worker holds);
+7. outbox messages (``messages_lock`` by ascending id, ``message_lock`` and
+   ``message_lock_first`` for one row, and ``messages_claim`` for the worker, which skips
+   rows another worker holds);
 8. the SMS quota row: not a ``select_for_update`` but one conditional ``UPDATE``, which
    holds that row's lock until commit, so it comes after the messages it is taken for;
 9. the Zalo token row (``zalo_token_lock``), alone in its transaction in practice;
