@@ -15,8 +15,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from hoptac.catalog.models import Product
 from hoptac.core.tenancy import tenant
@@ -225,3 +228,56 @@ def test_a_void_and_a_lot_at_the_same_moment_never_leave_a_voided_receipt_in_a_l
         assert (receipt.status == ReceiptStatus.VOIDED) != in_lot, (number, outcomes)
     with tenant(coop_a):
         assert selectors.lots_out_of_line() == []
+
+
+# --- random sequences: the rule holds whatever staff do, in whatever order ------------------------
+
+OPS = st.sampled_from(["buy", "void", "lot", "take_out", "process", "sell"])
+
+
+@hyp_settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(st.tuples(OPS, st.integers(0, 50)), min_size=1, max_size=12))
+def test_random_receipts_voids_lots_and_corrections_keep_lots_true(db, coop_a, member_a, steps):
+    """After any sequence of purchases, voids, raw lots, receipts taken out, processing and
+    sales (each either done or refused with a message): a raw lot's quantity is the sum of
+    its live lines, no voided receipt is in a lot, and no stock is negative."""
+    with tenant(coop_a), transaction.atomic():
+        product = Product.objects.filter(code="MAT").first() or _honey(coop_a)
+        for op, pick in steps:
+            receipts = list(Receipt.objects.order_by("pk"))
+            lots = list(Lot.objects.filter(kind="raw").order_by("pk"))
+            try:
+                if op == "buy" or not receipts:
+                    _buy(coop_a, member_a, product, 1 + pick % 9)
+                elif op == "void":
+                    offtake.receipt_void(receipt=receipts[pick % len(receipts)], reason="Cân sai", notify=False)
+                elif op == "lot":
+                    chosen = receipts[pick % len(receipts) :][:3]
+                    ids = [line.pk for r in chosen for line in r.lines.all()]
+                    services.raw_lot_create(product=product, receipt_line_ids=ids)
+                elif op == "take_out" and lots:
+                    lot = lots[pick % len(lots)]
+                    services.lot_receipt_remove(lot=lot, receipt=receipts[pick % len(receipts)], reason="Nhầm")
+                elif op == "process" and lots:
+                    services.finished_lot_create(
+                        product=product,
+                        inputs=[(lots[pick % len(lots)], Decimal(1 + pick % 4))],
+                        pack_count=1 + pick % 5,
+                        production_date=timezone.localdate(),
+                        best_before=None,
+                    )
+                elif op == "sell" and lots:
+                    services.stock_move(lot=lots[pick % len(lots)], kind=MovementKind.SALE, quantity=Decimal(1))
+            except ValidationError as refused:
+                assert refused.messages and refused.messages[0].strip()
+            assert selectors.lots_out_of_line() == []
+            assert not LotSource.objects.filter(
+                removed_at__isnull=True, receipt_line__receipt__status=ReceiptStatus.VOIDED
+            ).exists()
+            for lot in Lot.objects.all():
+                assert selectors.stock_on_hand(lot) >= 0
+        transaction.set_rollback(True)
