@@ -28,7 +28,7 @@ from hoptac.api.common import PAGE_SIZE
 from hoptac.api.models import IdempotencyRecord
 from hoptac.api.schemas import MessageIn
 from hoptac.core.tenancy import tenant
-from hoptac.notify import commands
+from hoptac.notify import services as notify_services
 from hoptac.notify.models import OfferStatus, SellOffer
 from hoptac.outbox import dispatch
 from hoptac.outbox import services as outbox
@@ -607,7 +607,7 @@ def test_offer_list(accountant_a, token_for, coop_a, member_a, member_a2, offer_
         closed = SellOffer.objects.create(
             cooperative=coop_a, member=member_a2, product_text="che", raw_text="ban che", unit=""
         )
-        commands.offer_close(offer=closed, actor=accountant_a)
+        notify_services.offer_close(offer=closed, actor=accountant_a)
     client = token_for(accountant_a)
     data = client.get(OFFERS).json()
     assert data["count"] == 2
@@ -694,7 +694,7 @@ def test_bad_answers_are_refused_and_send_nothing(
 ):
     with tenant(coop_a):
         closed = SellOffer.objects.create(cooperative=coop_a, member=member_a, raw_text="ban che 5")
-        commands.offer_close(offer=closed, actor=chair_a)
+        notify_services.offer_close(offer=closed, actor=chair_a)
     with tenant(coop_b):
         theirs = SellOffer.objects.create(cooperative=coop_b, member=member_b, raw_text="ban che 5")
     client = token_for(chair_a)

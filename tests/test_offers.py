@@ -14,6 +14,7 @@ from hoptac.catalog.models import Product
 from hoptac.core.models import AuditEvent
 from hoptac.core.tenancy import tenant
 from hoptac.notify import commands
+from hoptac.notify import services as notify_services
 from hoptac.notify.models import OfferStatus, SellOffer
 from hoptac.offtake import services as offtake
 from hoptac.outbox.models import Kind, Message, Status
@@ -81,7 +82,7 @@ def test_offer_list_shows_open_offers_first(login, coop_a, chair_a, member_a, me
         closed = SellOffer.objects.create(
             cooperative=coop_a, member=member_a2, product=tea, quantity=5, unit="kg", raw_text="ban che 5"
         )
-        commands.offer_close(offer=closed, actor=chair_a)
+        notify_services.offer_close(offer=closed, actor=chair_a)
         newest = SellOffer.objects.create(
             cooperative=coop_a,
             member=member_a2,
@@ -223,7 +224,7 @@ def test_an_offer_is_answered_once(login, chair_a, accountant_a, offer):
     assert [str(m) for m in response.context["messages"]] == [vi("This offer was already answered.")]
     assert len(answers(offer)) == 1
     with tenant(offer.cooperative), pytest.raises(ValidationError) as refused:
-        commands.offer_answer(offer=offer, text="Lan nua", actor=accountant_a)
+        notify_services.offer_answer(offer=offer, text="Lan nua", actor=accountant_a)
     assert refused.value.messages == [vi("This offer was already answered.")]
     assert len(answers(offer)) == 1
 
@@ -240,7 +241,7 @@ def test_answer_and_status_in_one_transaction(login, chair_a, offer, monkeypatch
     def fail(**kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(commands, "audit_record", fail)
+    monkeypatch.setattr(notify_services, "audit_record", fail)
     client = login(chair_a)
     client.raise_request_exception = False
     response = client.post(detail_url(offer), {"text": "Mang den sang mai", "unaccented": "on"})

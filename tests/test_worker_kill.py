@@ -128,3 +128,6 @@ def test_worker_killed_mid_batch_then_restarted_sends_each_message_once(coop_a, 
     in_flight = Message.unscoped.get(request_id=accepted[KILL_AT - 1])
     assert list(Attempt.unscoped.filter(message=in_flight).values_list("outcome", flat=True)) == ["duplicate"]
     assert in_flight.attempts == 2
+    # The quota was charged once per message, not again for the batch the dead worker held.
+    segments = sum(Message.unscoped.values_list("segments", flat=True))
+    assert outbox.quota_used(coop_a) == segments

@@ -11,7 +11,7 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
 from hoptac.api.models import ApiToken
-from hoptac.api.services import looks_like_token, token_hash
+from hoptac.api.services import looks_like_token, token_hash, token_touch
 
 # last_used_at is written at most this often per token, so reads do not all write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -30,7 +30,7 @@ def token_user(token: str):
         return None
     now = timezone.now()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        token_touch(token=row, at=now)
     return row.user
 
 

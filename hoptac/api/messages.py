@@ -42,6 +42,7 @@ from hoptac.core.roles import Perm
 from hoptac.lib.phone import InvalidPhone, normalize_phone
 from hoptac.notify import commands
 from hoptac.notify import selectors as notify_selectors
+from hoptac.notify import services as notify_services
 from hoptac.notify.models import SellOffer
 from hoptac.outbox import services as outbox
 from hoptac.outbox.models import Kind, Message
@@ -282,7 +283,7 @@ def offer_answer(request, slug: str, offer_id: DbId, payload: OfferAnswerIn):
     """Answer an open offer by SMS to the member; the offer becomes ``answered``. An offer
     already answered or closed is refused with 422 and nothing is sent."""
     offer = _offer_or_404(offer_id)
-    message = commands.offer_answer(
+    message = notify_services.offer_answer(
         offer=offer, text=payload.text, unaccented=payload.unaccented, actor=request.user
     )
     return {

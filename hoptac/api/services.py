@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from hoptac.api.models import ApiToken
 from hoptac.core.audit import audit_record
+from hoptac.core.locks import api_token_lock
 
 TOKEN_PREFIX = "hoptac_"  # noqa: S105 - a label, not a secret
 SECRET_LENGTH = 40
@@ -60,7 +61,7 @@ def token_create(*, user, name: str, actor=None) -> NewToken:
 @transaction.atomic
 def token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
     """Revoke a token: it stops working at once. Revoking twice changes nothing."""
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    token = api_token_lock(ApiToken, token.pk)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -68,3 +69,9 @@ def token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
             action="api_token.revoke", actor=actor or token.user, obj=token, data={"prefix": token.prefix}
         )
     return token
+
+
+@transaction.atomic
+def token_touch(*, token: ApiToken, at) -> None:
+    """Note when a token was last used (one UPDATE; the caller limits how often)."""
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)

@@ -1,25 +1,118 @@
-"""Every ``select_for_update`` of the project lives here, in one lock order:
+"""Every row lock (``select_for_update``) of the project lives here, in ONE order.
 
-1. the cooperative's counters (``counter_next``),
-2. member rows (``members_lock``, always by ascending id),
-3. stock rows (later, inventory).
+A transaction that needs several locks takes them in this order, top to bottom, so two
+transactions never wait on each other in a circle (a deadlock):
 
-Code that needs several locks takes them in this order, so two transactions never wait
-on each other in a circle. On SQLite the IMMEDIATE transaction mode already serialises
-writers; the row locks matter on PostgreSQL.
+1. announcements (``announcement_lock``) and offers to sell (``offer_lock``): the causes
+   that write messages;
+2. purchase receipts (``receipts_lock``, by ascending id). **A receipt's lock covers its
+   lines**: whoever reads a line's status or its place in a lot and then writes because
+   of it (a void, a raw lot, taking a receipt out of a lot) locks the receipt first;
+3. the cooperative's counters (``counter_next``);
+4. member rows (``members_lock``, by ascending id): every ledger write;
+5. lots (``lots_lock``, by ascending id): stock is the sum of a lot's movements, checked
+   and written under the lot's lock;
+6. the messaging settings of a cooperative (``messaging_settings_lock``);
+7. outbox messages (``messages_lock`` by ascending id, ``message_lock`` and
+   ``message_lock_first`` for one row, and ``messages_claim`` for the worker, which skips
+   rows another worker holds);
+8. the SMS quota row: not a ``select_for_update`` but one conditional ``UPDATE``, which
+   holds that row's lock until commit, so it comes after the messages it is taken for;
+9. the Zalo token row (``zalo_token_lock``), alone in its transaction in practice;
+10. API tokens (``api_token_lock``), alone in their transaction.
+
+Skipping levels is fine; going back up is not (e.g. a service holding a lot may not then
+lock a member). A test reads the code (``tests/test_locks.py``) and fails on a
+``select_for_update`` anywhere else.
+
+``core`` may not import the apps above it, so callers pass the model (or a queryset of
+it) in. Each helper refuses to run outside a transaction: a lock outside one is released
+at once and protects nothing. On SQLite the IMMEDIATE transaction mode already serialises
+writers; these locks matter on PostgreSQL.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Manager, Model, QuerySet
 
 from hoptac.core.models import Counter
+
+# The order above, as data: the documentation and the test read it.
+LOCK_ORDER = (
+    "announcement",
+    "offer",
+    "receipt",
+    "counter",
+    "member",
+    "lot",
+    "messaging_settings",
+    "message",
+    "quota",
+    "zalo_token",
+    "api_token",
+)
+
+
+def _in_transaction(name: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{name}() must run inside a transaction")
+
+
+def _queryset(source: type[Model] | Manager | QuerySet) -> QuerySet:
+    """A model (its default manager, scoped for cooperative-owned rows), a manager (e.g.
+    ``Message.unscoped`` for the worker) or a queryset."""
+    if isinstance(source, QuerySet):
+        return source
+    if isinstance(source, Manager):
+        return source.all()
+    return source._default_manager.all()
+
+
+def _rows(name: str, source, ids: Iterable[int]) -> dict:
+    """Lock the rows with these ids, by ascending id; returns them by id (missing ids —
+    another cooperative's, or gone — are simply absent)."""
+    _in_transaction(name)
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = _queryset(source).select_for_update(of=("self",)).filter(pk__in=wanted).order_by("pk")
+    return {row.pk: row for row in rows}
+
+
+def _one(name: str, source, pk):
+    """Lock one row; raises the model's ``DoesNotExist`` when it is not there."""
+    _in_transaction(name)
+    return _queryset(source).select_for_update(of=("self",)).get(pk=pk)
+
+
+# 1. announcements, offers -------------------------------------------------------------------
+
+
+def announcement_lock(source, pk):
+    return _one("announcement_lock", source, pk)
+
+
+def offer_lock(source, pk):
+    return _one("offer_lock", source, pk)
+
+
+# 2. receipts (and their lines) ----------------------------------------------------------------
+
+
+def receipts_lock(source, ids) -> dict:
+    """Lock purchase receipts by ascending id: the lock of a receipt covers its lines."""
+    return _rows("receipts_lock", source, ids)
+
+
+# 3. counters ---------------------------------------------------------------------------------
 
 
 def counter_next(*, cooperative, key: str) -> int:
     """The next number of ``key`` for ``cooperative``, gapless. Call inside a transaction."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("counter_next() must run inside a transaction")
+    _in_transaction("counter_next")
     Counter.objects.get_or_create(cooperative=cooperative, key=key)
     counter = Counter.objects.select_for_update().get(cooperative=cooperative, key=key)
     counter.value += 1
@@ -27,17 +120,69 @@ def counter_next(*, cooperative, key: str) -> int:
     return counter.value
 
 
-def members_lock(model, ids) -> dict:
+# 4. members ----------------------------------------------------------------------------------
+
+
+def members_lock(source, ids) -> dict:
     """Lock member rows by ascending id and return them by id."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("members_lock() must run inside a transaction")
-    rows = model.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")
-    return {row.pk: row for row in rows}
+    return _rows("members_lock", source, ids)
 
 
-def lots_lock(model, ids) -> dict:
-    """Lock lot rows (stock) by ascending id, after members (see the order above)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lots_lock() must run inside a transaction")
-    rows = model.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")
-    return {row.pk: row for row in rows}
+# 5. lots -------------------------------------------------------------------------------------
+
+
+def lots_lock(source, ids) -> dict:
+    """Lock lot rows (stock) by ascending id and return them by id."""
+    return _rows("lots_lock", source, ids)
+
+
+# 6. messaging settings -------------------------------------------------------------------------
+
+
+def messaging_settings_lock(source):
+    """Lock the current cooperative's messaging settings (one row; ``source`` is scoped)."""
+    _in_transaction("messaging_settings_lock")
+    return _queryset(source).select_for_update(of=("self",)).get()
+
+
+# 7. messages ---------------------------------------------------------------------------------
+
+
+def messages_lock(source, ids) -> dict:
+    """Lock outbox rows by ascending id and return them by id."""
+    return _rows("messages_lock", source, ids)
+
+
+def message_lock(source, pk):
+    return _one("message_lock", source, pk)
+
+
+def message_lock_first(queryset: QuerySet):
+    """Lock the first row of ``queryset`` (in its order), or return ``None``."""
+    _in_transaction("message_lock_first")
+    return queryset.select_for_update(of=("self",)).first()
+
+
+def messages_claim(queryset: QuerySet, *, limit: int) -> list:
+    """The worker's claim: lock up to ``limit`` rows of ``queryset``, skipping rows another
+    worker holds (``SKIP LOCKED`` on PostgreSQL; SQLite has one writer at a time)."""
+    _in_transaction("messages_claim")
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    return list(queryset[:limit])
+
+
+# 9. the Zalo token -----------------------------------------------------------------------------
+
+
+def zalo_token_lock(source, pk):
+    """Lock the Zalo token row, or return ``None`` when there is none yet."""
+    _in_transaction("zalo_token_lock")
+    return _queryset(source).select_for_update(of=("self",)).filter(pk=pk).first()
+
+
+# 10. API tokens --------------------------------------------------------------------------------
+
+
+def api_token_lock(source, pk):
+    return _one("api_token_lock", source, pk)

@@ -216,3 +216,14 @@ class FinishedLotForm(forms.Form):
             raise forms.ValidationError(_("Choose the raw lots this was made from."), code="no_inputs")
         data["inputs"] = inputs
         return data
+
+
+class TakeOutForm(forms.Form):
+    """Take one purchase receipt out of a raw lot, so that it can be voided."""
+
+    receipt = forms.UUIDField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("For example: the receipt was recorded for the wrong member."),
+    )

@@ -56,7 +56,10 @@ class Lot(CoopOwned):
         verbose_name_plural = _("lots")
         constraints = [
             models.UniqueConstraint(fields=["cooperative", "code"], name="lot_code_unique"),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity_positive"),
+            # A raw lot whose every receipt was taken out of it holds nothing: 0, not less.
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) | Q(kind="raw", quantity=0), name="lot_quantity_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(kind="raw") | Q(pack_count__gt=0, production_date__isnull=False),
                 name="finished_lot_has_packs_and_date",
@@ -77,13 +80,23 @@ class Lot(CoopOwned):
 
 
 class LotSource(CoopOwned):
-    """A purchase receipt line that went into a raw lot (string FK: offtake owns receipts)."""
+    """A purchase receipt line that went into a raw lot (string FK: offtake owns receipts).
+
+    A line is *live* until it is taken out of the lot (``removed_at``), which is how a
+    receipt in a lot is corrected before it is voided. The row stays, as history; a raw
+    lot's quantity is the sum of its live lines.
+    """
 
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="sources")
     receipt_line = models.OneToOneField(
         "offtake.ReceiptLine", on_delete=models.PROTECT, related_name="lot_source"
     )
     quantity = models.DecimalField(max_digits=14, decimal_places=3)
+    removed_at = models.DateTimeField(_("taken out"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removed_reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("lot source")
@@ -148,6 +161,7 @@ class MovementKind(models.TextChoices):
     SALE = "sale", _("Out by sale")
     ADJUST = "adjust", _("Adjustment")
     LOSS = "loss", _("Loss")
+    REMOVED = "removed", _("Receipt taken out")
 
 
 class AppendOnly(Exception):

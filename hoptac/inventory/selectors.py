@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, QuerySet, Sum, Value
+from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from hoptac.inventory.models import Lot, LotInput, LotSource, StockMovement
@@ -66,7 +66,7 @@ def lot_origin(lot: Lot) -> Origin:
     A constant number of queries whatever the number of receipts and households.
     """
     raw = raw_lots_of(lot)
-    sources = LotSource.objects.filter(lot__in=[r.pk for r in raw]).select_related(
+    sources = LotSource.objects.filter(lot__in=[r.pk for r in raw], removed_at__isnull=True).select_related(
         "receipt_line__receipt__member__village"
     )
     members = {}
@@ -136,11 +136,32 @@ def receipt_lines_for_lot(*, product, date_from=None, date_to=None, point=None) 
 
 
 def lot_sources(lot: Lot) -> list[LotSource]:
-    """The receipt lines of a raw lot with their receipts, members and villages (one query)."""
+    """The receipt lines of a raw lot with their receipts, members and villages (one query);
+    lines taken out of the lot are listed too, marked by ``removed_at``."""
     return list(
         LotSource.objects.filter(lot=lot)
-        .select_related("receipt_line__receipt__member__village")
+        .select_related("receipt_line__receipt__member__village", "removed_by")
         .order_by("receipt_line__receipt__collected_at", "id")
+    )
+
+
+def lot_live_receipt(lot: Lot, receipt_uuid):
+    """The purchase receipt with this uuid if some of its lines are in ``lot`` now, else None."""
+    source = (
+        LotSource.objects.filter(lot=lot, removed_at__isnull=True, receipt_line__receipt__uuid=receipt_uuid)
+        .select_related("receipt_line__receipt")
+        .first()
+    )
+    return source.receipt_line.receipt if source else None
+
+
+def lots_out_of_line() -> list[Lot]:
+    """Raw lots whose quantity is not the sum of their live lines (the rule says: none)."""
+    live = Sum("sources__quantity", filter=Q(sources__removed_at__isnull=True))
+    return list(
+        Lot.objects.filter(kind="raw")
+        .annotate(live=Coalesce(live, Value(Decimal(0)), output_field=DecimalField()))
+        .exclude(quantity=F("live"))
     )
 
 

@@ -1,6 +1,13 @@
 """Writes for lots and stock. Stock changes lock the lot rows (core.locks.lots_lock, by
 ascending id) and check the sum of movements in the same transaction, so stock never
-goes negative, even with two sales at the same moment."""
+goes negative, even with two sales at the same moment.
+
+Receipts and lots: whatever reads a purchase receipt's status or its lines' place in a lot
+and writes because of it locks the receipt first (``core.locks.receipts_lock``), then the
+lot: a raw lot is formed, and a receipt taken out of a lot, under the same receipt locks
+as ``offtake.services.receipt_void``. So a void and a lot can never interleave: a receipt
+in a lot cannot be voided, and a voided receipt cannot go into a lot. A raw lot's quantity
+is always the sum of its live lines."""
 
 from __future__ import annotations
 
@@ -14,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hoptac.core.audit import audit_record
-from hoptac.core.locks import counter_next, lots_lock
+from hoptac.core.locks import counter_next, lots_lock, receipts_lock
 from hoptac.core.tenancy import require_cooperative
 from hoptac.inventory.models import (
     Lot,
@@ -26,7 +33,7 @@ from hoptac.inventory.models import (
     StockMovement,
 )
 from hoptac.lib.units import qty_text, quantize_qty
-from hoptac.offtake.models import ReceiptLine, ReceiptStatus
+from hoptac.offtake.models import Receipt, ReceiptLine, ReceiptStatus
 
 MAX_QUANTITY = Decimal(10_000_000)
 
@@ -82,13 +89,19 @@ def raw_lot_create(*, product, receipt_line_ids: list[int], notes: str = "", act
     ids = sorted(set(receipt_line_ids))
     if not ids:
         raise ValidationError(_("Choose the purchase receipts that make this lot."), code="no_lines")
-    lines = list(ReceiptLine.objects.select_for_update().filter(pk__in=ids).select_related("receipt"))
+    lines = list(ReceiptLine.objects.filter(pk__in=ids).only("pk", "receipt_id"))
     if len(lines) != len(ids):
         raise ValidationError(_("Some of the chosen receipt lines do not exist."), code="unknown_line")
+    # The receipts' locks cover their lines (core.locks): a void waits for this lot, or
+    # this lot sees the void. Everything below is read again under the locks.
+    receipts = receipts_lock(Receipt, {line.receipt_id for line in lines})
+    lines = list(ReceiptLine.objects.filter(pk__in=ids).order_by("pk"))
     if any(line.product_id != product.pk for line in lines):
         raise ValidationError(_("Every receipt line of a lot must be of the lot's product."), code="product")
-    if any(line.receipt.status != ReceiptStatus.CONFIRMED for line in lines):
+    if any(receipts[line.receipt_id].status != ReceiptStatus.CONFIRMED for line in lines):
         raise ValidationError(_("A voided receipt cannot go into a lot."), code="voided")
+    for line in lines:
+        line.receipt = receipts[line.receipt_id]
     if LotSource.objects.filter(receipt_line_id__in=ids).exists():
         raise ValidationError(_("Some of these receipt lines are already in another lot."), code="used")
     days = [timezone.localdate(line.receipt.collected_at) for line in lines]
@@ -171,6 +184,8 @@ def finished_lot_create(
     _not_future(production_date, _("The production date"))
     if best_before is not None and best_before <= production_date:
         raise ValidationError(_("Best-before must be after the production date."), code="best_before")
+    # Lock order of core.locks: the counter (the lot's code), then the lots.
+    code = _lot_code(coop, product, production_date)
     locked = lots_lock(Lot, [source.pk for source, _q in inputs])
     used = Decimal(0)
     for source, quantity in inputs:
@@ -188,7 +203,7 @@ def finished_lot_create(
         used += quantity
     lot = Lot.objects.create(
         cooperative=coop,
-        code=_lot_code(coop, product, production_date),
+        code=code,
         product=product,
         kind=LotKind.FINISHED,
         quantity=Decimal(pack_count),
@@ -254,5 +269,82 @@ def stock_move(*, lot: Lot, kind: str, quantity: Decimal, reason: str = "", refe
         cooperative=locked.cooperative,
         obj=movement,
         data={"kind": kind, "quantity": str(quantity)},
+    )
+    return movement
+
+
+@transaction.atomic
+def lot_receipt_remove(*, lot: Lot, receipt, reason: str, actor=None) -> StockMovement:
+    """Take a purchase receipt out of a raw lot: the correction before the receipt is voided.
+
+    Its lines stay in the lot's history marked as taken out, an append-only stock movement
+    takes their quantity out of the lot's stock, and the lot's quantity and harvest dates
+    are those of the lines left. Only while the lot still holds that quantity: what was
+    already processed or sold cannot be taken back.
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError(_("Give the reason for taking this receipt out of the lot."), code="reason")
+    if len(reason) > 200:
+        raise ValidationError(_("The reason is too long: at most 200 characters."), code="reason")
+    # Lock order of core.locks: the receipt, then the lot.
+    locked_receipt = receipts_lock(Receipt, [receipt.pk]).get(receipt.pk)
+    locked = lots_lock(Lot, [lot.pk]).get(lot.pk)
+    if locked_receipt is None or locked is None:
+        raise ValidationError(_("Unknown lot or receipt."), code="unknown")
+    sources = list(
+        LotSource.objects.filter(lot=locked, receipt_line__receipt=locked_receipt, removed_at__isnull=True)
+    )
+    if not sources:
+        raise ValidationError(
+            _("Receipt %(code)s is not in lot %(lot)s.") % {"code": locked_receipt.code, "lot": locked.code},
+            code="not_in_lot",
+        )
+    quantity = sum((source.quantity for source in sources), Decimal(0))
+    on_hand = _on_hand(locked.pk)
+    if on_hand < quantity:
+        raise ValidationError(
+            _(
+                "Lot %(lot)s holds only %(on_hand)s now, less than the %(qty)s of receipt %(code)s: "
+                "the rest was already processed or sold, so the receipt cannot be taken out of the "
+                "lot (nor voided). Correct the member's account with an adjustment in the ledger "
+                "instead."
+            )
+            % {
+                "lot": locked.code,
+                "on_hand": _qty_local(on_hand),
+                "qty": _qty_local(quantity),
+                "code": locked_receipt.code,
+            },
+            code="already_used",
+        )
+    movement = _move(
+        lot=locked,
+        kind=MovementKind.REMOVED,
+        quantity=-quantity,
+        reason=reason,
+        reference=locked_receipt.code,
+        actor=actor,
+    )
+    LotSource.objects.filter(pk__in=[source.pk for source in sources]).update(
+        removed_at=timezone.now(),
+        removed_by=actor if getattr(actor, "pk", None) else None,
+        removed_reason=reason,
+    )
+    live = list(
+        LotSource.objects.filter(lot=locked, removed_at__isnull=True).select_related("receipt_line__receipt")
+    )
+    days = [timezone.localdate(source.receipt_line.receipt.collected_at) for source in live]
+    Lot.objects.filter(pk=locked.pk).update(
+        quantity=sum((source.quantity for source in live), Decimal(0)),
+        harvest_from=min(days, default=None),
+        harvest_to=max(days, default=None),
+    )
+    audit_record(
+        action="lot.receipt_remove",
+        actor=actor,
+        cooperative=locked.cooperative,
+        obj=locked,
+        data={"receipt": locked_receipt.code, "quantity": str(quantity), "reason": reason},
     )
     return movement

@@ -12,5 +12,6 @@ urlpatterns = [
     path("lots/<uuid:lot_id>/", views.lot_detail, name="lot_detail"),
     path("lots/<uuid:lot_id>/steps/", views.step_create, name="step_create"),
     path("lots/<uuid:lot_id>/stock/", views.movement_create, name="movement_create"),
+    path("lots/<uuid:lot_id>/take-out/", views.receipt_take_out, name="receipt_take_out"),
     path("stock/", views.stock, name="stock"),
 ]

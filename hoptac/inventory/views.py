@@ -21,6 +21,7 @@ from hoptac.inventory.forms import (
     RawLinesFilterForm,
     RawLotForm,
     StepForm,
+    TakeOutForm,
 )
 from hoptac.inventory.models import Lot, LotKind
 from hoptac.lib import places
@@ -120,7 +121,7 @@ def lot_raw_create(request):
     )
 
 
-def _detail(request, lot, *, step_form=None, move_form=None, status=200):
+def _detail(request, lot, *, step_form=None, move_form=None, take_out_form=None, status=200):
     may_edit = request.access.can(Perm.STOCK_EDIT)
     origin = selectors.lot_origin(lot)
     context = {
@@ -138,6 +139,7 @@ def _detail(request, lot, *, step_form=None, move_form=None, status=200):
         "step_form": step_form or (StepForm(prefix="step") if may_edit else None),
         "move_form": move_form or MovementForm(prefix="move", may_edit=may_edit),
         "kinds": LotKind,
+        "take_out_form": take_out_form,
     }
     return render(request, "inventory/lot_detail.html", context, status=status)
 
@@ -182,6 +184,34 @@ def movement_create(request, lot_id):
             return _to_detail(request, lot)
     messages.error(request, _("The stock movement was not recorded: see the form below."))
     return _detail(request, lot, move_form=form, status=422)
+
+
+@coop_view(Perm.STOCK_EDIT)
+@require_POST
+def receipt_take_out(request, lot_id):
+    """Take a purchase receipt out of a raw lot (the correction before voiding it)."""
+    lot = _lot_or_404(lot_id)
+    form = TakeOutForm(request.POST)
+    if form.is_valid():
+        receipt = selectors.lot_live_receipt(lot, form.cleaned_data["receipt"])
+        if receipt is None:
+            form.add_error(None, _("This receipt is not in this lot."))
+        else:
+            try:
+                services.lot_receipt_remove(
+                    lot=lot, receipt=receipt, reason=form.cleaned_data["reason"], actor=request.user
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Receipt %(code)s was taken out of lot %(lot)s: it can be voided now.")
+                    % {"code": receipt.code, "lot": lot.code},
+                )
+                return _to_detail(request, lot)
+    messages.error(request, _("The receipt was not taken out of the lot: see below."))
+    return _detail(request, lot, take_out_form=form, status=422)
 
 
 @coop_view(Perm.STOCK_EDIT)

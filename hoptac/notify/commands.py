@@ -36,8 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Case, IntegerField, Max, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,7 +43,6 @@ from django.utils.translation import override
 
 from hoptac.catalog.models import Product
 from hoptac.coops.models import Member, MemberStatus
-from hoptac.core.audit import audit_record
 from hoptac.core.fields import MAX_QUANTITY
 from hoptac.core.tenancy import tenant
 from hoptac.ledger.selectors import member_balance
@@ -57,6 +54,7 @@ from hoptac.offtake.selectors import prices_in_force
 from hoptac.outbox.models import Kind, Message
 from hoptac.outbox.services import queue
 
+from . import services as notify_services
 from .models import Command, InboundSms, MemberText, OfferStatus, SellOffer
 
 log = logging.getLogger(__name__)
@@ -457,8 +455,7 @@ def _balance(sender, parsed, text):
 
 def _stop(sender, parsed, text):
     def act(member) -> str:
-        if member.messages_stopped_at is None:
-            Member.objects.filter(pk=member.pk).update(messages_stopped_at=timezone.now())
+        notify_services.member_messages_stop(member=member)
         return fit(
             _("%(coop)s will send you no more announcements. Text DK to get them again.")
             % {"coop": coop_label(member.cooperative)}
@@ -469,8 +466,7 @@ def _stop(sender, parsed, text):
 
 def _resume(sender, parsed, text):
     def act(member) -> str:
-        if member.messages_stopped_at is not None:
-            Member.objects.filter(pk=member.pk).update(messages_stopped_at=None)
+        notify_services.member_messages_resume(member=member)
         return fit(
             _("%(coop)s will send you announcements again. Text HUY to stop them.")
             % {"coop": coop_label(member.cooperative)}
@@ -540,8 +536,7 @@ def _offer(member, args, text: str) -> str:
     if product is None:
         return sell_help_text(member.cooperative, products, reason)
     unit = sell.unit or Unit(product.base_unit)
-    SellOffer.objects.create(
-        cooperative=member.cooperative,
+    notify_services.offer_open(
         member=member,
         product=product,
         product_text=" ".join(sell.product_words)[:80],
@@ -577,8 +572,7 @@ def handle(inbound: InboundSms) -> list[MemberText]:
     members = members_for_phone(inbound.phone)
     if not members:
         return []
-    InboundSms.objects.filter(pk=inbound.pk).update(known=True)
-    inbound.known = True
+    notify_services.inbound_mark_known(inbound=inbound)
     sender = Sender(inbound.phone, members, coop_codes(m.cooperative for m in members))
     parsed = parse(inbound.text, frozenset(c.lower() for c in sender.all_codes))
     allowance = max(0, REPLIES_PER_HOUR - replies_last_hour(inbound.phone))
@@ -611,13 +605,8 @@ def handle(inbound: InboundSms) -> list[MemberText]:
                         )
                         allowance -= 1
                 rows.append(
-                    MemberText.objects.create(
-                        cooperative=coop,
-                        inbound=inbound,
-                        member=answer.member,
-                        command=answer.command,
-                        reply=reply,
-                        offer=offer,
+                    notify_services.member_text_record(
+                        inbound=inbound, member=answer.member, command=answer.command, reply=reply, offer=offer
                     )
                 )
     return rows
@@ -660,58 +649,3 @@ def text_list(*, command: str = "") -> QuerySet[MemberText]:
     if command:
         qs = qs.filter(command=command)
     return qs.order_by("-created_at", "-id")
-
-
-def _lock_open(offer: SellOffer) -> SellOffer:
-    offer = SellOffer.objects.select_for_update().select_related("member").get(pk=offer.pk)
-    if offer.status == OfferStatus.ANSWERED:
-        raise ValidationError(_("This offer was already answered."), code="state")
-    if offer.status != OfferStatus.OPEN:
-        raise ValidationError(_("This offer was already closed."), code="state")
-    return offer
-
-
-@transaction.atomic
-def offer_answer(*, offer: SellOffer, text: str, unaccented: bool = True, actor=None) -> Message:
-    """Answer an open offer by SMS to the member, and mark it answered (one transaction)."""
-    offer = _lock_open(offer)
-    text = " ".join((text or "").split())
-    if not text:
-        raise ValidationError(_("Write the answer."), code="empty")
-    if len(text) > SellOffer._meta.get_field("answer").max_length:
-        raise ValidationError(_("The answer is too long (at most 300 characters)."), code="too_long")
-    message = queue(
-        kind=Kind.REPLY,
-        member=offer.member,
-        text=text,
-        channels=["sms"],
-        unaccented=unaccented,
-        source_type="offer",
-        source_id=offer.pk,
-        actor=actor,
-    )
-    offer.status = OfferStatus.ANSWERED
-    offer.answer = text
-    offer.answered_by = actor if getattr(actor, "pk", None) else None
-    offer.answered_at = timezone.now()
-    offer.save(update_fields=["status", "answer", "answered_by", "answered_at"])
-    audit_record(
-        action="offer.answer",
-        actor=actor,
-        cooperative=offer.cooperative,
-        obj=offer,
-        data={"message": message.pk},
-    )
-    return message
-
-
-@transaction.atomic
-def offer_close(*, offer: SellOffer, actor=None) -> SellOffer:
-    """Close an open offer without answering it (nothing is sent)."""
-    offer = _lock_open(offer)
-    offer.status = OfferStatus.CLOSED
-    offer.answered_by = actor if getattr(actor, "pk", None) else None
-    offer.answered_at = timezone.now()
-    offer.save(update_fields=["status", "answered_by", "answered_at"])
-    audit_record(action="offer.close", actor=actor, cooperative=offer.cooperative, obj=offer)
-    return offer

@@ -31,7 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from hoptac.lib.phone import InvalidPhone, normalize_phone
 from hoptac.outbox.hooks import check_secret
 
-from . import commands
+from . import commands, services
 from .models import InboundSms
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,8 @@ def webhook(request, gateway: str, secret: str):
             return _ok()
         try:
             with transaction.atomic():
-                inbound = InboundSms.objects.create(
-                    gateway=gateway, gateway_id=gateway_id, phone=phone, text=text, known=False
+                inbound = services.inbound_store(
+                    gateway=gateway, gateway_id=gateway_id, phone=phone, text=text
                 )
         except IntegrityError:
             return _ok()  # the same text delivered twice at once: the other request answers it

@@ -24,7 +24,15 @@ from hoptac.lib.money import group_digits
 from hoptac.lib.phone import InvalidPhone, normalize_phone
 from hoptac.lib.sms import SmsLength, sms_length, sms_text
 from hoptac.lib.text import fold, search_tokens
-from hoptac.notify.models import Announcement, AnnouncementStatus, AnnouncementTemplate, Audience, ChannelMode
+from hoptac.notify.models import (
+    Announcement,
+    AnnouncementStatus,
+    AnnouncementTemplate,
+    Audience,
+    ChannelMode,
+    OfferStatus,
+    SellOffer,
+)
 from hoptac.offtake.models import Agreement, ReceiptLine, ReceiptStatus
 from hoptac.offtake.selectors import price_in_force
 from hoptac.outbox import services as outbox
@@ -557,3 +565,32 @@ def notices_for(member: Member) -> QuerySet[Message]:
         .exclude(source_type=SOURCE, source_id__in=later)
         .order_by(Coalesce("sent_at", "created_at").desc(), "-id")
     )
+
+
+# --- the dashboard's messages panel (notify_tags.messages_panel) --------------------------------
+
+
+def attention_counts() -> dict[str, int]:
+    """What needs staff attention: open offers to sell, messages held by the quota, and
+    messages of unknown fate (two queries)."""
+    by_status = dict(
+        Message.objects.filter(status__in=(Status.HELD, Status.DOUBT))
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return {
+        "offers": SellOffer.objects.filter(status=OfferStatus.OPEN).count(),
+        "held": by_status.get(Status.HELD, 0),
+        "doubt": by_status.get(Status.DOUBT, 0),
+    }
+
+
+def latest_notices(user, cooperative, *, limit: int = 3) -> list[Message]:
+    """The newest notices of ``user``'s household in ``cooperative`` for the dashboard: the
+    notice board's own definition (:func:`notices_for`), so an announcement shows once
+    even when its first channel failed and a fallback row was written."""
+    member = household_of(user, cooperative)
+    if member is None:
+        return []
+    return list(notices_for(member)[:limit])

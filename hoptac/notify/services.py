@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hoptac.core.audit import audit_record
+from hoptac.core.locks import announcement_lock, messaging_settings_lock, offer_lock
 from hoptac.core.tenancy import require_cooperative
 from hoptac.notify import selectors
 from hoptac.notify.models import (
@@ -24,6 +25,10 @@ from hoptac.notify.models import (
     AnnouncementTemplate,
     Audience,
     ChannelMode,
+    InboundSms,
+    MemberText,
+    OfferStatus,
+    SellOffer,
 )
 from hoptac.outbox import services as outbox
 from hoptac.outbox.models import Channel, Kind, Message, MessagingSettings, Status
@@ -99,7 +104,7 @@ def announcement_save(
     """Create a draft, or change one (``announcement``). Only drafts can be changed."""
     coop = require_cooperative()
     if announcement is not None:
-        announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+        announcement = announcement_lock(Announcement, announcement.pk)
         if announcement.status != AnnouncementStatus.DRAFT:
             raise ValidationError(
                 _("Only a draft can be changed: this announcement was already sent or scheduled."),
@@ -143,10 +148,8 @@ def announcement_send(
     All rows are written in this one transaction; a second send is refused.
     """
     coop = require_cooperative()
-    announcement = (
-        Announcement.objects.select_for_update(of=("self",))
-        .select_related("product", "season__product")
-        .get(pk=announcement.pk)
+    announcement = announcement_lock(
+        Announcement.objects.select_related("product", "season__product"), announcement.pk
     )
     if announcement.status != AnnouncementStatus.DRAFT:
         raise ValidationError(_("This announcement was already sent or scheduled."), code="state")
@@ -194,7 +197,7 @@ def announcement_cancel(announcement: Announcement, *, actor=None) -> int:
     """Discard a draft, or stop a scheduled announcement: its messages still waiting are
     cancelled. Returns how many messages were cancelled."""
     coop = require_cooperative()
-    announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    announcement = announcement_lock(Announcement, announcement.pk)
     if announcement.status not in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
         raise ValidationError(_("Only a draft or a scheduled announcement can be cancelled."), code="state")
     cancelled = 0
@@ -268,7 +271,7 @@ def messaging_settings_save(
 ) -> MessagingSettings:
     coop = require_cooperative()
     outbox.messaging_settings(coop)  # created with the defaults on first use
-    rules = MessagingSettings.objects.select_for_update().get()
+    rules = messaging_settings_lock(MessagingSettings)
     before = {
         "sms_quota_segments": rules.sms_quota_segments,
         "sms_price_vnd": rules.sms_price_vnd,
@@ -301,3 +304,124 @@ def notices_mark_read(messages) -> int:
     if not ids:
         return 0
     return Message.objects.filter(pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- inbound SMS commands and offers to sell (parsed in commands.py) ------------------------------
+
+
+@transaction.atomic
+def inbound_store(*, gateway: str, gateway_id: str, phone: str, text: str) -> InboundSms:
+    """Store a text received from a gateway, before it is read and answered. A repeat of
+    the same ``(gateway, gateway_id)`` raises ``IntegrityError`` (the webhook answers OK)."""
+    return InboundSms.objects.create(
+        gateway=gateway, gateway_id=gateway_id, phone=phone, text=text, known=False
+    )
+
+
+@transaction.atomic
+def inbound_mark_known(*, inbound: InboundSms) -> None:
+    """The inbound text came from a member's phone."""
+    InboundSms.objects.filter(pk=inbound.pk).update(known=True)
+    inbound.known = True
+
+
+@transaction.atomic
+def member_text_record(*, inbound: InboundSms, member, command: str, reply=None, offer=None) -> MemberText:
+    """What a member texted, and the reply or offer it led to."""
+    return MemberText.objects.create(
+        cooperative=member.cooperative,
+        inbound=inbound,
+        member=member,
+        command=command,
+        reply=reply,
+        offer=offer,
+    )
+
+
+@transaction.atomic
+def member_messages_stop(*, member) -> None:
+    """HUY: the member wants no more announcements."""
+    from hoptac.coops.models import Member
+
+    if member.messages_stopped_at is None:
+        Member.objects.filter(pk=member.pk).update(messages_stopped_at=timezone.now())
+
+
+@transaction.atomic
+def member_messages_resume(*, member) -> None:
+    """DK: the member wants announcements again."""
+    from hoptac.coops.models import Member
+
+    if member.messages_stopped_at is not None:
+        Member.objects.filter(pk=member.pk).update(messages_stopped_at=None)
+
+
+@transaction.atomic
+def offer_open(
+    *, member, product, product_text: str, quantity, unit: str, raw_text: str
+) -> SellOffer:
+    """BAN: a member offers to sell; staff answer it on the offers page."""
+    return SellOffer.objects.create(
+        cooperative=member.cooperative,
+        member=member,
+        product=product,
+        product_text=product_text,
+        quantity=quantity,
+        unit=unit,
+        raw_text=raw_text,
+    )
+
+
+def _lock_open(offer: SellOffer) -> SellOffer:
+    offer = offer_lock(SellOffer.objects.select_related("member"), offer.pk)
+    if offer.status == OfferStatus.ANSWERED:
+        raise ValidationError(_("This offer was already answered."), code="state")
+    if offer.status != OfferStatus.OPEN:
+        raise ValidationError(_("This offer was already closed."), code="state")
+    return offer
+
+
+@transaction.atomic
+def offer_answer(*, offer: SellOffer, text: str, unaccented: bool = True, actor=None) -> Message:
+    """Answer an open offer by SMS to the member, and mark it answered (one transaction)."""
+    offer = _lock_open(offer)
+    text = " ".join((text or "").split())
+    if not text:
+        raise ValidationError(_("Write the answer."), code="empty")
+    if len(text) > SellOffer._meta.get_field("answer").max_length:
+        raise ValidationError(_("The answer is too long (at most 300 characters)."), code="too_long")
+    message = outbox.queue(
+        kind=Kind.REPLY,
+        member=offer.member,
+        text=text,
+        channels=["sms"],
+        unaccented=unaccented,
+        source_type="offer",
+        source_id=offer.pk,
+        actor=actor,
+    )
+    offer.status = OfferStatus.ANSWERED
+    offer.answer = text
+    offer.answered_by = actor if getattr(actor, "pk", None) else None
+    offer.answered_at = timezone.now()
+    offer.save(update_fields=["status", "answer", "answered_by", "answered_at"])
+    audit_record(
+        action="offer.answer",
+        actor=actor,
+        cooperative=offer.cooperative,
+        obj=offer,
+        data={"message": message.pk},
+    )
+    return message
+
+
+@transaction.atomic
+def offer_close(*, offer: SellOffer, actor=None) -> SellOffer:
+    """Close an open offer without answering it (nothing is sent)."""
+    offer = _lock_open(offer)
+    offer.status = OfferStatus.CLOSED
+    offer.answered_by = actor if getattr(actor, "pk", None) else None
+    offer.answered_at = timezone.now()
+    offer.save(update_fields=["status", "answered_by", "answered_at"])
+    audit_record(action="offer.close", actor=actor, cooperative=offer.cooperative, obj=offer)
+    return offer

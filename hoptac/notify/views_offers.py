@@ -1,7 +1,7 @@
 """Staff pages for what members text in: offers to sell (BAN) and every text received.
 
 Reading needs ``message.view``; answering or closing an offer needs ``message.send``.
-Writes are in :mod:`hoptac.notify.commands` (``offer_answer``, ``offer_close``).
+Writes are in :mod:`hoptac.notify.services` (``offer_answer``, ``offer_close``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from hoptac.lib.sms import sms_length, sms_text
 from hoptac.offtake.selectors import prices_in_force
 
 from . import commands
+from . import services as notify_services
 from .models import Command, OfferStatus, SellOffer
 
 PAGE_SIZE = 50
@@ -148,7 +149,7 @@ def offer_detail(request, offer_id: int):
                 checked = True
             else:
                 try:
-                    commands.offer_answer(
+                    notify_services.offer_answer(
                         offer=offer,
                         text=form.cleaned_data["text"],
                         unaccented=form.cleaned_data["unaccented"],
@@ -193,7 +194,7 @@ def offer_detail(request, offer_id: int):
 def offer_close(request, offer_id: int):
     offer = _offer_or_404(offer_id)
     try:
-        commands.offer_close(offer=offer, actor=request.user)
+        notify_services.offer_close(offer=offer, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

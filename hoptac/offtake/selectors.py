@@ -122,6 +122,23 @@ def receipt_get(receipt_uuid) -> Receipt:
     )
 
 
+def receipt_lots(receipt: Receipt) -> list[str]:
+    """The codes of the lots that hold some of this receipt's lines now (a line taken out
+    of its lot does not count).
+
+    ``inventory`` sits above ``offtake`` and owns lots; this read follows its reverse
+    relation by name (``lot_source``), so ``offtake`` never imports ``inventory`` and the
+    rule "a receipt in a lot cannot be voided" has one source of truth: the lot's own rows.
+    """
+    return sorted(
+        set(
+            ReceiptLine.objects.filter(
+                receipt=receipt, lot_source__isnull=False, lot_source__removed_at__isnull=True
+            ).values_list("lot_source__lot__code", flat=True)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class DailySheet:
     day: dt.date

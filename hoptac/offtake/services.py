@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hoptac.core.audit import audit_record
-from hoptac.core.locks import counter_next
+from hoptac.core.locks import counter_next, receipts_lock
 from hoptac.core.tenancy import require_cooperative
 from hoptac.ledger import services as ledger
 from hoptac.ledger.models import Entry, EntryKind
@@ -30,7 +31,7 @@ from hoptac.offtake.models import (
     ReceiptStatus,
     Season,
 )
-from hoptac.offtake.selectors import agreement_for, price_in_force
+from hoptac.offtake.selectors import agreement_for, price_in_force, receipt_lots
 
 MAX_LINES = 20
 MAX_PRICE_VND = 1_000_000_000  # per kg or litre
@@ -399,9 +400,27 @@ def receipt_record(
 @transaction.atomic
 def receipt_void(*, receipt: Receipt, reason: str, actor=None, notify: bool = True) -> Receipt:
     """Void a receipt: confirmed → voided, with a reversing ledger entry. Nothing is deleted."""
-    receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+    locked = receipts_lock(Receipt, [receipt.pk]).get(receipt.pk)
+    if locked is None:
+        raise ValidationError(_("Unknown receipt."), code="unknown")
+    receipt = locked
     if receipt.status != ReceiptStatus.CONFIRMED:
         raise ValidationError(_("This receipt is already voided."), code="already_voided")
+    lots = receipt_lots(receipt)
+    if lots:
+        raise ValidationError(
+            ngettext(
+                "Receipt %(code)s is in lot %(lots)s: voiding it would leave the lot holding "
+                "goods that were never bought. Open lot %(lots)s and take this receipt out of "
+                "it first, then void the receipt.",
+                "Receipt %(code)s is in lots %(lots)s: voiding it would leave the lots holding "
+                "goods that were never bought. Open each lot and take this receipt out of it "
+                "first, then void the receipt.",
+                len(lots),
+            )
+            % {"code": receipt.code, "lots": ", ".join(lots)},
+            code="in_lot",
+        )
     if not reason.strip():
         raise ValidationError(_("Give the reason for voiding the receipt."), code="no_reason")
     if len(reason.strip()) > 200:

@@ -25,10 +25,12 @@ import time
 import uuid
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from hoptac.core.locks import messages_claim
 
 from . import services
 from .models import Attempt, Channel, Message, Status
@@ -66,12 +68,10 @@ def claim(worker: str, *, limit: int = 50) -> list[Message]:
     again if their gateway is idempotent, otherwise marked ``doubt``."""
     now = timezone.now()
     with transaction.atomic():
-        rows = (
-            Message.unscoped.filter(_due(now)).select_related("cooperative").order_by("next_attempt_at", "id")
+        rows = messages_claim(
+            Message.unscoped.filter(_due(now)).select_related("cooperative").order_by("next_attempt_at", "id"),
+            limit=limit,
         )
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
-        rows = list(rows[:limit])
         claimed = []
         for message in rows:
             if message.status == Status.SENDING:  # a worker died holding it
@@ -101,10 +101,12 @@ def send_claimed(message: Message, worker: str) -> str:
     if transport is None:
         outcome = Outcome.permanent("channel_off", _("This channel is not configured."))
     else:
-        if message.channel == Channel.SMS and not message.quota_taken:
-            if not services.quota_take(message.cooperative, message.segments):
-                return _hold(message, worker)
-            message.quota_taken = True  # stored with the outcome
+        if (
+            message.channel == Channel.SMS
+            and not message.quota_taken
+            and not services.quota_take_for([message], worker=worker)
+        ):
+            return _hold(message, worker)
         try:
             outcome = transport.send(message)
         except Exception as exc:  # noqa: BLE001 - a bug or an unexpected answer: retry, keep a trace
@@ -180,19 +182,18 @@ def record(message: Message, worker: str, outcome: Outcome) -> str:
     return status
 
 
-def _take_quota_for_batch(rows: list[Message]) -> None:
+def _take_quota_for_batch(rows: list[Message], worker: str) -> None:
     """Count a whole batch's SMS segments against each cooperative's quota in one UPDATE;
-    when a batch does not fit, the rows are counted one by one as they are sent."""
+    when a batch does not fit, the rows are counted one by one as they are sent. Either way
+    the rows are marked as counted in the same transaction (``services.quota_take_for``),
+    so a worker killed mid-batch leaves nothing to count twice."""
     by_coop: dict[int, list[Message]] = {}
     for message in rows:
         if message.channel == Channel.SMS and not message.quota_taken:
             by_coop.setdefault(message.cooperative_id, []).append(message)
     for messages in by_coop.values():
-        if len(messages) > 1 and services.quota_take(
-            messages[0].cooperative, sum(m.segments for m in messages)
-        ):
-            for message in messages:
-                message.quota_taken = True
+        if len(messages) > 1:
+            services.quota_take_for(messages, worker=worker)
 
 
 def fall_back(failed: Message) -> Message | None:
@@ -235,7 +236,7 @@ def drain(*, max_seconds: float = 50.0, batch: int = 50, worker: str | None = No
         rows = claim(worker, limit=batch)
         if not rows:
             break
-        _take_quota_for_batch(rows)
+        _take_quota_for_batch(rows, worker)
         for message in rows:
             send_claimed(message, worker)
             handled += 1

@@ -17,6 +17,7 @@ from django.db.models import F, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hoptac.core.locks import message_lock, message_lock_first, messages_lock
 from hoptac.core.tenancy import require_cooperative
 from hoptac.lib.sms import sms_length, sms_text
 
@@ -327,7 +328,7 @@ def _wake() -> None:
 
 @transaction.atomic
 def cancel(message: Message, *, actor=None) -> Message:
-    message = Message.objects.select_for_update().get(pk=message.pk)
+    message = message_lock(Message, message.pk)
     if message.status not in (Status.QUEUED, Status.HELD, Status.DOUBT):
         raise ValidationError(_("Only a message that is waiting can be cancelled."), code="state")
     message.status = Status.CANCELLED
@@ -339,7 +340,7 @@ def cancel(message: Message, *, actor=None) -> Message:
 @transaction.atomic
 def resend(message: Message, *, actor=None) -> Message:
     """Put a held or uncertain message back in the queue (after staff checked it)."""
-    message = Message.objects.select_for_update().get(pk=message.pk)
+    message = message_lock(Message, message.pk)
     if message.status not in (Status.HELD, Status.DOUBT):
         raise ValidationError(_("Only a held or uncertain message can be sent again."), code="state")
     if message.status == Status.DOUBT:
@@ -359,7 +360,7 @@ def resend(message: Message, *, actor=None) -> Message:
 @transaction.atomic
 def mark_sent(message: Message, *, actor=None) -> Message:
     """Staff found that an uncertain message did reach the member."""
-    message = Message.objects.select_for_update().get(pk=message.pk)
+    message = message_lock(Message, message.pk)
     if message.status != Status.DOUBT:
         raise ValidationError(_("Only an uncertain message can be marked as sent."), code="state")
     message.status = Status.SENT
@@ -401,6 +402,38 @@ def quota_take(coop, segments: int) -> bool:
     return take()
 
 
+@transaction.atomic
+def quota_take_for(messages: list[Message], *, worker: str) -> bool:
+    """Count these claimed SMS rows (of one cooperative) against its quota, each row exactly
+    once, whatever happens to the worker: the quota's UPDATE and the rows' ``quota_taken``
+    are written in one transaction, under the rows' locks (core.locks: messages, then the
+    quota). A worker killed after this commits leaves rows already counted; one killed
+    before leaves nothing counted. ``False`` when the rows do not fit (nothing counted).
+
+    Rows another worker took over, or already counted, are left out; the objects passed in
+    get ``quota_taken = True`` when counted.
+    """
+    if not messages:
+        return True
+    locked = messages_lock(Message.unscoped, [m.pk for m in messages])
+    due = [
+        row
+        for row in locked.values()
+        if row.channel == Channel.SMS
+        and not row.quota_taken
+        and row.status == Status.SENDING
+        and row.claimed_by == worker
+    ]
+    if due and not quota_take(messages[0].cooperative, sum(row.segments for row in due)):
+        return False
+    Message.unscoped.filter(pk__in=[row.pk for row in due]).update(quota_taken=True)
+    counted = {row.pk for row in due} | {pk for pk, row in locked.items() if row.quota_taken}
+    for message in messages:
+        if message.pk in counted:
+            message.quota_taken = True
+    return True
+
+
 def quota_refund(coop, segments: int) -> None:
     if segments > 0:
         QuotaUsage.unscoped.filter(cooperative=coop, month=month_start(), sms_segments__gte=segments).update(
@@ -413,7 +446,40 @@ def quota_used(coop) -> int:
     return row.sms_segments if row else 0
 
 
+# --- The Zalo token (the transport locks it: core.locks.zalo_token_lock) -------------------------
+
+
+@transaction.atomic
+def zalo_token_create(*, pk: int, refresh_token: str):
+    """The one Zalo token row, made on first use from the configured refresh token."""
+    from .models import ZaloToken
+
+    row, _created = ZaloToken.objects.get_or_create(pk=pk, defaults={"refresh_token": refresh_token})
+    return row
+
+
+@transaction.atomic
+def zalo_token_store(*, row, access_token: str, refresh_token: str, expires_at: dt.datetime) -> None:
+    """Store a new token pair; the caller holds the row's lock."""
+    row.access_token = access_token
+    row.refresh_token = refresh_token
+    row.expires_at = expires_at
+    row.refreshed_at = timezone.now()
+    row.save()
+
+
 # --- Delivery reports ---------------------------------------------------------------
+
+
+@transaction.atomic
+def provider_id_adopt(*, provider: str, request_id: str, provider_id: str) -> None:
+    """Give the gateway's id to the row that sent ``request_id`` when the row does not know
+    it yet (its accepted answer was lost and the retry only got "duplicate")."""
+    if Message.unscoped.filter(provider=provider, provider_id=provider_id).exists():
+        return
+    Message.unscoped.filter(request_id=request_id, provider=provider, provider_id="").update(
+        provider_id=provider_id
+    )
 
 
 @transaction.atomic
@@ -427,11 +493,8 @@ def report_delivery(
     """
     from . import dispatch
 
-    message = (
-        Message.unscoped.select_for_update()
-        .filter(provider=provider, provider_id=provider_id)
-        .order_by("-id")
-        .first()
+    message = message_lock_first(
+        Message.unscoped.filter(provider=provider, provider_id=provider_id).order_by("-id")
     )
     if message is None:
         return False

@@ -86,7 +86,7 @@ def _origin(lot: Lot) -> Origin:
     values rather than five model instances per receipt: the trace page is the hottest
     public page and a honey lot has hundreds of receipts."""
     raw = raw_lots_of(lot)
-    rows = LotSource.objects.filter(lot__in=[r.pk for r in raw]).values_list(
+    rows = LotSource.objects.filter(lot__in=[r.pk for r in raw], removed_at__isnull=True).values_list(
         "quantity",
         "receipt_line__receipt__member_id",
         "receipt_line__receipt__member__full_name",

@@ -3,7 +3,8 @@ held by the quota or of unknown fate), and a member's latest notices.
 
 The dashboard belongs to ``coops``, which may not import ``notify``; the template loads
 this library instead. The tag renders nothing unless a cooperative is current and the
-reader may see messages (or has a notice board).
+reader may see messages (or has a notice board). It reads through ``notify.selectors``
+only: a member's notices have one definition, shared with the notice board.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from django import template
 
 from hoptac.core.roles import Perm
 from hoptac.core.tenancy import current_cooperative
-from hoptac.notify.models import OfferStatus, SellOffer
-from hoptac.outbox.models import Kind, Message, Status
+from hoptac.notify import selectors
 
 register = template.Library()
 
@@ -26,22 +26,9 @@ def messages_panel(context):
     if coop is None or access is None or access.cooperative.pk != coop.pk:
         return {"show": False}
     if access.can(Perm.MESSAGE_VIEW):
-        counts = {
-            "offers": SellOffer.objects.filter(status=OfferStatus.OPEN).count(),
-            "held": Message.objects.filter(status=Status.HELD).count(),
-            "doubt": Message.objects.filter(status=Status.DOUBT).count(),
-        }
+        counts = selectors.attention_counts()
         return {"show": any(counts.values()), "staff": True, "slug": coop.slug, **counts}
     if access.can(Perm.OWN_NOTICES):
-        from hoptac.accounts.models import Membership
-
-        membership = Membership.objects.filter(user=request.user, cooperative=coop).first()
-        if membership is None or membership.member_id is None:
-            return {"show": False}
-        notices = list(
-            Message.objects.filter(member_id=membership.member_id, kind=Kind.ANNOUNCEMENT)
-            .exclude(status__in=[Status.SKIPPED, Status.CANCELLED, Status.QUEUED])
-            .order_by("-created_at")[:3]
-        )
+        notices = selectors.latest_notices(request.user, coop)
         return {"show": bool(notices), "staff": False, "slug": coop.slug, "notices": notices}
     return {"show": False}

@@ -120,7 +120,12 @@ def receipt_detail(request, receipt_id):
     return render(
         request,
         "offtake/receipt_detail.html",
-        {"receipt": receipt, "void_form": VoidForm(), "sms_text": _sms_text(request, receipt)},
+        {
+            "receipt": receipt,
+            "void_form": VoidForm(),
+            "sms_text": _sms_text(request, receipt),
+            "lots": selectors.receipt_lots(receipt),
+        },
     )
 
 

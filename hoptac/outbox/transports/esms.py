@@ -252,12 +252,10 @@ def parse_report(data: Mapping) -> list[dict]:
 def adopt_provider_id(request_id: str, sms_id: str) -> None:
     """Give eSMS's SMSID to the row that sent ``RequestId`` when the row does not know it
     yet (its accepted answer was lost and the retry only got "duplicate")."""
-    from ..models import Message
+    from .. import services
 
     try:
         key = uuid.UUID(hex=request_id)
     except (TypeError, ValueError):
         return
-    if Message.unscoped.filter(provider="esms", provider_id=sms_id).exists():
-        return
-    Message.unscoped.filter(request_id=key.hex, provider="esms", provider_id="").update(provider_id=sms_id)
+    services.provider_id_adopt(provider="esms", request_id=key.hex, provider_id=sms_id)

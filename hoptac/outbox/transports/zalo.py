@@ -4,7 +4,7 @@ platform's Official Account.
 The access token lives in the one :class:`~hoptac.outbox.models.ZaloToken` row and is
 refreshed with the refresh token. Zalo's refresh tokens are single-use: whoever refreshes
 first gets a new pair and the old refresh token is dead. So a refresh happens inside a
-transaction holding a row lock (``select_for_update``); after taking the lock the expiry is
+transaction holding the row's lock (``core.locks.zalo_token_lock``); after taking the lock the expiry is
 checked again (another worker may have refreshed meanwhile) and the new pair is stored
 before the lock is released.
 
@@ -25,6 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hoptac.core.locks import zalo_token_lock
+
+from .. import services as outbox_services
 from ..models import ZaloToken
 from . import Outcome, Transport
 from .esms import gateway_answer, http_client, network_outcome, timeout
@@ -95,12 +98,10 @@ def access_token(*, stale: str = "") -> str:
     if _fresh(row, timezone.now()) and row.access_token != stale:
         return row.access_token
     with transaction.atomic():
-        row = ZaloToken.objects.select_for_update().filter(pk=TOKEN_ROW).first()
+        row = zalo_token_lock(ZaloToken, TOKEN_ROW)
         if row is None:
-            ZaloToken.objects.get_or_create(
-                pk=TOKEN_ROW, defaults={"refresh_token": config()["REFRESH_TOKEN"]}
-            )
-            row = ZaloToken.objects.select_for_update().get(pk=TOKEN_ROW)
+            outbox_services.zalo_token_create(pk=TOKEN_ROW, refresh_token=config()["REFRESH_TOKEN"])
+            row = zalo_token_lock(ZaloToken, TOKEN_ROW)
         # Checked again under the lock: another worker may have refreshed meanwhile.
         if _fresh(row, timezone.now()) and row.access_token != stale:
             return row.access_token
@@ -137,12 +138,12 @@ def _refresh(row: ZaloToken) -> None:
         lifetime = int(data.get("expires_in") or DEFAULT_LIFETIME)
     except (TypeError, ValueError):
         lifetime = DEFAULT_LIFETIME
-    now = timezone.now()
-    row.access_token = data["access_token"]
-    row.refresh_token = data["refresh_token"]
-    row.expires_at = now + dt.timedelta(seconds=lifetime)
-    row.refreshed_at = now
-    row.save()
+    outbox_services.zalo_token_store(
+        row=row,
+        access_token=data["access_token"],
+        refresh_token=data["refresh_token"],
+        expires_at=timezone.now() + dt.timedelta(seconds=lifetime),
+    )
 
 
 # --- Sending ------------------------------------------------------------------------------
