@@ -52,7 +52,7 @@ class FormKey(CoopOwned):
     The row is written in the same transaction as what the form creates, so it exists
     exactly when the creation was kept; a second submission of the key finds it and is
     sent to ``result_url`` instead of creating again. Rows older than
-    ``formkeys.KEEP_DAYS`` are purged (``hoptac purge_form_keys``, and by the worker).
+    ``formkeys.KEEP_DAYS`` are purged (``hoptac manage purge_form_keys``, and by the worker).
     """
 
     key = models.UUIDField(unique=True)

@@ -1,4 +1,4 @@
-"""``hoptac purge_form_keys``: forget the one-time keys of forms sent long ago."""
+"""``hoptac manage purge_form_keys``: forget the one-time keys of forms sent long ago."""
 
 from __future__ import annotations
 
