@@ -172,10 +172,20 @@ def receipt_body(member, product, **overrides) -> dict:
 # A valid body for every POST route, from coop_a's objects: ninja checks the shape of a
 # body before the handler runs, so the walk sends valid ones to reach the gate.
 POST_BODIES = {
-    "price_create": lambda o: {"product_id": o["product"].pk, "grade": 2, "price_vnd": 420_000},
+    "price_create": lambda o: {
+        "client_key": str(uuid.uuid4()),
+        "product_id": o["product"].pk,
+        "grade": 2,
+        "price_vnd": 420_000,
+    },
     "receipt_create": lambda o: receipt_body(o["member"], o["product"]),
     "receipt_void": lambda o: {"reason": "Cân sai"},
-    "lot_movement_create": lambda o: {"kind": "sale", "quantity": "1", "reference": "HĐ-001"},
+    "lot_movement_create": lambda o: {
+        "client_key": str(uuid.uuid4()),
+        "kind": "sale",
+        "quantity": "1",
+        "reference": "HĐ-001",
+    },
     "message_create": lambda o: {
         "client_key": str(uuid.uuid4()),
         "member_id": str(o["member"].uuid),
