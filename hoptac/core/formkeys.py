@@ -30,6 +30,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -99,12 +100,6 @@ def _refuse(request, view, args, kwargs, text: str):
     return response
 
 
-def _redirect(url: str):
-    from django.http import HttpResponseRedirect
-
-    return HttpResponseRedirect(url)
-
-
 def creates(view):
     """Mark ``view`` as a create view and give its POST a one-time key (see above)."""
 
@@ -138,7 +133,7 @@ def creates(view):
                         _("Already recorded: %(what)s — nothing was recorded twice.")
                         % {"what": earlier.label or _("this form")},
                     )
-                    return _redirect(earlier.result_url or request.get_full_path())
+                    return HttpResponseRedirect(earlier.result_url or request.get_full_path())
                 request.form_key = key
                 before = len(_queued(request))
                 response = view(request, *args, **kwargs)
