@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import uuid
 
 import pytest
 
@@ -36,6 +38,23 @@ def _english_off(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def keyed(data: dict | None = None, **more) -> dict:
+    """The body of a create form as a browser sends it: ``data`` with a new one-time key."""
+    return {**(data or {}), **more, "form_key": str(uuid.uuid4())}
+
+
+_BASE = re.compile(r'name="form_base" value="([^"]+)"')
+
+
+def opened(client, url: str, data: dict | None = None, **more) -> dict:
+    """The body of an edit form opened now at ``url``: ``data`` with the record's values
+    as they are now (the hidden ``form_base``), as a browser sends it after opening the page."""
+    page = client.get(url).content.decode()
+    found = _BASE.search(page)
+    assert found, f"{url} shows no edit form with a form_base"
+    return {**(data or {}), **more, "form_base": found.group(1).replace("&quot;", '"').replace("&amp;", "&")}
 
 
 def make_user(phone: str, name: str = "", **kwargs):

@@ -178,10 +178,20 @@ def receipt_body(member, product, **overrides) -> dict:
 # A valid body for every POST route, from coop_a's objects: ninja checks the shape of a
 # body before the handler runs, so the walk sends valid ones to reach the gate.
 POST_BODIES = {
-    "price_create": lambda o: {"product_id": o["product"].pk, "grade": 2, "price_vnd": 420_000},
+    "price_create": lambda o: {
+        "client_key": str(uuid.uuid4()),
+        "product_id": o["product"].pk,
+        "grade": 2,
+        "price_vnd": 420_000,
+    },
     "receipt_create": lambda o: receipt_body(o["member"], o["product"]),
     "receipt_void": lambda o: {"reason": "Cân sai"},
-    "lot_movement_create": lambda o: {"kind": "sale", "quantity": "1", "reference": "HĐ-001"},
+    "lot_movement_create": lambda o: {
+        "client_key": str(uuid.uuid4()),
+        "kind": "sale",
+        "quantity": "1",
+        "reference": "HĐ-001",
+    },
     "message_create": lambda o: {
         "client_key": str(uuid.uuid4()),
         "member_id": str(o["member"].uuid),
@@ -492,7 +502,14 @@ def test_api_token_command_refuses_unknown_phone(db):
 def test_session_post_needs_the_csrf_token(chair_a, honey_a):
     client = Client(enforce_csrf_checks=True)
     client.force_login(chair_a)
-    body = json.dumps({"product_id": honey_a["product"].pk, "grade": 1, "price_vnd": 510_000})
+    body = json.dumps(
+        {
+            "client_key": str(uuid.uuid4()),
+            "product_id": honey_a["product"].pk,
+            "grade": 1,
+            "price_vnd": 510_000,
+        }
+    )
     assert client.get(f"{PREFIX}/c/coop-a/prices").status_code == 200
     response = client.post(f"{PREFIX}/c/coop-a/prices", body, content_type="application/json")
     assert response.status_code == 403
@@ -511,7 +528,12 @@ def test_session_post_needs_the_csrf_token(chair_a, honey_a):
 def test_token_post_needs_no_csrf_token(chair_a, honey_a):
     secret = api_services.token_create(user=chair_a, name="x").secret
     client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {secret}")
-    body = {"product_id": honey_a["product"].pk, "grade": 1, "price_vnd": 510_000}
+    body = {
+        "client_key": str(uuid.uuid4()),
+        "product_id": honey_a["product"].pk,
+        "grade": 1,
+        "price_vnd": 510_000,
+    }
     response = client.post(f"{PREFIX}/c/coop-a/prices", body, content_type="application/json")
     assert response.status_code == 201
     assert response.json()["price_vnd"] == 510_000
@@ -527,6 +549,7 @@ def test_prices_in_force_history_and_set(chair_a, token_for, honey_a):
     response = client.post(
         f"{PREFIX}/c/coop-a/prices",
         {
+            "client_key": str(uuid.uuid4()),
             "product_id": product.pk,
             "grade": 1,
             "price_vnd": 550_000,
@@ -571,6 +594,7 @@ def test_price_refusals_store_nothing(chair_a, token_for, honey_a, coop_b):
         {"product_id": product, "grade": 1, "price_vnd": 1000, "effective_from": "0001-01-01T00:00:00"},
     ]
     for body in bad:
+        body = {"client_key": str(uuid.uuid4()), **body}
         response = client.post(f"{PREFIX}/c/coop-a/prices", body, content_type="application/json")
         assert response.status_code == 422, (body, response.content)
         assert response.json()["detail"], body
@@ -1097,7 +1121,7 @@ def test_answers_match_their_schema(chair_a, token_for, ledger_a, receipt_a, hon
             "POST",
             "/c/{slug}/prices",
             "/c/coop-a/prices",
-            {"product_id": honey_a["product"].pk, "price_vnd": 9},
+            {"client_key": str(uuid.uuid4()), "product_id": honey_a["product"].pk, "price_vnd": 9},
             201,
         ),
         ("GET", "/c/{slug}/receipts", "/c/coop-a/receipts", None, 200),
@@ -1122,7 +1146,7 @@ def test_answers_match_their_schema(chair_a, token_for, ledger_a, receipt_a, hon
             "POST",
             "/c/{slug}/prices",
             "/c/coop-a/prices",
-            {"product_id": honey_a["product"].pk, "price_vnd": 0},
+            {"client_key": str(uuid.uuid4()), "product_id": honey_a["product"].pk, "price_vnd": 0},
             422,
         ),
         ("GET", "/c/{slug}/receipts/{receipt_id}", f"/c/coop-a/receipts/{uuid.uuid4()}", None, 404),
@@ -1371,3 +1395,28 @@ def test_generated_requests_never_get_a_server_error(mode, chair_a, wsgi_app, fu
     if mode == "positive":
         assert 201 in seen["POST /api/v1/c/{slug}/prices"], seen
         assert 201 in seen["POST /api/v1/c/{slug}/messages"], seen
+
+
+def test_a_price_retried_with_its_key_is_stored_once(chair_a, token_for, honey_a):
+    client = token_for(chair_a)
+    body = {
+        "client_key": str(uuid.uuid4()),
+        "product_id": honey_a["product"].pk,
+        "grade": 1,
+        "price_vnd": 520_000,
+    }
+    first = client.post(f"{PREFIX}/c/coop-a/prices", body, content_type="application/json")
+    assert first.status_code == 201, first.content
+    again = client.post(f"{PREFIX}/c/coop-a/prices", {**body, "note": ""}, content_type="application/json")
+    assert again.status_code == 200 and again.json() == first.json()
+    assert Price.unscoped.count() == 2
+    other = client.post(
+        f"{PREFIX}/c/coop-a/prices", {**body, "price_vnd": 530_000}, content_type="application/json"
+    )
+    assert other.status_code == 422
+    assert Price.unscoped.count() == 2
+    without = {k: v for k, v in body.items() if k != "client_key"}
+    assert (
+        client.post(f"{PREFIX}/c/coop-a/prices", without, content_type="application/json").status_code == 422
+    )
+    assert Price.unscoped.count() == 2

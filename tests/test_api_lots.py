@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -138,6 +139,9 @@ def url(path: str, slug: str = "coop-a") -> str:
 
 
 def post(client: Client, path: str, body: dict, slug: str = "coop-a"):
+    """POST ``body`` as JSON; a stock movement gets a new client key unless it has one."""
+    if path.endswith("/movements"):
+        body = {"client_key": str(uuid.uuid4()), **body}
     return client.post(url(path, slug), json.dumps(body), content_type="application/json")
 
 
@@ -358,7 +362,7 @@ def test_an_oversell_is_refused_and_stores_nothing(sales_a, token_for, stock_a):
     assert "20" in oversell.json()["detail"][0]  # "Only 20 in stock…" in the caller's language
     english = client.post(
         url(f"lots/{lot.uuid}/movements"),
-        json.dumps({"kind": "sale", "quantity": "21"}),
+        json.dumps({"client_key": str(uuid.uuid4()), "kind": "sale", "quantity": "21"}),
         content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -435,3 +439,35 @@ def test_schema_lists_the_new_routes(db):
         assert ROUTES[name].perm == Perm.STOCK_VIEW
     body = schema["paths"][f"{PREFIX}/c/{{slug}}/lots/{{lot_id}}/movements"]["post"]
     assert set(body["responses"]) >= {"201", "401", "403", "404", "422"}
+
+
+# --- a movement sent twice ------------------------------------------------------------------------------
+
+
+def test_a_movement_retried_with_its_key_is_stored_once(sales_a, token_for, stock_a):
+    client = token_for(sales_a)
+    lot = stock_a["finished"]
+    before = movement_count()
+    body = {"client_key": str(uuid.uuid4()), "kind": "sale", "quantity": "3", "reference": "HĐ-8"}
+    first = post(client, f"lots/{lot.uuid}/movements", body)
+    assert first.status_code == 201, first.content
+    again = post(client, f"lots/{lot.uuid}/movements", {**body, "quantity": "3.0"})
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert movement_count() == before + 1
+    other = post(client, f"lots/{lot.uuid}/movements", {**body, "quantity": "4"})
+    assert other.status_code == 422
+    assert movement_count() == before + 1
+    assert token_for(sales_a).get(url(f"lots/{lot.uuid}")).json()["on_hand"] == "17.000"
+
+
+def test_a_movement_without_a_key_is_refused(sales_a, token_for, stock_a):
+    lot = stock_a["finished"]
+    before = movement_count()
+    response = token_for(sales_a).post(
+        url(f"lots/{lot.uuid}/movements"),
+        json.dumps({"kind": "sale", "quantity": "1"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert movement_count() == before

@@ -32,7 +32,7 @@ from hoptac.core import backup
 from hoptac.core.tenancy import tenant
 from hoptac.offtake import services as offtake
 from hoptac.offtake.models import Receipt, ReceiptLine
-from tests.conftest import make_member
+from tests.conftest import make_member, opened
 
 POSTGRES = connection.vendor == "postgresql"
 
@@ -404,11 +404,12 @@ def test_chair_sets_the_retention_on_the_settings_page(login, coop_a, chair_a):
     data = {k: v for k, v in form.initial.items() if v is not None and k != "logo"}
     data["sectors"] = form.initial.get("sectors") or []
     data["backup_keep"] = 30
+    data = opened(client, "/c/coop-a/settings/", data)
     response = client.post("/c/coop-a/settings/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     coop_a.refresh_from_db()
     assert coop_a.backup_keep == 30
-    data["backup_keep"] = 0
+    data = opened(client, "/c/coop-a/settings/", {**data, "backup_keep": 0})
     response = client.post("/c/coop-a/settings/", data)
     assert response.status_code == 200
     coop_a.refresh_from_db()

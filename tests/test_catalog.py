@@ -22,6 +22,7 @@ from hoptac.catalog.models import Certificate, Product, ProductPhoto, add_months
 from hoptac.core.models import AuditEvent
 from hoptac.core.tenancy import tenant
 from hoptac.lib import gtin as gtin_lib
+from tests.conftest import keyed, opened
 
 BASE = "/c/coop-a/catalog/"
 
@@ -145,7 +146,8 @@ def test_product_page_shows_the_gtin_message(login, chair_a, coop_b, honey, tea_
     with tenant(coop_b):
         services.product_update(product=tea_b, gtin="8938605123010")
     data = {"name": "Mật ong", "ocop_group": "food", "gtin": "8938605123010", "is_active": "on"}
-    response = login(chair_a).post(f"{BASE}{honey.pk}/", data)
+    client = login(chair_a)
+    response = client.post(f"{BASE}{honey.pk}/", opened(client, f"{BASE}{honey.pk}/", data))
     assert response.status_code == 422
     assert _page(
         "This GTIN is already used by another product. A GTIN names one product in the whole world."
@@ -166,7 +168,8 @@ def test_product_page_saves_every_field(login, accountant_a, honey):
         "description": "Mật ong nguyên chất.",
         "story": "Hơn 100 hộ người H'Mông nuôi ong nội.",
     }
-    response = login(accountant_a).post(f"{BASE}{honey.pk}/", data)
+    client = login(accountant_a)
+    response = client.post(f"{BASE}{honey.pk}/", opened(client, f"{BASE}{honey.pk}/", data))
     assert response.status_code == 302
     honey.refresh_from_db()
     assert honey.name == "Mật ong hoa bạc hà"
@@ -262,7 +265,9 @@ def test_bad_photo_is_refused_and_nothing_is_stored(login, chair_a, coop_a, hone
         services.photo_add(product=honey, upload=_upload(content), alt="x")
     assert expected in info.value.messages[0]
     # Through the page: the message is shown next to the form.
-    response = login(chair_a).post(f"{BASE}{honey.pk}/photos/", {"photo": _upload(content), "alt": "x"})
+    response = login(chair_a).post(
+        f"{BASE}{honey.pk}/photos/", keyed({"photo": _upload(content), "alt": "x"})
+    )
     assert response.status_code == 422
     body = response.content.decode()
     from django.utils import translation
@@ -293,7 +298,7 @@ def test_photo_page_upload_list_and_delete(
     page = client.get(f"{BASE}{honey.pk}/").content.decode()
     assert 'enctype="multipart/form-data"' in page
     response = client.post(
-        f"{BASE}{honey.pk}/photos/", {"photo": _upload(_jpeg(1600, 1200)), "alt": "Hũ 500 ml"}
+        f"{BASE}{honey.pk}/photos/", keyed({"photo": _upload(_jpeg(1600, 1200)), "alt": "Hũ 500 ml"})
     )
     assert response.status_code == 302
     with tenant(coop_a):
@@ -437,13 +442,15 @@ def test_certificate_form_on_the_page(login, chair_a, coop_a, honey):
     client = login(chair_a)
     response = client.post(
         f"{BASE}{honey.pk}/certificates/",
-        {"kind": "ocop", "stars": "", "number": "X", "issuer": "UBND", "issued_on": "2024-01-10"},
+        keyed({"kind": "ocop", "stars": "", "number": "X", "issuer": "UBND", "issued_on": "2024-01-10"}),
     )
     assert response.status_code == 422
     assert _page("An OCOP certificate has 1 to 5 stars.") in response.content.decode()
     response = client.post(
         f"{BASE}{honey.pk}/certificates/",
-        {"kind": "ocop", "stars": "4", "number": "OCOP-1", "issuer": "UBND", "issued_on": "2024-01-10"},
+        keyed(
+            {"kind": "ocop", "stars": "4", "number": "OCOP-1", "issuer": "UBND", "issued_on": "2024-01-10"}
+        ),
     )
     assert response.status_code == 302
     with tenant(coop_a):
@@ -588,10 +595,12 @@ def test_collector_reads_but_cannot_change(login, collector_a, coop_a, honey):
     assert response.status_code == 200
     assert 'action="/c/coop-a/catalog/' not in response.content.decode()  # no forms
     assert client.post(f"{BASE}{honey.pk}/", {"name": "Đổi", "ocop_group": "food"}).status_code == 403
-    assert client.post(f"{BASE}{honey.pk}/photos/", {"photo": _upload(_jpeg(400, 300))}).status_code == 403
+    assert (
+        client.post(f"{BASE}{honey.pk}/photos/", keyed({"photo": _upload(_jpeg(400, 300))})).status_code
+        == 403
+    )
     response = client.post(
-        f"{BASE}{honey.pk}/certificates/",
-        {"kind": "gi", "issuer": "X", "issued_on": "2024-01-01"},
+        f"{BASE}{honey.pk}/certificates/", keyed({"kind": "gi", "issuer": "X", "issued_on": "2024-01-01"})
     )
     assert response.status_code == 403
     honey.refresh_from_db()
@@ -606,8 +615,10 @@ def test_sales_may_edit_the_catalog(login, coop_a, honey):
 
     seller = make_user("0911000109", "Bán hàng A")
     membership_set(user=seller, cooperative=coop_a, role=Role.SALES)
-    response = login(seller).post(
-        f"{BASE}{honey.pk}/", {"name": "Mật ong", "ocop_group": "food", "is_active": "on"}
+    client = login(seller)
+    response = client.post(
+        f"{BASE}{honey.pk}/",
+        opened(client, f"{BASE}{honey.pk}/", {"name": "Mật ong", "ocop_group": "food", "is_active": "on"}),
     )
     assert response.status_code == 302
     honey.refresh_from_db()

@@ -21,7 +21,7 @@ from hoptac.coops.models import Cooperative, Member, MemberGroup, Village
 from hoptac.core.fields import PhoneField
 from hoptac.core.roles import Role
 from hoptac.core.tenancy import tenant
-from tests.conftest import CAO_BO, MEO_VAC, make_member, make_user
+from tests.conftest import CAO_BO, MEO_VAC, keyed, make_member, make_user
 
 IMPORT_URL = "/c/coop-a/members/import/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,7 +48,7 @@ def xlsx(rows: list[dict], headers: list[str] | None = None, keys: list[str] | N
 
 
 def upload(client, content: bytes, url: str = IMPORT_URL, name: str = "members.xlsx"):
-    return client.post(url, {"file": SimpleUploadedFile(name, content, content_type=XLSX)})
+    return client.post(url, keyed({"file": SimpleUploadedFile(name, content, content_type=XLSX)}))
 
 
 def row(**values) -> dict:

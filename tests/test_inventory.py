@@ -32,7 +32,7 @@ from hoptac.inventory.models import (
     StockMovement,
 )
 from hoptac.offtake import services as offtake
-from tests.conftest import MEO_VAC, make_member, make_user
+from tests.conftest import MEO_VAC, keyed, make_member, make_user
 
 # --- fixtures ------------------------------------------------------------------------------------
 
@@ -377,7 +377,7 @@ def test_collector_reads_but_cannot_change_stock(login, collector_a, coop_a, raw
     assert client.get(_url("lot_raw_create")).status_code == 403
     assert (
         client.post(
-            _url("lot_raw_create"), {"product": honey.product.pk, "lines": [honey.lines[2].pk]}
+            _url("lot_raw_create"), keyed({"product": honey.product.pk, "lines": [honey.lines[2].pk]})
         ).status_code
         == 403
     )
@@ -389,9 +389,9 @@ def test_collector_reads_but_cannot_change_stock(login, collector_a, coop_a, raw
         "step-quantity_in": "5",
         "step-quantity_out": "4",
     }
-    assert client.post(_url("step_create", raw_lot.uuid), step).status_code == 403
+    assert client.post(_url("step_create", raw_lot.uuid), keyed(step)).status_code == 403
     sale = {"move-kind": "sale", "move-quantity": "1"}
-    assert client.post(_url("movement_create", raw_lot.uuid), sale).status_code == 403
+    assert client.post(_url("movement_create", raw_lot.uuid), keyed(sale)).status_code == 403
     assert _counts() == before
 
 
@@ -399,17 +399,17 @@ def test_sales_may_sell_but_not_record_a_loss(login, sales_a, coop_a, raw_lot):
     client = login(sales_a)
     response = client.post(
         _url("movement_create", raw_lot.uuid),
-        {"move-kind": "sale", "move-quantity": "2,5", "move-reason": "Chị Hoa"},
+        keyed({"move-kind": "sale", "move-quantity": "2,5", "move-reason": "Chị Hoa"}),
     )
     assert response.status_code == 302
     assert _on_hand(coop_a, raw_lot) == Decimal("13.5")
     response = client.post(
         _url("movement_create", raw_lot.uuid),
-        {"move-kind": "loss", "move-quantity": "1", "move-reason": "Vỡ"},
+        keyed({"move-kind": "loss", "move-quantity": "1", "move-reason": "Vỡ"}),
     )
     assert response.status_code == 422
     assert _on_hand(coop_a, raw_lot) == Decimal("13.5")
-    assert client.post(_url("step_create", raw_lot.uuid), {}).status_code == 403
+    assert client.post(_url("step_create", raw_lot.uuid), keyed({})).status_code == 403
 
 
 def test_other_cooperative_gets_404(login, chair_b, coop_b, raw_lot):
@@ -418,7 +418,7 @@ def test_other_cooperative_gets_404(login, chair_b, coop_b, raw_lot):
     assert client.get(_url("lot_detail", raw_lot.uuid, slug="coop-b")).status_code == 404
     before = _counts()
     sale = {"move-kind": "sale", "move-quantity": "1"}
-    assert client.post(_url("movement_create", raw_lot.uuid, slug="coop-b"), sale).status_code == 404
+    assert client.post(_url("movement_create", raw_lot.uuid, slug="coop-b"), keyed(sale)).status_code == 404
     assert raw_lot.code not in client.get(_url("lot_list", slug="coop-b")).content.decode()
     assert _counts() == before
 
@@ -439,7 +439,9 @@ def test_raw_lot_form_select_all_and_make_the_lot(login, accountant_a, coop_a, h
     assert "all=1" in shown
     response = client.post(
         _url("lot_raw_create"),
-        {"product": honey.product.pk, "lines": [honey.lines[0].pk, honey.lines[1].pk], "notes": "Vụ xuân"},
+        keyed(
+            {"product": honey.product.pk, "lines": [honey.lines[0].pk, honey.lines[1].pk], "notes": "Vụ xuân"}
+        ),
     )
     assert response.status_code == 302
     with tenant(coop_a):
@@ -462,7 +464,7 @@ def test_raw_lot_form_select_all_and_make_the_lot(login, accountant_a, coop_a, h
 def test_raw_lot_form_bad_input_stores_nothing(login, accountant_a, honey, post):
     client = login(accountant_a)
     before = _counts()
-    response = client.post(_url("lot_raw_create"), post(honey))
+    response = client.post(_url("lot_raw_create"), keyed(post(honey)))
     assert response.status_code == 422
     assert 'class="alert"' in response.content.decode()
     assert _counts() == before
@@ -479,23 +481,23 @@ def test_step_and_movement_forms(login, accountant_a, coop_a, raw_lot):
         "step-quantity_out": "16,5",
     }
     before = _counts()
-    response = client.post(_url("step_create", raw_lot.uuid), step)
+    response = client.post(_url("step_create", raw_lot.uuid), keyed(step))
     assert response.status_code == 422
     assert "step-quantity_out" in response.content.decode() and " open" in response.content.decode()
     sale = {"move-kind": "sale", "move-quantity": "17"}
-    response = client.post(_url("movement_create", raw_lot.uuid), sale)
+    response = client.post(_url("movement_create", raw_lot.uuid), keyed(sale))
     assert response.status_code == 422
     assert "16" in response.content.decode()
     response = client.post(
-        _url("movement_create", raw_lot.uuid), {"move-kind": "adjust_out", "move-quantity": "1"}
+        _url("movement_create", raw_lot.uuid), keyed({"move-kind": "adjust_out", "move-quantity": "1"})
     )
     assert response.status_code == 422
     assert _counts() == before
-    response = client.post(_url("step_create", raw_lot.uuid), {**step, "step-quantity_out": "15,5"})
+    response = client.post(_url("step_create", raw_lot.uuid), keyed({**step, "step-quantity_out": "15,5"}))
     assert response.status_code == 302
     response = client.post(
         _url("movement_create", raw_lot.uuid),
-        {"move-kind": "adjust_out", "move-quantity": "0,5", "move-reason": "Cân lại"},
+        keyed({"move-kind": "adjust_out", "move-quantity": "0,5", "move-reason": "Cân lại"}),
     )
     assert response.status_code == 302
     with tenant(coop_a):
@@ -522,11 +524,13 @@ def test_finished_lot_form(login, accountant_a, coop_a, raw_lot):
         {**base, "source_0": raw_lot.pk, "used_0": "8", "best_before": today.isoformat()},
     ]
     for data in bad:
-        response = client.post(_url("lot_finished_create"), data)
+        response = client.post(_url("lot_finished_create"), keyed(data))
         assert response.status_code == 422, data
         assert 'class="alert"' in response.content.decode()
     assert _counts() == before
-    response = client.post(_url("lot_finished_create"), {**base, "source_0": raw_lot.pk, "used_0": "8"})
+    response = client.post(
+        _url("lot_finished_create"), keyed({**base, "source_0": raw_lot.pk, "used_0": "8"})
+    )
     assert response.status_code == 302
     with tenant(coop_a):
         lot = Lot.objects.get(kind=LotKind.FINISHED)

@@ -29,7 +29,7 @@ from hoptac.ledger.models import Entry, EntryKind, PayoutMethod
 from hoptac.ledger.selectors import member_balance, statement
 from hoptac.lib import vietqr
 from hoptac.offtake import services as offtake
-from tests.conftest import make_member
+from tests.conftest import keyed, make_member
 
 AGRIBANK = "970405"
 ACCOUNT = "7300205123456"
@@ -139,7 +139,7 @@ def test_collector_cannot_write_nor_read_the_ledger(login, collector_a, busy_mem
     before = entry_count()
     for name in ("advance", "loan", "payout"):
         assert client.get(url(name, member)).status_code == 403
-        assert client.post(url(name, member), {"amount": "100000", "value": "1"}).status_code == 403
+        assert client.post(url(name, member), keyed({"amount": "100000", "value": "1"})).status_code == 403
     assert (
         client.post(url("entry_reverse", entry_id=busy_member["advance"].uuid), {"reason": "x"}).status_code
         == 403
@@ -235,7 +235,8 @@ def test_ledger_page_is_paginated_newest_first(login, accountant_a, coop_a, memb
 def test_advance_is_recorded(login, accountant_a, coop_a, member_a):
     day = timezone.localdate() - dt.timedelta(days=2)
     response = login(accountant_a).post(
-        url("advance", member_a), {"amount": "1.500.000", "day": day.isoformat(), "memo": "Tạm ứng vụ ong"}
+        url("advance", member_a),
+        keyed({"amount": "1.500.000", "day": day.isoformat(), "memo": "Tạm ứng vụ ong"}),
     )
     assert response.status_code == 302
     assert response.url == url("member", member_a)
@@ -251,13 +252,15 @@ def test_advance_is_recorded(login, accountant_a, coop_a, member_a):
 def test_input_loan_is_recorded(login, accountant_a, coop_a, member_a):
     response = login(accountant_a).post(
         url("loan", member_a),
-        {
-            "item": "Phân NPK",
-            "quantity": "2,5",
-            "unit": "bao",
-            "value": "750000",
-            "day": timezone.localdate().isoformat(),
-        },
+        keyed(
+            {
+                "item": "Phân NPK",
+                "quantity": "2,5",
+                "unit": "bao",
+                "value": "750000",
+                "day": timezone.localdate().isoformat(),
+            }
+        ),
     )
     assert response.status_code == 302
     with tenant(coop_a):
@@ -305,7 +308,7 @@ TOMORROW = (dt.date.today() + dt.timedelta(days=2)).isoformat()
 )
 def test_bad_advance_or_loan_stores_nothing(login, accountant_a, member_a, name, data, field):
     before = entry_count()
-    response = login(accountant_a).post(url(name, member_a), data)
+    response = login(accountant_a).post(url(name, member_a), keyed(data))
     assert response.status_code == 200
     form = response.context["form"]
     assert form.errors.get(field), form.errors
@@ -319,7 +322,9 @@ def test_nothing_new_for_a_member_who_left(login, accountant_a, coop_a, member_a
     with tenant(coop_a):
         coop_services.member_leave(member=member_a, left_on=timezone.localdate(), reason="Chuyển đi")
     before = entry_count()
-    response = login(accountant_a).post(url("advance", member_a), {"amount": "100000", "day": "2025-01-02"})
+    response = login(accountant_a).post(
+        url("advance", member_a), keyed({"amount": "100000", "day": "2025-01-02"})
+    )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert entry_count() == before
@@ -358,7 +363,7 @@ def test_bank_payout_shows_the_members_vietqr(login, accountant_a, coop_a, banke
     advance(coop_a, banked, 300_000)
     client = login(accountant_a)
     response = client.post(
-        url("payout", banked), {"deduct": "300.000", "amount": "1.700.000", "method": "bank"}
+        url("payout", banked), keyed({"deduct": "300.000", "amount": "1.700.000", "method": "bank"})
     )
     assert response.status_code == 302
     code = response.url.rstrip("/").rsplit("/", 1)[-1]
@@ -390,7 +395,7 @@ def test_cash_payout_prints_a_slip(login, accountant_a, coop_a, member_a, honey)
     buy(coop_a, member_a, honey, 4)  # 1.000.000
     client = login(accountant_a)
     response = client.post(
-        url("payout", member_a), {"deduct": "0", "amount": "600000", "method": "cash"}, follow=True
+        url("payout", member_a), keyed({"deduct": "0", "amount": "600000", "method": "cash"}), follow=True
     )
     assert response.status_code == 200
     assert response.context["payout"].payout_method == PayoutMethod.CASH
@@ -440,7 +445,7 @@ def test_bad_payout_stores_nothing(login, accountant_a, coop_a, member_a, honey,
     buy(coop_a, member_a, honey, 4)  # 1.000.000 owed to the member
     advance(coop_a, member_a, 300_000)
     before = entry_count()
-    response = login(accountant_a).post(url("payout", member_a), data)
+    response = login(accountant_a).post(url("payout", member_a), keyed(data))
     assert response.status_code == 200
     form = response.context["form"]
     errors = form.errors.get(field) if field else form.non_field_errors()

@@ -29,6 +29,7 @@ from hoptac.ledger.models import Entry, EntryKind
 from hoptac.offtake import services as offtake
 from hoptac.offtake.models import Receipt, ReceiptStatus
 from hoptac.trace.selectors import trace_data
+from tests.conftest import keyed
 
 
 def _honey(coop):
@@ -163,16 +164,16 @@ def test_the_lot_page_takes_a_receipt_out_and_the_receipt_page_says_where_it_is(
     lot_page = client.get(f"/c/{coop_a.slug}/inventory/lots/{lot.uuid}/")
     assert f"/inventory/lots/{lot.uuid}/take-out/" in lot_page.content.decode()
     url = f"/c/{coop_a.slug}/inventory/lots/{lot.uuid}/take-out/"
-    refused = client.post(url, {"receipt": str(first.uuid), "reason": ""})
+    refused = client.post(url, keyed(receipt=str(first.uuid), reason=""))
     assert refused.status_code == 422
-    done = client.post(url, {"receipt": str(first.uuid), "reason": "Nhầm người bán"})
+    done = client.post(url, keyed(receipt=str(first.uuid), reason="Nhầm người bán"))
     assert done.status_code == 302
     with tenant(coop_a):
         assert Lot.objects.get(pk=lot.pk).quantity == Decimal("6.000")
     receipt_page = client.get(f"/c/{coop_a.slug}/buying/receipts/{first.uuid}/")
     assert f"/buying/receipts/{first.uuid}/void/" in receipt_page.content.decode()
     # A receipt that is not in the lot is refused, not a 500.
-    again = client.post(url, {"receipt": str(first.uuid), "reason": "again"})
+    again = client.post(url, keyed(receipt=str(first.uuid), reason="again"))
     assert again.status_code == 422
 
 

@@ -17,7 +17,7 @@ from hoptac.coops import services as coop_services
 from hoptac.coops.models import Member, MemberGroup, Village
 from hoptac.core.models import AuditEvent
 from hoptac.core.tenancy import tenant
-from tests.conftest import MEO_VAC, make_member
+from tests.conftest import MEO_VAC, keyed, make_member, opened
 
 AGRIBANK = "970405"
 NEW_URL = "/c/coop-a/members/new/"
@@ -42,7 +42,7 @@ def member_post(**overrides) -> dict:
         "notes": "Nuôi 20 đàn ong",
     }
     data.update(overrides)
-    return data
+    return keyed(data)
 
 
 def members_of(coop):
@@ -172,10 +172,15 @@ def test_same_phone_in_another_cooperative_is_allowed(chair, coop_a, member_b):
 def test_edit_keeps_own_phone_and_refuses_anothers(chair, coop_a, member_a, member_a2):
     url = f"/c/coop-a/members/{member_a.uuid}/edit/"
     ok = chair.post(
-        url, member_post(full_name="Nguyễn Văn Đức", phone=member_a.phone, capital_vnd="7.000.000")
+        url,
+        opened(
+            chair, url, member_post(full_name="Nguyễn Văn Đức", phone=member_a.phone, capital_vnd="7.000.000")
+        ),
     )
     assert ok.status_code == 302
-    refused = chair.post(url, member_post(full_name="Nguyễn Văn Đức", phone=member_a2.phone))
+    refused = chair.post(
+        url, opened(chair, url, member_post(full_name="Nguyễn Văn Đức", phone=member_a2.phone))
+    )
     assert refused.status_code == 200
     member_a.refresh_from_db()
     assert member_a.phone == "0987654321"
@@ -428,10 +433,12 @@ def test_groups_created_on_the_page_are_the_cooperatives_own(chair, coop_a, coop
     with tenant(coop_b):
         coop_services.group_create(name="Tổ chè", kind="product")
     # The same name in another cooperative is not a duplicate here.
-    response = chair.post("/c/coop-a/groups/", {"name": "Tổ chè", "kind": "product", "description": ""})
+    response = chair.post(
+        "/c/coop-a/groups/", keyed({"name": "Tổ chè", "kind": "product", "description": ""})
+    )
     assert response.status_code == 302
     with tenant(coop_a):
         assert list(MemberGroup.objects.values_list("name", flat=True)) == ["Tổ chè"]
-    again = chair.post("/c/coop-a/groups/", {"name": "TỔ  CHÈ", "kind": "product", "description": ""})
+    again = chair.post("/c/coop-a/groups/", keyed({"name": "TỔ  CHÈ", "kind": "product", "description": ""}))
     assert again.status_code == 200
     assert MemberGroup.unscoped.count() == 2

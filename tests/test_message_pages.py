@@ -18,7 +18,7 @@ from hoptac.notify.models import Announcement, AnnouncementStatus, AnnouncementT
 from hoptac.outbox import services as outbox
 from hoptac.outbox.models import Attempt, Channel, Kind, Message, Status
 from hoptac.outbox.transports import Outcome, Transport
-from tests.conftest import make_member
+from tests.conftest import keyed, make_member, opened
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +79,7 @@ FORM = {
 def test_write_check_and_send_an_announcement(login, coop_a, accountant_a, member_a, member_a2, member_b):
     client = login(accountant_a)
     assert client.get(url("announcement_create", coop_a)).status_code == 200
-    response = client.post(url("announcement_create", coop_a), FORM)
+    response = client.post(url("announcement_create", coop_a), keyed(FORM))
     announcement = Announcement.unscoped.get()
     assert response.status_code == 302
     assert response.url == url("announcement_preview", coop_a, announcement_id=announcement.pk)
@@ -115,16 +115,16 @@ def test_write_check_and_send_an_announcement(login, coop_a, accountant_a, membe
 def test_unknown_placeholder_is_a_form_error(login, coop_a, accountant_a, member_a):
     client = login(accountant_a)
     response = client.post(
-        url("announcement_create", coop_a), {**FORM, "body": "Chào {ten}, nhận {tienthuong}"}
+        url("announcement_create", coop_a), keyed({**FORM, "body": "Chào {ten}, nhận {tienthuong}"})
     )
     assert response.status_code == 422
     assert "{tienthuong}" in body(response)
     assert not Announcement.unscoped.exists()
-    response = client.post(url("announcement_create", coop_a), {**FORM, "audience": "village"})
+    response = client.post(url("announcement_create", coop_a), keyed({**FORM, "audience": "village"}))
     assert response.status_code == 422
     assert vi("Choose the village.") in body(response)
     response = client.post(
-        url("announcement_create", coop_a), {**FORM, "audience": "nonsense", "members": ["x"]}
+        url("announcement_create", coop_a), keyed({**FORM, "audience": "nonsense", "members": ["x"]})
     )
     assert response.status_code == 422
     assert not Announcement.unscoped.exists()
@@ -137,7 +137,7 @@ def test_start_from_a_template_or_a_suggestion(login, coop_a, accountant_a):
     page = client.get(url("announcement_create", coop_a) + "?suggestion=price")
     assert page.context["form"].initial["body"].startswith("{htx}: Giá thu mua {sanpham} từ {ngay}: {gia}")
     response = client.post(
-        url("template_list", coop_a), {"name": "Thu mua chè", "body": "Thu mua chè {ngay}"}
+        url("template_list", coop_a), keyed({"name": "Thu mua chè", "body": "Thu mua chè {ngay}"})
     )
     assert response.status_code == 302
     template = AnnouncementTemplate.unscoped.get()
@@ -145,7 +145,7 @@ def test_start_from_a_template_or_a_suggestion(login, coop_a, accountant_a):
     assert "?suggestion=" not in body(page) and f"?template={template.pk}" in body(page)
     page = client.get(url("announcement_create", coop_a) + f"?template={template.pk}")
     assert page.context["form"].initial == {"title": "Thu mua chè", "body": "Thu mua chè {ngay}"}
-    bad = client.post(url("template_list", coop_a), {"name": "Sai", "body": "{gia2}"})
+    bad = client.post(url("template_list", coop_a), keyed({"name": "Sai", "body": "{gia2}"}))
     assert bad.status_code == 422 and "{gia2}" in body(bad)
     assert client.post(url("template_delete", coop_a, template_id=template.pk)).status_code == 302
     assert not AnnouncementTemplate.unscoped.exists()
@@ -208,7 +208,7 @@ def test_collector_reads_but_cannot_send(login, coop_a, collector_a, member_a):
         ).status_code
         == 403
     )
-    assert client.post(url("template_list", coop_a), {"name": "x", "body": "y"}).status_code == 403
+    assert client.post(url("template_list", coop_a), keyed({"name": "x", "body": "y"})).status_code == 403
     assert client.get(url("messaging_settings", coop_a)).status_code == 403
     assert not Message.unscoped.exists() and not AnnouncementTemplate.unscoped.exists()
 
@@ -363,7 +363,16 @@ def test_messaging_settings(login, coop_a, chair_a, accountant_a, member_a):
     assert page.status_code == 200 and page.context["usage"].used == 7
     response = client.post(
         url("messaging_settings", coop_a),
-        {"sms_quota_segments": "500", "sms_price_vnd": "750", "zalo_price_vnd": "250", "send_receipts": "on"},
+        opened(
+            client,
+            url("messaging_settings", coop_a),
+            {
+                "sms_quota_segments": "500",
+                "sms_price_vnd": "750",
+                "zalo_price_vnd": "250",
+                "send_receipts": "on",
+            },
+        ),
     )
     assert response.status_code == 302
     with tenant(coop_a):

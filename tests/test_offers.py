@@ -18,6 +18,7 @@ from hoptac.notify import services as notify_services
 from hoptac.notify.models import OfferStatus, SellOffer
 from hoptac.offtake import services as offtake
 from hoptac.outbox.models import Kind, Message, Status
+from tests.conftest import keyed
 from tests.test_sms_commands import URL, sms
 
 
@@ -152,8 +153,11 @@ def test_other_cooperative_gets_404(login, chair_b, coop_b, offer):
     assert client.get(offers_url()).status_code == 404
     assert client.get(detail_url(offer)).status_code == 404
     assert client.get(detail_url(offer, coop="coop-b")).status_code == 404
-    assert client.post(detail_url(offer, coop="coop-b"), {"text": "x", "action": "send"}).status_code == 404
-    assert client.post(detail_url(offer, coop="coop-b") + "close/").status_code == 404
+    assert (
+        client.post(detail_url(offer, coop="coop-b"), keyed({"text": "x", "action": "send"})).status_code
+        == 404
+    )
+    assert client.post(detail_url(offer, coop="coop-b") + "close/", keyed()).status_code == 404
     offer.refresh_from_db()
     assert offer.status == OfferStatus.OPEN
     assert answers(offer) == []
@@ -170,10 +174,12 @@ def test_answer_by_sms(login, chair_a, member_a, offer):
     assert "Bán mật ong 20" in body and "500.000" in body  # the text and the price in force
     response = client.post(
         detail_url(offer),
-        {
-            "text": "HTX nhận mua 20 lít, giá 500.000đ/lít. Mang đến điểm Pả Vi sáng thứ Bảy.",
-            "unaccented": "on",
-        },
+        keyed(
+            {
+                "text": "HTX nhận mua 20 lít, giá 500.000đ/lít. Mang đến điểm Pả Vi sáng thứ Bảy.",
+                "unaccented": "on",
+            }
+        ),
     )
     assert response.status_code == 302
     offer.refresh_from_db()
@@ -191,14 +197,14 @@ def test_answer_by_sms(login, chair_a, member_a, offer):
 
 
 def test_answer_with_accents(login, chair_a, offer):
-    login(chair_a).post(detail_url(offer), {"text": "Giá 500.000đ", "action": "send"})
+    login(chair_a).post(detail_url(offer), keyed({"text": "Giá 500.000đ", "action": "send"}))
     [message] = answers(offer)
     assert not message.unaccented and message.body == "Giá 500.000đ"
 
 
 def test_check_length_sends_nothing(login, chair_a, offer):
     response = login(chair_a).post(
-        detail_url(offer), {"text": "Giá mật ong " * 20, "unaccented": "on", "action": "check"}
+        detail_url(offer), keyed({"text": "Giá mật ong " * 20, "unaccented": "on", "action": "check"})
     )
     assert response.status_code == 200
     assert response.context["sms"]["length"].segments == 2
@@ -209,7 +215,7 @@ def test_check_length_sends_nothing(login, chair_a, offer):
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 301])
 def test_bad_answer_is_a_form_error(login, chair_a, offer, text):
-    response = login(chair_a).post(detail_url(offer), {"text": text, "unaccented": "on"})
+    response = login(chair_a).post(detail_url(offer), keyed({"text": text, "unaccented": "on"}))
     assert response.status_code == 422
     assert response.context["form"].errors["text"]
     offer.refresh_from_db()
@@ -217,9 +223,9 @@ def test_bad_answer_is_a_form_error(login, chair_a, offer, text):
 
 
 def test_an_offer_is_answered_once(login, chair_a, accountant_a, offer):
-    login(chair_a).post(detail_url(offer), {"text": "Mang den sang mai", "unaccented": "on"})
+    login(chair_a).post(detail_url(offer), keyed({"text": "Mang den sang mai", "unaccented": "on"}))
     client = login(accountant_a)
-    response = client.post(detail_url(offer), {"text": "Lan nua", "unaccented": "on"}, follow=True)
+    response = client.post(detail_url(offer), keyed({"text": "Lan nua", "unaccented": "on"}), follow=True)
     assert response.redirect_chain[0][1] == 302
     assert [str(m) for m in response.context["messages"]] == [vi("This offer was already answered.")]
     assert len(answers(offer)) == 1
@@ -231,8 +237,8 @@ def test_an_offer_is_answered_once(login, chair_a, accountant_a, offer):
 
 def test_collector_cannot_answer_or_close(login, collector_a, offer):
     client = login(collector_a)
-    assert client.post(detail_url(offer), {"text": "x", "unaccented": "on"}).status_code == 403
-    assert client.post(detail_url(offer) + "close/").status_code == 403
+    assert client.post(detail_url(offer), keyed({"text": "x", "unaccented": "on"})).status_code == 403
+    assert client.post(detail_url(offer) + "close/", keyed()).status_code == 403
     offer.refresh_from_db()
     assert offer.status == OfferStatus.OPEN and answers(offer) == []
 
@@ -244,7 +250,7 @@ def test_answer_and_status_in_one_transaction(login, chair_a, offer, monkeypatch
     monkeypatch.setattr(notify_services, "audit_record", fail)
     client = login(chair_a)
     client.raise_request_exception = False
-    response = client.post(detail_url(offer), {"text": "Mang den sang mai", "unaccented": "on"})
+    response = client.post(detail_url(offer), keyed({"text": "Mang den sang mai", "unaccented": "on"}))
     assert response.status_code == 500
     offer.refresh_from_db()
     assert offer.status == OfferStatus.OPEN
@@ -253,7 +259,7 @@ def test_answer_and_status_in_one_transaction(login, chair_a, offer, monkeypatch
 
 def test_answer_goes_to_a_member_who_stopped_announcements(client, login, chair_a, member_a, offer):
     sms(client, "0987654321", "HUY")
-    login(chair_a).post(detail_url(offer), {"text": "Mang den sang mai", "unaccented": "on"})
+    login(chair_a).post(detail_url(offer), keyed({"text": "Mang den sang mai", "unaccented": "on"}))
     [message] = answers(offer)
     assert message.status == Status.QUEUED
 
@@ -264,15 +270,15 @@ def test_answer_goes_to_a_member_who_stopped_announcements(client, login, chair_
 def test_close_without_answer(login, chair_a, offer):
     client = login(chair_a)
     assert client.get(detail_url(offer) + "close/").status_code == 405
-    response = client.post(detail_url(offer) + "close/")
+    response = client.post(detail_url(offer) + "close/", keyed())
     assert response.status_code == 302
     offer.refresh_from_db()
     assert offer.status == OfferStatus.CLOSED and offer.answered_by == chair_a
     assert answers(offer) == []
     # Closing again, or answering a closed offer, is refused clearly.
-    response = client.post(detail_url(offer) + "close/", follow=True)
+    response = client.post(detail_url(offer) + "close/", keyed(), follow=True)
     assert [str(m) for m in response.context["messages"]][-1] == vi("This offer was already closed.")
-    response = client.post(detail_url(offer), {"text": "Muon roi", "unaccented": "on"}, follow=True)
+    response = client.post(detail_url(offer), keyed({"text": "Muon roi", "unaccented": "on"}), follow=True)
     assert [str(m) for m in response.context["messages"]] == [vi("This offer was already closed.")]
     assert answers(offer) == []
 

@@ -24,7 +24,7 @@ from hoptac.core.tenancy import tenant
 from hoptac.ledger.models import Entry, EntryKind
 from hoptac.offtake import services
 from hoptac.offtake.models import Agreement, CollectionPoint, Price, Season
-from tests.conftest import make_member
+from tests.conftest import keyed, make_member
 
 BASE = "/c/coop-a/buying/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -177,7 +177,7 @@ def test_collector_sees_the_lists_but_cannot_change_them(login, collector_a, coo
         },
     }
     for path, data in posts.items():
-        assert client.post(BASE + path, data).status_code == 403, path
+        assert client.post(BASE + path, keyed(data)).status_code == 403, path
     assert client.get(f"{BASE}agreements/new/").status_code == 403
     assert client.get(f"{BASE}seasons/{season.pk}/summary.xlsx").status_code == 403
     assert counts(coop_a) == before
@@ -203,13 +203,15 @@ def test_accountant_adds_a_product(login, accountant_a, coop_a):
     client = login(accountant_a)
     response = client.post(
         f"{BASE}products/",
-        {
-            "name": "  Chè  Shan tuyết ",
-            "name_en": "Shan tuyet tea",
-            "code": "che1",
-            "base_unit": "kg",
-            "ocop_group": "drinks",
-        },
+        keyed(
+            {
+                "name": "  Chè  Shan tuyết ",
+                "name_en": "Shan tuyet tea",
+                "code": "che1",
+                "base_unit": "kg",
+                "ocop_group": "drinks",
+            }
+        ),
     )
     assert response.status_code == 302
     with tenant(coop_a):
@@ -229,7 +231,8 @@ def test_accountant_adds_a_product(login, accountant_a, coop_a):
 def test_duplicate_product_code_is_refused_and_nothing_stored(login, chair_a, coop_a, honey):
     before = counts(coop_a)
     response = login(chair_a).post(
-        f"{BASE}products/", {"name": "Mật ong khác", "code": "mat", "base_unit": "l", "ocop_group": "food"}
+        f"{BASE}products/",
+        keyed({"name": "Mật ong khác", "code": "mat", "base_unit": "l", "ocop_group": "food"}),
     )
     assert response.status_code == 422
     errors = response.context["form"].errors["code"]
@@ -247,7 +250,7 @@ def test_duplicate_product_code_is_refused_and_nothing_stored(login, chair_a, co
     ],
 )
 def test_bad_product_is_refused(login, chair_a, coop_a, data, field):
-    response = login(chair_a).post(f"{BASE}products/", data)
+    response = login(chair_a).post(f"{BASE}products/", keyed(data))
     assert response.status_code == 422
     assert response.context["form"].errors[field]
     assert counts(coop_a)["products"] == 0
@@ -269,7 +272,9 @@ def test_season_is_created_and_opens(login, chair_a, coop_a, honey):
     client = login(chair_a)
     response = client.post(
         f"{BASE}seasons/",
-        {"product": honey.pk, "name": "Mật ong 2027", "starts_on": "2026-10-01", "ends_on": "2027-02-28"},
+        keyed(
+            {"product": honey.pk, "name": "Mật ong 2027", "starts_on": "2026-10-01", "ends_on": "2027-02-28"}
+        ),
     )
     assert response.status_code == 302
     with tenant(coop_a):
@@ -286,7 +291,7 @@ def test_season_is_created_and_opens(login, chair_a, coop_a, honey):
 def test_season_ending_before_it_starts_is_refused(login, chair_a, coop_a, honey):
     response = login(chair_a).post(
         f"{BASE}seasons/",
-        {"product": honey.pk, "name": "Ngược", "starts_on": "2027-02-28", "ends_on": "2026-10-01"},
+        keyed({"product": honey.pk, "name": "Ngược", "starts_on": "2027-02-28", "ends_on": "2026-10-01"}),
     )
     assert response.status_code == 422
     assert response.context["form"].errors["ends_on"] == [_("The season cannot end before it starts.")]
@@ -298,7 +303,7 @@ def test_season_needs_a_product_of_this_cooperative(login, chair_a, coop_a, coop
         foreign = catalog_services.product_create(name="Chè", code="CHE", base_unit="kg")
     response = login(chair_a).post(
         f"{BASE}seasons/",
-        {"product": foreign.pk, "name": "X", "starts_on": "2026-01-01", "ends_on": "2026-02-01"},
+        keyed({"product": foreign.pk, "name": "X", "starts_on": "2026-01-01", "ends_on": "2026-02-01"}),
     )
     assert response.status_code == 422
     assert response.context["form"].errors["product"]
@@ -312,7 +317,7 @@ def test_collection_point_is_added_with_its_commune(login, accountant_a, coop_a)
     client = login(accountant_a)
     response = client.post(
         f"{BASE}points/",
-        {"name": " Điểm  Sủng Trà ", "commune_code": coop_a.commune_code, "village": "Sủng Trà"},
+        keyed({"name": " Điểm  Sủng Trà ", "commune_code": coop_a.commune_code, "village": "Sủng Trà"}),
     )
     assert response.status_code == 302
     with tenant(coop_a):
@@ -328,10 +333,14 @@ def test_collection_point_is_added_with_its_commune(login, accountant_a, coop_a)
 
 def test_collection_point_duplicate_or_foreign_commune_is_refused(login, accountant_a, coop_a, point):
     client = login(accountant_a)
-    response = client.post(f"{BASE}points/", {"name": "điểm pả vi", "commune_code": coop_a.commune_code})
+    response = client.post(
+        f"{BASE}points/", keyed({"name": "điểm pả vi", "commune_code": coop_a.commune_code})
+    )
     assert response.status_code == 422
     assert response.context["form"].errors["name"] == [_("A collection point with this name already exists.")]
-    response = client.post(f"{BASE}points/", {"name": "Điểm Hà Nội", "commune_code": 4})  # a ward of Hà Nội
+    response = client.post(
+        f"{BASE}points/", keyed({"name": "Điểm Hà Nội", "commune_code": 4})
+    )  # a ward of Hà Nội
     assert response.status_code == 422
     assert response.context["form"].errors["commune_code"]
     assert counts(coop_a)["points"] == 1
@@ -347,13 +356,15 @@ def test_price_is_set_from_vietnamese_digits(login, chair_a, coop_a, honey):
     assert f'value="{timezone.localdate():%Y-%m-%d}T' in page
     response = client.post(
         f"{BASE}prices/",
-        {
-            "product": honey.pk,
-            "grade": 2,
-            "price_vnd": "420.000",
-            "effective_from": "2026-01-05T06:30",
-            "note": "Loại 2",
-        },
+        keyed(
+            {
+                "product": honey.pk,
+                "grade": 2,
+                "price_vnd": "420.000",
+                "effective_from": "2026-01-05T06:30",
+                "note": "Loại 2",
+            }
+        ),
     )
     assert response.status_code == 302
     with tenant(coop_a):
@@ -368,12 +379,14 @@ def test_new_price_is_in_force_and_old_one_in_history(login, chair_a, coop_a, ho
     now = timezone.localtime() - dt.timedelta(minutes=1)
     response = client.post(
         f"{BASE}prices/",
-        {
-            "product": honey.pk,
-            "grade": 1,
-            "price_vnd": "520.000",
-            "effective_from": now.strftime("%Y-%m-%dT%H:%M"),
-        },
+        keyed(
+            {
+                "product": honey.pk,
+                "grade": 1,
+                "price_vnd": "520.000",
+                "effective_from": now.strftime("%Y-%m-%dT%H:%M"),
+            }
+        ),
     )
     assert response.status_code == 302
     response = client.get(f"{BASE}prices/")
@@ -388,7 +401,7 @@ def test_bad_price_is_refused_and_nothing_stored(login, accountant_a, coop_a, ho
     before = counts(coop_a)
     response = login(accountant_a).post(
         f"{BASE}prices/",
-        {"product": honey.pk, "grade": 1, "price_vnd": raw, "effective_from": "2026-01-05T06:30"},
+        keyed({"product": honey.pk, "grade": 1, "price_vnd": raw, "effective_from": "2026-01-05T06:30"}),
     )
     assert response.status_code == 422
     assert response.context["form"].errors["price_vnd"]
@@ -398,7 +411,7 @@ def test_bad_price_is_refused_and_nothing_stored(login, accountant_a, coop_a, ho
 def test_zero_price_message_is_clear(login, accountant_a, honey):
     response = login(accountant_a).post(
         f"{BASE}prices/",
-        {"product": honey.pk, "grade": 1, "price_vnd": "0", "effective_from": "2026-01-05T06:30"},
+        keyed({"product": honey.pk, "grade": 1, "price_vnd": "0", "effective_from": "2026-01-05T06:30"}),
     )
     assert response.context["form"].errors["price_vnd"] == [_("The price must be more than 0 đồng.")]
 
@@ -444,7 +457,7 @@ def test_agreement_is_created_with_its_advance(login, accountant_a, coop_a, seas
     for unit in ("kg", "lạng", "yến", "tạ", "tấn", "lít"):
         assert f">{unit}</option>" in page
     response = client.post(
-        f"{BASE}agreements/new/", agreement_data(member_a, season, advance_vnd="2.000.000")
+        f"{BASE}agreements/new/", keyed(agreement_data(member_a, season, advance_vnd="2.000.000"))
     )
     assert response.status_code == 302
     with tenant(coop_a):
@@ -466,13 +479,15 @@ def test_agreement_in_tan_for_a_kg_product_is_converted(login, chair_a, coop_a, 
         )
     response = login(chair_a).post(
         f"{BASE}agreements/new/",
-        agreement_data(
-            member_a,
-            tea_season,
-            committed_quantity="1,5",
-            committed_unit="tan",
-            price_rule="fixed",
-            fixed_price_vnd="30.000",
+        keyed(
+            agreement_data(
+                member_a,
+                tea_season,
+                committed_quantity="1,5",
+                committed_unit="tan",
+                price_rule="fixed",
+                fixed_price_vnd="30.000",
+            )
         ),
     )
     assert response.status_code == 302
@@ -518,7 +533,7 @@ def test_bad_agreement_is_refused_and_nothing_stored(
     before = counts(coop_a)
     data = agreement_data(member_a, season)
     data.update(overrides)
-    response = login(chair_a).post(f"{BASE}agreements/new/", data)
+    response = login(chair_a).post(f"{BASE}agreements/new/", keyed(data))
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert errors[field], errors
@@ -529,7 +544,7 @@ def test_bad_agreement_is_refused_and_nothing_stored(
 
 def test_second_agreement_for_the_same_season_is_refused(login, chair_a, coop_a, season, agreement, member_a):
     before = counts(coop_a)
-    response = login(chair_a).post(f"{BASE}agreements/new/", agreement_data(member_a, season))
+    response = login(chair_a).post(f"{BASE}agreements/new/", keyed(agreement_data(member_a, season)))
     assert response.status_code == 422
     assert _("This member already has an agreement for this season.") in form_errors(response)
     assert counts(coop_a) == before

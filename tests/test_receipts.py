@@ -19,6 +19,7 @@ from hoptac.lib.text import unaccent
 from hoptac.offtake import services
 from hoptac.offtake.models import Receipt, ReceiptLine, ReceiptStatus
 from hoptac.offtake.sms import SMS_LIMIT, receipt_sms_text
+from tests.conftest import keyed
 
 
 @pytest.fixture
@@ -263,7 +264,7 @@ def test_views_record_print_and_void(login, coop_a, chair_a, collector_a, member
         "line-2-grade": "1",
         "line-2-unit": "kg",
     }
-    response = client.post(url, data)
+    response = client.post(url, keyed(data))
     assert response.status_code == 302
     receipt = Receipt.unscoped.get()
     assert receipt.total_vnd == 312_500 and receipt.collector == collector_a
@@ -295,10 +296,10 @@ def test_view_bad_input_is_a_message_not_a_500(login, coop_a, collector_a, membe
         "line-0-unit": "kg",
     }
     for quantity in ["-2", "0", "abc", ""]:
-        response = client.post(url, {**base, "line-0-quantity": quantity})
+        response = client.post(url, keyed({**base, "line-0-quantity": quantity}))
         assert response.status_code == 422
     future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(url, {**base, "line-0-quantity": "5", "collected_at": future})
+    response = client.post(url, keyed({**base, "line-0-quantity": "5", "collected_at": future}))
     assert response.status_code == 422
     assert Receipt.unscoped.count() == 0
 

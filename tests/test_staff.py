@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate
 from hoptac.accounts.models import Membership, User
 from hoptac.accounts.services import membership_set
 from hoptac.core.roles import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, keyed
 
 STAFF_URL = "/c/coop-a/staff/"
 
@@ -17,12 +17,14 @@ def test_chair_gives_a_new_person_a_role(login, chair_a, coop_a):
     client = login(chair_a)
     response = client.post(
         STAFF_URL,
-        {
-            "phone": "+84 977 000 111",
-            "full_name": "Giàng Thị Súa",
-            "role": "collector",
-            "password": "mat-ong-2026",
-        },
+        keyed(
+            {
+                "phone": "+84 977 000 111",
+                "full_name": "Giàng Thị Súa",
+                "role": "collector",
+                "password": "mat-ong-2026",
+            }
+        ),
     )
     assert response.status_code == 302
     user = User.objects.get(phone="0977000111")
@@ -31,7 +33,9 @@ def test_chair_gives_a_new_person_a_role(login, chair_a, coop_a):
 
 
 def test_new_person_needs_a_password(login, chair_a):
-    response = login(chair_a).post(STAFF_URL, {"phone": "0977000112", "full_name": "A", "role": "sales"})
+    response = login(chair_a).post(
+        STAFF_URL, keyed({"phone": "0977000112", "full_name": "A", "role": "sales"})
+    )
     assert response.status_code == 200
     assert response.context["form"].errors
     assert not User.objects.filter(phone="0977000112").exists()
@@ -41,13 +45,16 @@ def test_chair_resets_the_password_of_their_own_staff_only(login, chair_a, colle
     client = login(chair_a)
     client.post(
         STAFF_URL,
-        {"phone": collector_a.phone, "full_name": "x", "role": "collector", "password": "new-pass-7788"},
+        keyed(
+            {"phone": collector_a.phone, "full_name": "x", "role": "collector", "password": "new-pass-7788"}
+        ),
     )
     assert authenticate(username=collector_a.phone, password="new-pass-7788") == collector_a
     # chair_b also works with coop_b: chair_a may not take over that account
     membership_set(user=chair_b, cooperative=coop_a, role=Role.SALES)
     response = client.post(
-        STAFF_URL, {"phone": chair_b.phone, "full_name": "x", "role": "sales", "password": "steal-it-9911"}
+        STAFF_URL,
+        keyed({"phone": chair_b.phone, "full_name": "x", "role": "sales", "password": "steal-it-9911"}),
     )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
@@ -55,7 +62,9 @@ def test_chair_resets_the_password_of_their_own_staff_only(login, chair_a, colle
 
 
 def test_the_last_chair_cannot_step_down(login, chair_a):
-    response = login(chair_a).post(STAFF_URL, {"phone": chair_a.phone, "full_name": "x", "role": "member"})
+    response = login(chair_a).post(
+        STAFF_URL, keyed({"phone": chair_a.phone, "full_name": "x", "role": "member"})
+    )
     assert response.status_code == 200
     assert Membership.objects.get(user=chair_a).role == Role.CHAIR
 
@@ -64,7 +73,7 @@ def test_collector_cannot_manage_staff(login, collector_a):
     client = login(collector_a)
     assert client.get(STAFF_URL).status_code == 200
     response = client.post(
-        STAFF_URL, {"phone": "0977000113", "full_name": "x", "role": "chair", "password": "p-4455-xx"}
+        STAFF_URL, keyed({"phone": "0977000113", "full_name": "x", "role": "chair", "password": "p-4455-xx"})
     )
     assert response.status_code == 403
     assert not User.objects.filter(phone="0977000113").exists()

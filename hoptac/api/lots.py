@@ -15,12 +15,14 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from hoptac.api.access import coop_route
-from hoptac.api.common import ERRORS, MAX_PAGE, Status, local, paginate
+from hoptac.api.common import ERRORS, MAX_PAGE, local, paginate
+from hoptac.api.idempotency import create_once
 from hoptac.api.prices import product_or_422
-from hoptac.api.schemas import DbId, PageMeta, Quantity, decimal_of, text
+from hoptac.api.schemas import DbId, PageMeta, Quantity, canonical_sha256, decimal_of, text
 from hoptac.core.roles import Perm
 from hoptac.inventory import selectors, services
 from hoptac.inventory.models import Lot, MovementKind
@@ -88,6 +90,10 @@ class LotDetailOut(LotOut):
 
 
 class MovementIn(Schema):
+    client_key: UUID = Field(
+        description="Made by the client, one per movement: a retry with the same key and body "
+        "returns the first answer (200); another body under the same key is refused (422)."
+    )
     kind: Literal["sale", "loss", "adjust"] = Field(
         description="sale (needs stock.sell), loss or adjust (need stock.edit)."
     )
@@ -98,6 +104,15 @@ class MovementIn(Schema):
     )
     reason: text(200) = Field("", description="Required for loss and adjust.")
     reference: text(60) = Field("", description="e.g. an invoice or order number.")
+
+    def canonical_hash(self, lot_id: UUID) -> str:
+        """SHA-256 of the lot and the body in one canonical form ("2" and "2.0" hash the same)."""
+        data = self.model_dump(mode="json")
+        number = decimal_of(self.quantity)
+        data["quantity"] = format(number.normalize(), "f") if number else "0"
+        data["reason"], data["reference"] = self.reason.strip(), self.reference.strip()
+        data["lot"] = str(lot_id)
+        return canonical_sha256(data)
 
 
 class MovementOut(Schema):
@@ -204,30 +219,35 @@ def lot_get(request, slug: str, lot_id: UUID):
     }
 
 
+MOVE = "stock.move"
+
+
 @router.post(
     "/c/{slug}/lots/{lot_id}/movements",
-    response={201: MovementResultOut, **ERRORS},
-    summary="Record a stock movement (sale, loss, adjustment)",
+    response={200: MovementResultOut, 201: MovementResultOut, **ERRORS},
+    summary="Record a stock movement (sale, loss, adjustment; idempotent)",
 )
 @coop_route(Perm.STOCK_VIEW)
 def lot_movement_create(request, slug: str, lot_id: UUID, payload: MovementIn):
     """Take stock out of a lot by sale (``stock.sell``), record a loss or an adjustment with
     a reason (``stock.edit``). Stock never goes below zero: such a movement is refused with
-    422 and nothing is stored. 201 with the movement and the lot's new stock on hand."""
+    422 and nothing is stored. 201 with the movement and the lot's new stock on hand; a
+    retry with the same ``client_key`` and the same body returns the first answer with 200;
+    the same key with another body is refused with 422 and stores nothing."""
     if not request.access.can(MOVEMENT_PERMS[payload.kind]):
         raise PermissionDenied
     lot = _lot_or_404(lot_id)
-    movement = services.stock_move(
-        lot=lot,
-        kind=payload.kind,
-        quantity=decimal_of(payload.quantity),
-        reason=payload.reason,
-        reference=payload.reference,
-        actor=request.user,
-    )
-    return Status(
-        201,
-        {
+
+    def create() -> dict:
+        movement = services.stock_move(
+            lot=lot,
+            kind=payload.kind,
+            quantity=decimal_of(payload.quantity),
+            reason=payload.reason,
+            reference=payload.reference,
+            actor=request.user,
+        )
+        answer = {
             "movement": {
                 "id": movement.pk,
                 "lot_uuid": lot.uuid,
@@ -240,7 +260,19 @@ def lot_movement_create(request, slug: str, lot_id: UUID, payload: MovementIn):
             },
             "on_hand": _qty(selectors.stock_on_hand(lot)),
             "unit": lot.stock_unit,
-        },
+        }
+        return MovementResultOut.model_validate(answer).model_dump(mode="json")
+
+    return create_once(
+        request,
+        key=payload.client_key,
+        operation=MOVE,
+        body_hash=payload.canonical_hash(lot.uuid),
+        create=create,
+        refused=_(
+            "This client_key was already used with different contents: nothing was stored. "
+            "Make a new key for a new movement."
+        ),
     )
 
 

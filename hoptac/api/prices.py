@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from hoptac.api.access import coop_route
-from hoptac.api.common import ERRORS, MAX_PAGE, Status, local, paginate
+from hoptac.api.common import ERRORS, MAX_PAGE, local, paginate
+from hoptac.api.idempotency import create_once
 from hoptac.api.schemas import DbId, PriceIn, PriceOut, PricePage
 from hoptac.catalog.models import Product
 from hoptac.core.roles import Perm
@@ -57,17 +58,38 @@ def price_history(
     return {**meta, "items": [price_out(price) for price in items]}
 
 
-@router.post("/c/{slug}/prices", response={201: PriceOut, **ERRORS}, summary="Set a price")
+SET = "price.set"
+
+
+@router.post(
+    "/c/{slug}/prices", response={200: PriceOut, 201: PriceOut, **ERRORS}, summary="Set a price (idempotent)"
+)
 @coop_route(Perm.PRICE_SET)
 def price_create(request, slug: str, payload: PriceIn):
     """A new row of the price list, in force from ``effective_from`` (default now).
-    Earlier rows stay as the history."""
-    price = services.price_set(
-        product=product_or_422(payload.product_id),
-        grade=payload.grade,
-        price_vnd=payload.price_vnd,
-        effective_from=payload.effective_from,
-        note=payload.note,
-        actor=request.user,
+    Earlier rows stay as the history. 201 the first time; a retry with the same
+    ``client_key`` and the same body returns the first answer with 200; the same key with
+    another body is refused with 422 and stores nothing."""
+
+    def create() -> dict:
+        price = services.price_set(
+            product=product_or_422(payload.product_id),
+            grade=payload.grade,
+            price_vnd=payload.price_vnd,
+            effective_from=payload.effective_from,
+            note=payload.note,
+            actor=request.user,
+        )
+        return PriceOut.model_validate(price_out(price)).model_dump(mode="json")
+
+    return create_once(
+        request,
+        key=payload.client_key,
+        operation=SET,
+        body_hash=payload.canonical_hash(),
+        create=create,
+        refused=_(
+            "This client_key was already used with different contents: nothing was saved. "
+            "Make a new key for a new price."
+        ),
     )
-    return Status(201, price_out(price))

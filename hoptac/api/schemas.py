@@ -113,11 +113,24 @@ class PricePage(PageMeta):
 
 
 class PriceIn(Schema):
+    client_key: UUID = Field(
+        description="Made by the client, one per new price: a retry with the same key and body "
+        "returns the first answer (200); another body under the same key is refused (422)."
+    )
     product_id: DbId
     grade: Grade = 1
     price_vnd: PriceVnd
     effective_from: Moment | None = Field(None, description="Default: now.")
     note: text(200) = ""
+
+    def canonical_hash(self) -> str:
+        """SHA-256 of the body in one canonical form (a moment in +07:00 or in UTC, a field
+        left out or sent with its default hash the same)."""
+        data = self.model_dump(mode="json")
+        if self.effective_from is not None:
+            data["effective_from"] = self.effective_from.astimezone(dt.UTC).isoformat()
+        data["note"] = self.note.strip()
+        return canonical_sha256(data)
 
 
 # --- receipts -----------------------------------------------------------------------------
@@ -207,6 +220,12 @@ class ReceiptIn(Schema):
             line["deduction_pct"] = _canonical_decimal(raw.deduction_pct)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(blob.encode("ascii")).hexdigest()
+
+
+def canonical_sha256(data: dict) -> str:
+    """SHA-256 of a JSON body with sorted keys and no spaces: the hash of an idempotent write."""
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(blob.encode("ascii")).hexdigest()
 
 
 def _canonical_decimal(value: str) -> str:

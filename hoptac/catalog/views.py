@@ -17,15 +17,10 @@ from hoptac.catalog import selectors, services
 from hoptac.catalog.forms import CertificateForm, PhotoForm, ProductForm
 from hoptac.catalog.models import Certificate, Product, ProductPhoto
 from hoptac.coops.access import coop_view
+from hoptac.core.conflicts import EditGuard
+from hoptac.core.formkeys import creates, edits, repeat_safe
+from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's refusal on the form, on the field its code names when there is one."""
-    for item in error.error_list:
-        message = " ".join(item.messages)
-        field = item.code if item.code in form.fields else None
-        form.add_error(field, message)
 
 
 def _require(request, perm: Perm) -> None:
@@ -59,7 +54,14 @@ def product_list(request):
 
 
 def _detail(
-    request, product: Product, *, product_form=None, photo_form=None, certificate_form=None, status=200
+    request,
+    product: Product,
+    *,
+    product_form=None,
+    photo_form=None,
+    certificate_form=None,
+    guard=None,
+    status=200,
 ):
     can_edit = request.access.can(Perm.CATALOG_EDIT)
     certificates = [(c, selectors.certificate_status(c)) for c in product.certificates.all()]
@@ -74,12 +76,14 @@ def _detail(
             "product_form": product_form or ProductForm(initial=ProductForm.initial_from(product)),
             "photo_form": photo_form or PhotoForm(),
             "certificate_form": certificate_form or CertificateForm(),
+            "guard": guard or EditGuard(request, current=ProductForm.initial_from(product)),
         },
         status=status,
     )
 
 
 @coop_view(Perm.COOP_VIEW)
+@edits
 @require_http_methods(["GET", "POST"])
 def product_detail(request, product_id: int):
     """The product with its photos and certificates; POST saves its details."""
@@ -87,20 +91,22 @@ def product_detail(request, product_id: int):
     if request.method == "GET":
         return _detail(request, product)
     _require(request, Perm.CATALOG_EDIT)
+    guard = EditGuard(request, current=ProductForm.initial_from(product))
     form = ProductForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and guard.unchanged(form):
         try:
             services.product_update(product=product, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return _to_product(request, product)
     product = _product_or_404(product_id)  # unchanged: show what is stored beside the form
-    return _detail(request, product, product_form=form, status=422)
+    return _detail(request, product, product_form=form, guard=guard, status=422)
 
 
 @coop_view(Perm.CATALOG_EDIT)
+@creates
 @require_POST
 def photo_add(request, product_id: int):
     product = _product_or_404(product_id)
@@ -114,7 +120,7 @@ def photo_add(request, product_id: int):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Photo added."))
             return _to_product(request, product)
@@ -122,6 +128,7 @@ def photo_add(request, product_id: int):
 
 
 @coop_view(Perm.CATALOG_EDIT)
+@repeat_safe("A deleted photo is not found (404) the second time.")
 @require_POST
 def photo_delete(request, product_id: int, photo_id: int):
     product = _product_or_404(product_id)
@@ -135,6 +142,7 @@ def photo_delete(request, product_id: int, photo_id: int):
 
 
 @coop_view(Perm.CATALOG_EDIT)
+@creates
 @require_POST
 def certificate_add(request, product_id: int):
     product = _product_or_404(product_id)
@@ -143,7 +151,7 @@ def certificate_add(request, product_id: int):
         try:
             services.certificate_add(product=product, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Certificate added."))
             return _to_product(request, product)
@@ -151,6 +159,7 @@ def certificate_add(request, product_id: int):
 
 
 @coop_view(Perm.CATALOG_EDIT)
+@repeat_safe("A deleted certificate is not found (404) the second time.")
 @require_POST
 def certificate_delete(request, product_id: int, certificate_id: int):
     product = _product_or_404(product_id)

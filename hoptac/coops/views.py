@@ -25,6 +25,9 @@ from hoptac.coops.forms import (
 )
 from hoptac.coops.models import Cooperative, Member, MemberGroup
 from hoptac.core.backup import backup_health
+from hoptac.core.conflicts import EditGuard
+from hoptac.core.formkeys import creates, edits, made, repeat_safe
+from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 
 PAGE_SIZE = 50
@@ -47,11 +50,6 @@ def _member_or_404(member_uuid) -> Member:
         return selectors.member_get(member_uuid)
     except Member.DoesNotExist:
         raise Http404 from None
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for message in error.messages:
-        form.add_error(None, message)
 
 
 @coop_view(Perm.COOP_VIEW)
@@ -85,6 +83,7 @@ def member_list(request):
 
 
 @coop_view(Perm.MEMBER_EDIT)
+@creates
 @require_http_methods(["GET", "POST"])
 def member_create(request):
     form = MemberForm(request.POST or None, cooperative=request.cooperative)
@@ -92,8 +91,9 @@ def member_create(request):
         try:
             member = services.member_create(data=form.to_input(), actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
+            made(request, member.full_name)
             messages.success(request, _("Member %(name)s added.") % {"name": member.full_name})
             return redirect("coops:member_detail", coop_slug=request.cooperative.slug, member_id=member.uuid)
     return render(request, "coops/member_form.html", {"form": form, "member": None})
@@ -106,24 +106,26 @@ def member_detail(request, member_id):
 
 
 @coop_view(Perm.MEMBER_EDIT)
+@edits
 @require_http_methods(["GET", "POST"])
 def member_edit(request, member_id):
     member = _member_or_404(member_id)
-    form = MemberForm(
-        request.POST or None, cooperative=request.cooperative, initial=MemberForm.initial_from(member)
-    )
-    if request.method == "POST" and form.is_valid():
+    initial = MemberForm.initial_from(member)
+    guard = EditGuard(request, current=initial)
+    form = MemberForm(request.POST or None, cooperative=request.cooperative, initial=initial)
+    if request.method == "POST" and form.is_valid() and guard.unchanged(form):
         try:
             services.member_update(member=member, data=form.to_input(), actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("coops:member_detail", coop_slug=request.cooperative.slug, member_id=member.uuid)
-    return render(request, "coops/member_form.html", {"form": form, "member": member})
+    return render(request, "coops/member_form.html", {"form": form, "member": member, "guard": guard})
 
 
 @coop_view(Perm.MEMBER_LEAVE)
+@repeat_safe("A transition: a member who has already left is refused.")
 @require_http_methods(["GET", "POST"])
 def member_leave(request, member_id):
     member = _member_or_404(member_id)
@@ -137,7 +139,7 @@ def member_leave(request, member_id):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("%(name)s is recorded as having left.") % {"name": member.full_name})
             return redirect("coops:member_detail", coop_slug=request.cooperative.slug, member_id=member.uuid)
@@ -145,6 +147,7 @@ def member_leave(request, member_id):
 
 
 @coop_view(Perm.MEMBER_LEAVE)
+@repeat_safe("A transition: an active member is refused.")
 @require_POST
 def member_rejoin(request, member_id):
     member = _member_or_404(member_id)
@@ -158,6 +161,7 @@ def member_rejoin(request, member_id):
 
 
 @coop_view(Perm.MEMBER_IMPORT)
+@creates
 @require_http_methods(["GET", "POST"])
 def member_import(request):
     from django.conf import settings
@@ -175,6 +179,11 @@ def member_import(request):
         else:
             result = excel.members_import_xlsx(content=upload.read(), actor=request.user)
             if result.ok:
+                made(
+                    request,
+                    ngettext("%(count)s member imported", "%(count)s members imported", result.created)
+                    % {"count": result.created},
+                )
                 text = ngettext(
                     "%(count)s member imported.", "%(count)s members imported.", result.created
                 ) % {"count": result.created}
@@ -211,6 +220,7 @@ def member_export(request):
 
 
 @coop_view(Perm.MEMBER_VIEW)
+@creates
 @require_http_methods(["GET", "POST"])
 def group_list(request):
     form = GroupForm(request.POST or None)
@@ -221,8 +231,9 @@ def group_list(request):
             try:
                 group = services.group_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_errors(form, error)
             else:
+                made(request, group.name)
                 messages.success(request, _("Group %(name)s created.") % {"name": group.name})
                 return redirect("coops:group_detail", coop_slug=request.cooperative.slug, group_id=group.pk)
     return render(
@@ -233,6 +244,7 @@ def group_list(request):
 
 
 @coop_view(Perm.MEMBER_VIEW)
+@edits
 @require_http_methods(["GET", "POST"])
 def group_detail(request, group_id):
     try:
@@ -242,26 +254,33 @@ def group_detail(request, group_id):
     active = selectors.member_list(selectors.MemberFilters(status="active"))
     choices = [(m.pk, f"{m.full_name} — {m.village.name if m.village else ''}") for m in active]
     current = list(group.members.values_list("id", flat=True))
+    guard = EditGuard(request, current={"members": current})
     form = GroupMembersForm(request.POST or None, member_choices=choices, initial={"members": current})
     if request.method == "POST":
         if not request.access.can(Perm.GROUP_EDIT):
             raise PermissionDenied
-        if form.is_valid():
+        if form.is_valid() and guard.unchanged(form):
             services.group_set_members(
                 group=group, member_ids=form.cleaned_data["members"], actor=request.user
             )
             messages.success(request, _("Group members saved."))
             return redirect("coops:group_detail", coop_slug=request.cooperative.slug, group_id=group.pk)
     members = group.members.select_related("village").order_by("full_name")
-    return render(request, "coops/group_detail.html", {"group": group, "members": members, "form": form})
+    return render(
+        request,
+        "coops/group_detail.html",
+        {"group": group, "members": members, "form": form, "guard": guard},
+    )
 
 
 @coop_view(Perm.COOP_EDIT)
+@edits
 @require_http_methods(["GET", "POST"])
 def coop_settings(request):
     coop = request.cooperative
     form = CooperativeForm(request.POST or None, request.FILES or None, instance=coop)
-    if request.method == "POST" and form.is_valid():
+    guard = EditGuard(request, current={name: form.initial.get(name) for name in form.Meta.fields})
+    if request.method == "POST" and form.is_valid() and guard.unchanged(form):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         if not form.cleaned_data.get("logo"):
             fields.pop("logo")
@@ -270,14 +289,19 @@ def coop_settings(request):
                 cooperative=Cooperative.objects.get(pk=coop.pk), actor=request.user, **fields
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Cooperative details saved."))
             return redirect("coops:dashboard", coop_slug=coop.slug)
-    return render(request, "coops/coop_settings.html", {"form": form})
+    return render(
+        request,
+        "coops/coop_settings.html",
+        {"form": form, "guard": guard},
+    )
 
 
 @coop_view(Perm.COOP_VIEW)
+@creates
 @require_http_methods(["GET", "POST"])
 def staff_list(request):
     form = StaffForm(request.POST or None)
@@ -288,8 +312,9 @@ def staff_list(request):
             try:
                 services.staff_set(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_errors(form, error)
             else:
+                made(request, form.cleaned_data["phone"])
                 messages.success(
                     request, _("Role saved for %(phone)s.") % {"phone": form.cleaned_data["phone"]}
                 )
@@ -303,6 +328,7 @@ def staff_list(request):
 
 
 @coop_view(Perm.STAFF_MANAGE)
+@repeat_safe("A removed role is not found (404) the second time.")
 @require_POST
 def staff_remove(request, membership_id):
     try:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hoptac.core.tenancy import CoopOwned
+
 
 class AuditEvent(models.Model):
     """Who changed what, when: one row per change made through a service."""
@@ -42,3 +44,27 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+class FormKey(CoopOwned):
+    """One use of a create form's one-time key (``core/formkeys.py``).
+
+    The row is written in the same transaction as what the form creates, so it exists
+    exactly when the creation was kept; a second submission of the key finds it and is
+    sent to ``result_url`` instead of creating again. Rows older than
+    ``formkeys.KEEP_DAYS`` are purged (``hoptac manage purge_form_keys``, and by the worker).
+    """
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    view = models.CharField(max_length=100)
+    result_url = models.CharField(max_length=500, blank=True)
+    label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("form key")
+        verbose_name_plural = _("form keys")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.view} {self.label}"

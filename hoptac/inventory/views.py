@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hoptac.coops.access import coop_view
+from hoptac.core.formkeys import creates, made
+from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 from hoptac.inventory import selectors, services
 from hoptac.inventory.forms import (
@@ -36,11 +38,6 @@ def _lot_or_404(lot_id) -> Lot:
         raise Http404 from None
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    for message in error.messages:
-        form.add_error(None, message)
-
-
 def _to_detail(request, lot):
     return redirect("inventory:lot_detail", coop_slug=request.cooperative.slug, lot_id=lot.uuid)
 
@@ -61,6 +58,7 @@ def lot_list(request):
 
 
 @coop_view(Perm.STOCK_EDIT)
+@creates
 @require_http_methods(["GET", "POST"])
 def lot_raw_create(request):
     """Choose a product, narrow the receipt lines by date and collection point (GET), tick
@@ -88,8 +86,9 @@ def lot_raw_create(request):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
+            made(request, lot.code)
             messages.success(request, _("Lot %(code)s made.") % {"code": lot.code})
             return _to_detail(request, lot)
     if request.method == "POST":
@@ -150,6 +149,7 @@ def lot_detail(request, lot_id):
 
 
 @coop_view(Perm.STOCK_EDIT)
+@creates
 @require_POST
 def step_create(request, lot_id):
     lot = _lot_or_404(lot_id)
@@ -158,7 +158,7 @@ def step_create(request, lot_id):
         try:
             step = services.step_add(lot=lot, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Step “%(step)s” recorded.") % {"step": step.get_kind_display()})
             return _to_detail(request, lot)
@@ -167,6 +167,7 @@ def step_create(request, lot_id):
 
 
 @coop_view(Perm.STOCK_SELL)
+@creates
 @require_POST
 def movement_create(request, lot_id):
     lot = _lot_or_404(lot_id)
@@ -178,7 +179,7 @@ def movement_create(request, lot_id):
                 lot=lot, reason=form.cleaned_data["reason"], actor=request.user, **form.to_kwargs()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Stock movement recorded."))
             return _to_detail(request, lot)
@@ -187,6 +188,7 @@ def movement_create(request, lot_id):
 
 
 @coop_view(Perm.STOCK_EDIT)
+@creates
 @require_POST
 def receipt_take_out(request, lot_id):
     """Take a purchase receipt out of a raw lot (the correction before voiding it)."""
@@ -202,8 +204,9 @@ def receipt_take_out(request, lot_id):
                     lot=lot, receipt=receipt, reason=form.cleaned_data["reason"], actor=request.user
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_errors(form, error)
             else:
+                made(request, receipt.code)
                 messages.success(
                     request,
                     _("Receipt %(code)s was taken out of lot %(lot)s: it can be voided now.")
@@ -215,6 +218,7 @@ def receipt_take_out(request, lot_id):
 
 
 @coop_view(Perm.STOCK_EDIT)
+@creates
 @require_http_methods(["GET", "POST"])
 def lot_finished_create(request):
     raw_lots = selectors.raw_lots_in_stock()
@@ -236,8 +240,9 @@ def lot_finished_create(request):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
+            made(request, lot.code)
             messages.success(request, _("Lot %(code)s made.") % {"code": lot.code})
             return _to_detail(request, lot)
     return render(

@@ -26,6 +26,8 @@ from hoptac.accounts.selectors import membership_for
 from hoptac.coops import selectors as coop_selectors
 from hoptac.coops.access import coop_view
 from hoptac.coops.models import Member
+from hoptac.core.formkeys import creates, made, repeat_safe
+from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 from hoptac.ledger import selectors, services, xlsx
 from hoptac.ledger.forms import (
@@ -55,15 +57,6 @@ def _member_or_404(member_id) -> Member:
         return coop_selectors.member_get(member_id)
     except Member.DoesNotExist:
         raise Http404 from None
-
-
-def _add_errors(form, error: ValidationError, fields: dict[str, str] | None = None) -> None:
-    """Put a service's refusal on the form: on the field it is about when the code says."""
-    fields = fields or {}
-    items = error.error_list if hasattr(error, "error_list") else [ValidationError(m) for m in error.messages]
-    for item in items:
-        field = fields.get(item.code or "")
-        form.add_error(field if field in form.fields else None, " ".join(item.messages))
 
 
 def _ledger_url(request, member) -> str:
@@ -118,6 +111,7 @@ def member_ledger(request, member_id):
 
 
 @coop_view(Perm.LEDGER_WRITE)
+@creates
 @require_http_methods(["GET", "POST"])
 def advance_create(request, member_id):
     member = _member_or_404(member_id)
@@ -133,7 +127,7 @@ def advance_create(request, member_id):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error, {"not_positive": "amount", "not_int": "amount", "future": "day"})
+            add_errors(form, error, {"not_positive": "amount", "not_int": "amount", "future": "day"})
         else:
             messages.success(
                 request,
@@ -156,6 +150,7 @@ def advance_create(request, member_id):
 
 
 @coop_view(Perm.LEDGER_WRITE)
+@creates
 @require_http_methods(["GET", "POST"])
 def loan_create(request, member_id):
     member = _member_or_404(member_id)
@@ -174,7 +169,7 @@ def loan_create(request, member_id):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(
+            add_errors(
                 form,
                 error,
                 {
@@ -213,6 +208,7 @@ def loan_create(request, member_id):
 
 
 @coop_view(Perm.LEDGER_WRITE)
+@creates
 @require_http_methods(["GET", "POST"])
 def payout_create(request, member_id):
     member = _member_or_404(member_id)
@@ -241,7 +237,7 @@ def payout_create(request, member_id):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(
+            add_errors(
                 form,
                 error,
                 {
@@ -252,6 +248,7 @@ def payout_create(request, member_id):
                 },
             )
         else:
+            made(request, result.code)
             messages.success(request, _("Payout %(code)s recorded.") % {"code": result.code})
             return redirect("ledger:payout_done", coop_slug=request.cooperative.slug, code=result.code)
     return render(
@@ -319,6 +316,7 @@ def payout_done(request, code):
 
 
 @coop_view(Perm.LEDGER_WRITE)
+@repeat_safe("An entry is reversed at most once: the second reversal is refused.")
 @require_http_methods(["GET", "POST"])
 def entry_reverse(request, entry_id):
     try:
@@ -330,7 +328,7 @@ def entry_reverse(request, entry_id):
         try:
             services.entry_reverse(entry=entry, reason=form.cleaned_data["reason"], actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error, {"no_reason": "reason"})
+            add_errors(form, error, {"no_reason": "reason"})
         else:
             messages.success(request, _("The entry was reversed; both stay in the ledger."))
             return redirect(_ledger_url(request, entry.member))

@@ -18,6 +18,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hoptac.coops.access import coop_view
+from hoptac.core.conflicts import EditGuard
+from hoptac.core.formkeys import creates, edits, made, repeat_safe
+from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 from hoptac.notify import selectors, services
 from hoptac.notify.forms import (
@@ -33,15 +36,6 @@ from hoptac.outbox import services as outbox
 from hoptac.outbox.models import Channel, Message
 
 PAGE_SIZE = 50
-
-
-def _add_errors(form, error: ValidationError, fields: dict[str, str] | None = None) -> None:
-    """Put a service's refusal on the form: on the field it is about when its code says."""
-    fields = fields or {}
-    for item in error.error_list:
-        message = " ".join(item.messages)
-        field = fields.get(item.code or "")
-        form.add_error(field if field in form.fields else None, message)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -101,6 +95,7 @@ def _start_from(request) -> tuple[dict, str]:
 
 
 @coop_view(Perm.MESSAGE_SEND)
+@creates
 @require_http_methods(["GET", "POST"])
 def announcement_create(request):
     initial, started_from = _start_from(request) if request.method == "GET" else ({}, "")
@@ -109,8 +104,9 @@ def announcement_create(request):
         try:
             announcement = services.announcement_save(actor=request.user, **form.to_kwargs())
         except ValidationError as error:
-            _add_errors(form, error, AnnouncementForm.ERROR_FIELDS)
+            add_errors(form, error, AnnouncementForm.ERROR_FIELDS)
         else:
+            made(request, announcement.title)
             return redirect(
                 "notify:announcement_preview",
                 coop_slug=request.cooperative.slug,
@@ -132,6 +128,7 @@ def announcement_create(request):
 
 
 @coop_view(Perm.MESSAGE_SEND)
+@edits
 @require_http_methods(["GET", "POST"])
 def announcement_edit(request, announcement_id):
     announcement = _announcement_or_404(announcement_id)
@@ -142,12 +139,14 @@ def announcement_edit(request, announcement_id):
         return redirect(
             "notify:announcement_detail", coop_slug=request.cooperative.slug, announcement_id=announcement.pk
         )
-    form = AnnouncementForm(request.POST or None, initial=AnnouncementForm.initial_from(announcement))
-    if request.method == "POST" and form.is_valid():
+    initial = AnnouncementForm.initial_from(announcement)
+    guard = EditGuard(request, current=initial)
+    form = AnnouncementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and guard.unchanged(form):
         try:
             services.announcement_save(announcement=announcement, actor=request.user, **form.to_kwargs())
         except ValidationError as error:
-            _add_errors(form, error, AnnouncementForm.ERROR_FIELDS)
+            add_errors(form, error, AnnouncementForm.ERROR_FIELDS)
         else:
             return redirect(
                 "notify:announcement_preview",
@@ -157,12 +156,20 @@ def announcement_edit(request, announcement_id):
     return render(
         request,
         "notify/announcement_form.html",
-        {"form": form, "announcement": announcement, "templates": [], "suggestions": [], "started_from": ""},
+        {
+            "form": form,
+            "announcement": announcement,
+            "guard": guard,
+            "templates": [],
+            "suggestions": [],
+            "started_from": "",
+        },
         status=_status(request, form),
     )
 
 
 @coop_view(Perm.MESSAGE_SEND)
+@repeat_safe("Sending is a transition of a draft: an announcement already sent or scheduled is refused.")
 @require_http_methods(["GET", "POST"])
 def announcement_preview(request, announcement_id):
     """The check before sending, with "Send now" and "Schedule"."""
@@ -194,7 +201,7 @@ def announcement_preview(request, announcement_id):
                         "notify:announcement_detail", coop_slug=slug, announcement_id=announcement.pk
                     )
                 if any(e.code == "past" for e in error.error_list):
-                    _add_errors(schedule_form, error, {"past": "scheduled_at"})
+                    add_errors(schedule_form, error, {"past": "scheduled_at"})
                 else:
                     send_error = _error_text(error)
             else:
@@ -257,6 +264,7 @@ def announcement_detail(request, announcement_id):
 
 
 @coop_view(Perm.MESSAGE_SEND)
+@repeat_safe("A transition: only a draft or scheduled announcement can be cancelled.")
 @require_POST
 def announcement_cancel(request, announcement_id):
     announcement = _announcement_or_404(announcement_id)
@@ -286,6 +294,7 @@ def announcement_cancel(request, announcement_id):
 
 
 @coop_view(Perm.MESSAGE_VIEW)
+@creates
 @require_http_methods(["GET", "POST"])
 def template_list(request):
     form = TemplateForm(request.POST or None)
@@ -295,10 +304,11 @@ def template_list(request):
             try:
                 template = services.template_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(
+                add_errors(
                     form, error, {"duplicate": "name", "name": "name", "body": "body", "placeholder": "body"}
                 )
             else:
+                made(request, template.name)
                 messages.success(request, _("Template %(name)s saved.") % {"name": template.name})
                 return redirect("notify:template_list", coop_slug=request.cooperative.slug)
     templates = list(selectors.template_list())
@@ -316,6 +326,7 @@ def template_list(request):
 
 
 @coop_view(Perm.MESSAGE_SEND)
+@repeat_safe("A deleted template is not found (404) the second time.")
 @require_POST
 def template_delete(request, template_id):
     try:
@@ -351,6 +362,7 @@ def outbox_list(request):
 
 
 @coop_view(Perm.MESSAGE_VIEW)
+@repeat_safe("Transitions of one message (cancel, resend, mark sent), each refused in the wrong state.")
 @require_http_methods(["GET", "POST"])
 def message_detail(request, message_id):
     try:
@@ -397,11 +409,14 @@ def message_detail(request, message_id):
 
 
 @coop_view(Perm.COOP_EDIT)
+@edits
 @require_http_methods(["GET", "POST"])
 def messaging_settings(request):
     rules = outbox.messaging_settings(request.cooperative)
-    form = MessagingSettingsForm(request.POST or None, initial=MessagingSettingsForm.initial_from(rules))
-    if request.method == "POST" and form.is_valid():
+    initial = MessagingSettingsForm.initial_from(rules)
+    guard = EditGuard(request, current=initial)
+    form = MessagingSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and guard.unchanged(form):
         services.messaging_settings_save(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Messaging settings saved."))
         return redirect("notify:messaging_settings", coop_slug=request.cooperative.slug)
@@ -410,6 +425,7 @@ def messaging_settings(request):
         "notify/messaging_settings.html",
         {
             "form": form,
+            "guard": guard,
             "usage": selectors.month_usage(),
             "dev_backend": selectors.sms_backend_is_development(),
         },

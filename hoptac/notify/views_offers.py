@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hoptac.catalog.models import Product
 from hoptac.coops.access import coop_view
+from hoptac.core.formkeys import creates, repeat_safe
+from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 from hoptac.lib.sms import sms_length, sms_text
 from hoptac.offtake.selectors import prices_in_force
@@ -104,12 +106,6 @@ def _offer_or_404(offer_id: int) -> SellOffer:
         raise Http404 from None
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    for item in error.error_list:
-        field = "text" if item.code in ("empty", "too_long") else None
-        form.add_error(field, " ".join(item.messages))
-
-
 # --- pages ------------------------------------------------------------------------------------------
 
 
@@ -137,6 +133,7 @@ def offer_list(request):
 
 
 @coop_view(Perm.MESSAGE_VIEW)
+@creates
 @require_http_methods(["GET", "POST"])
 def offer_detail(request, offer_id: int):
     offer = _offer_or_404(offer_id)
@@ -157,7 +154,7 @@ def offer_detail(request, offer_id: int):
                     )
                 except ValidationError as error:
                     if error.error_list[0].code != "state":
-                        _add_errors(form, error)
+                        add_errors(form, error, {"empty": "text", "too_long": "text"})
                     else:  # answered or closed meanwhile by someone else
                         messages.error(request, " ".join(error.messages))
                         return redirect(
@@ -190,6 +187,7 @@ def offer_detail(request, offer_id: int):
 
 
 @coop_view(Perm.MESSAGE_SEND)
+@repeat_safe("A transition: only an open offer can be closed.")
 @require_POST
 def offer_close(request, offer_id: int):
     offer = _offer_or_404(offer_id)

@@ -47,3 +47,17 @@ def query_with(context, **kwargs):
         else:
             params[key] = value
     return "?" + params.urlencode() if params else "?"
+
+
+@register.simple_tag(takes_context=True)
+def form_key(context, view_name: str = ""):
+    """The hidden one-time key of a create form (see ``hoptac.core.formkeys``). On a page
+    with several create forms, name each one's view (``{% form_key "app:view" %}``) so
+    that only the form sent again after errors keeps its key."""
+    from django.utils.html import format_html
+
+    from hoptac.core.formkeys import FIELD, key_for
+
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">', FIELD, key_for(context.get("request"), view_name)
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hoptac.coops.access import coop_view
+from hoptac.core.formkeys import creates, made, repeat_safe
 from hoptac.core.roles import Perm
 from hoptac.ledger.selectors import member_balance
 from hoptac.lib import qr
@@ -68,6 +69,7 @@ def receipt_list(request):
 
 
 @coop_view(Perm.RECEIPT_RECORD)
+@creates
 @require_http_methods(["GET", "POST"])
 def receipt_create(request):
     products = active_products()
@@ -96,6 +98,7 @@ def receipt_create(request):
             for message in error.messages:
                 form.add_error(None, message)
         else:
+            made(request, receipt.code)
             messages.success(request, _("Receipt %(code)s recorded.") % {"code": receipt.code})
             return redirect(
                 "offtake:receipt_detail", coop_slug=request.cooperative.slug, receipt_id=receipt.uuid
@@ -147,6 +150,7 @@ def receipt_print(request, receipt_id):
 
 
 @coop_view(Perm.RECEIPT_VOID)
+@repeat_safe("A transition: a voided receipt cannot be voided again.")
 @require_POST
 def receipt_void(request, receipt_id):
     receipt = _receipt_or_404(receipt_id)

@@ -23,6 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hoptac.catalog import selectors as catalog_selectors
 from hoptac.catalog import services as catalog_services
 from hoptac.coops.access import coop_view
+from hoptac.core.formkeys import creates, made
+from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 from hoptac.lib import places
 from hoptac.lib.text import unaccent
@@ -40,15 +42,6 @@ from hoptac.offtake.models import Agreement, Season
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _add_errors(form, error: ValidationError, fields: dict[str, str] | None = None) -> None:
-    """Put a service's refusal on the form: on the field it is about when its code says."""
-    fields = fields or {}
-    for item in error.error_list:
-        message = " ".join(item.messages)
-        field = fields.get(item.code or "")
-        form.add_error(field if field in form.fields else None, message)
 
 
 def _require(request, perm: Perm) -> None:
@@ -70,6 +63,7 @@ def _status(request, form) -> int:
 
 
 @coop_view(Perm.OFFTAKE_VIEW)
+@creates
 @require_http_methods(["GET", "POST"])
 def product_list(request):
     form = ProductForm(request.POST or None)
@@ -79,12 +73,13 @@ def product_list(request):
             try:
                 product = catalog_services.product_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(
+                add_errors(
                     form,
                     error,
                     {"duplicate": "code", "code": "code", "name": "name", "base_unit": "base_unit"},
                 )
             else:
+                made(request, product.name)
                 messages.success(request, _("Product %(name)s added.") % {"name": product.name})
                 return redirect("offtake:product_list", coop_slug=request.cooperative.slug)
     return render(
@@ -110,6 +105,7 @@ def _season_or_404(season_id: int) -> Season:
 
 
 @coop_view(Perm.OFFTAKE_VIEW)
+@creates
 @require_http_methods(["GET", "POST"])
 def season_list(request):
     form = SeasonForm(request.POST or None)
@@ -119,8 +115,9 @@ def season_list(request):
             try:
                 season = services.season_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error, {"dates": "ends_on"})
+                add_errors(form, error, {"dates": "ends_on"})
             else:
+                made(request, season.name)
                 messages.success(request, _("Season %(name)s created.") % {"name": season.name})
                 return redirect(
                     "offtake:season_detail", coop_slug=request.cooperative.slug, season_id=season.pk
@@ -180,6 +177,7 @@ def season_summary_xlsx(request, season_id):
 
 
 @coop_view(Perm.OFFTAKE_VIEW)
+@creates
 @require_http_methods(["GET", "POST"])
 def point_list(request):
     form = PointForm(request.POST or None, cooperative=request.cooperative)
@@ -189,8 +187,9 @@ def point_list(request):
             try:
                 point = services.point_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error, {"duplicate": "name"})
+                add_errors(form, error, {"duplicate": "name"})
             else:
+                made(request, point.name)
                 messages.success(request, _("Collection point %(name)s added.") % {"name": point.name})
                 return redirect("offtake:point_list", coop_slug=request.cooperative.slug)
     return render(
@@ -209,6 +208,7 @@ def point_list(request):
 
 
 @coop_view(Perm.OFFTAKE_VIEW)
+@creates
 @require_http_methods(["GET", "POST"])
 def price_list(request):
     form = PriceForm(request.POST or None)
@@ -218,7 +218,7 @@ def price_list(request):
             try:
                 price = services.price_set(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error, {"price": "price_vnd", "grade": "grade"})
+                add_errors(form, error, {"price": "price_vnd", "grade": "grade"})
             else:
                 messages.success(
                     request,
@@ -275,6 +275,7 @@ def agreement_list(request):
 
 
 @coop_view(Perm.SEASON_EDIT)
+@creates
 @require_http_methods(["GET", "POST"])
 def agreement_create(request):
     initial = {"season": request.GET.get("season"), "member": request.GET.get("member")}
@@ -287,7 +288,7 @@ def agreement_create(request):
             try:
                 agreement = services.agreement_create(actor=request.user, **kwargs)
             except ValidationError as error:
-                _add_errors(
+                add_errors(
                     form,
                     error,
                     {
@@ -301,6 +302,7 @@ def agreement_create(request):
                     },
                 )
             else:
+                made(request, str(agreement))
                 messages.success(
                     request,
                     _("Agreement %(code)s with %(name)s saved.")
