@@ -121,7 +121,18 @@ def _apply(step, *, member, product, model: Model, now: dt.datetime) -> None:
         # Only valid payouts: deduct at most what is owed both ways, pay at most the rest.
         deduct = max(0, min(balance.receivable, balance.payable)) * step[1] // 100
         amount = max(0, balance.payable - deduct) * step[2] // 100
-        pay = lambda: ledger.payout_make(member=member, amount=amount, deduct=deduct, method=step[3])  # noqa: E731
+
+        def pay():
+            if step[3] == PayoutMethod.BANK and amount:
+                # Two steps: prepared (nothing in the ledger), then confirmed with the reference.
+                prepared = ledger.payout_prepare(member=member, amount=amount, deduct=deduct)
+                assert not Entry.objects.filter(code=prepared.code).exists()
+                assert member_balance(member) == balance
+                return ledger.payout_confirm(
+                    payout=prepared, reference="FT1", transferred_on=timezone.localdate()
+                )
+            return ledger.payout_make(member=member, amount=amount, deduct=deduct)
+
         if amount == 0 and deduct == 0:
             _expect_refusal("nothing", pay)
             return
