@@ -341,3 +341,50 @@ def test_collector_cannot_see_nor_run_payouts(login, collector_a, coop_a, banked
     assert client.get(url("owed")).status_code == 403
     assert client.post(url("run_create"), {"member": [str(banked.uuid)]}).status_code == 403
     assert BankPayout.unscoped.count() == 0
+
+
+# --- a prepared transfer and a cash payout at the same moment ----------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_prepare_and_cash_at_once_cannot_reserve_more_than_owed(coop_a):
+    """The member row lock (PostgreSQL) or the IMMEDIATE transaction (SQLite) serialises a
+    bank preparation and a cash payout: together they cannot exceed what is owed."""
+    import threading
+
+    member = make_member(coop_a, full_name="Hộ song song", bank_bin=AGRIBANK, bank_account="100200300")
+    owe(coop_a, member, 1_000_000)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    guard = threading.Lock()
+
+    def run(action):
+        try:
+            with tenant(coop_a):
+                barrier.wait(timeout=30)
+                try:
+                    outcome = action()
+                except ValidationError as error:
+                    outcome = error.code
+            with guard:
+                outcomes.append(outcome)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=run, args=(lambda: ledger.payout_prepare(member=member, amount=700_000).code,)
+        ),
+        threading.Thread(target=run, args=(lambda: ledger.payout_make(member=member, amount=700_000).code,)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert sorted(outcomes)[1] == "over_balance", outcomes
+    assert sorted(outcomes)[0].startswith("CHI"), outcomes
+    with tenant(coop_a):
+        prepared = sum(p.amount for p in BankPayout.objects.filter(status=PayoutStatus.PREPARED))
+        paid = -sum(e.payable_delta for e in Entry.objects.filter(member=member, kind=EntryKind.PAYOUT))
+        assert prepared + paid == 700_000

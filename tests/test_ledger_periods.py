@@ -300,3 +300,15 @@ def test_only_a_period_that_has_ended_can_be_sent(login, accountant_a, coop_a, m
         assert not PeriodClose.objects.exists() and not Message.objects.exists()
     page = login(accountant_a).get(url("statement", member_id=member_a.uuid))
     assert page.context["can_send"] and not page.context["can_send_period"]
+
+
+def test_a_statement_cannot_be_sent_to_a_member_who_cannot_be_reached(coop_a):
+    start, end = last_month()
+    nowhere = make_member(coop_a, full_name="Lý Thị Sen", phone=None)
+    with tenant(coop_a):
+        with pytest.raises(ValidationError) as caught:
+            ledger.statement_send(member=nowhere, start=start, end=end)
+        assert caught.value.code == "unreachable"
+        assert not PeriodClose.objects.exists() and not Message.objects.exists()
+        ledger.statement_send(member=nowhere, start=start, end=end, handed=True)
+        assert selectors.closed_through(nowhere) == end

@@ -695,6 +695,7 @@ def statement_send(*, member, start: dt.date, end: dt.date, handed: bool = False
     the closing balance), or record that the printed statement was handed over. Either
     closes the books of this member through ``end``: what they were told cannot change."""
     from hoptac.outbox.models import Kind
+    from hoptac.outbox.models import Status as MessageStatus
     from hoptac.outbox.services import queue
 
     coop = require_cooperative()
@@ -718,6 +719,14 @@ def statement_send(*, member, start: dt.date, end: dt.date, handed: bool = False
             source_id=f"{member.pk}:{end:%Y%m%d}",
             actor=actor,
         )
+        if message.status == MessageStatus.SKIPPED:
+            raise ValidationError(
+                _(
+                    "%(name)s cannot be reached by SMS or Zalo (%(why)s): print the statement and hand it over."
+                )
+                % {"name": member.full_name, "why": message.error},
+                code="unreachable",
+            )
     close = PeriodClose.objects.create(
         cooperative=coop,
         member=member,
