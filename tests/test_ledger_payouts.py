@@ -143,6 +143,9 @@ def test_payout_page_prepares_then_confirms(login, accountant_a, coop_a, banked)
         "purpose": code,
     }
     assert entries(coop_a, code) == {}
+    ledger_page = client.get(url("member", member_id=banked.uuid))
+    assert [p.code for p in ledger_page.context["prepared"]] == [code]
+    assert url("payout_done", code=code) in ledger_page.content.decode()
     # The payout form now proposes what is left, after the prepared transfer.
     form = client.get(url("payout", member_id=banked.uuid)).context["form"]
     assert form.initial["amount"] == "400.000"

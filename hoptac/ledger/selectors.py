@@ -374,3 +374,8 @@ def members_by_uuid(uuids) -> list:
     from hoptac.coops.models import Member
 
     return list(Member.objects.filter(uuid__in=list(uuids)).order_by("pk"))
+
+
+def bank_payouts_of(member) -> QuerySet[BankPayout]:
+    """Bank transfers of ``member`` prepared and not yet confirmed nor cancelled, oldest first."""
+    return BankPayout.objects.filter(member=member, status=PayoutStatus.PREPARED).order_by("id")

@@ -118,6 +118,7 @@ def member_ledger(request, member_id):
             "member": member,
             "balance": balance,
             "outstanding": selectors.loans_outstanding(member, balance),
+            "prepared": list(selectors.bank_payouts_of(member)),
             "page": paginator.get_page(request.GET.get("page")),
             "can_write": request.access.can(Perm.LEDGER_WRITE),
         },
