@@ -391,3 +391,11 @@ def test_prepare_and_cash_at_once_cannot_reserve_more_than_owed(coop_a):
         prepared = sum(p.amount for p in BankPayout.objects.filter(status=PayoutStatus.PREPARED))
         paid = -sum(e.payable_delta for e in Entry.objects.filter(member=member, kind=EntryKind.PAYOUT))
         assert prepared + paid == 700_000
+
+
+def test_unknown_run_or_payout_is_404(login, accountant_a):
+    client = login(accountant_a)
+    assert client.get(url("run", number=10**30)).status_code == 404
+    assert client.get(url("run_xlsx", number=7)).status_code == 404
+    assert client.get(url("payout_done", code="CHI" + "9" * 40)).status_code == 404
+    assert client.post(url("payout_confirm", code="CHI999999"), {"reference": "x"}).status_code == 404

@@ -509,6 +509,8 @@ def run_create(request):
 
 
 def _run_or_404(number) -> PayoutRun:
+    if not 0 < number < 2**31:  # beyond any run number: not a database error
+        raise Http404
     try:
         return selectors.payout_run_get(number)
     except PayoutRun.DoesNotExist:
