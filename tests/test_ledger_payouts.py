@@ -200,6 +200,8 @@ def test_owed_lists_members_with_totals_and_filters(login, accountant_a, coop_a,
     in_village = client.get(url("owed"), {"village": village.pk}).context["owed"]
     assert {row.member.village_id for row in in_village.rows} == {village.pk}
     assert client.get(url("owed"), {"village": "abc"}).status_code == 200  # a bad filter is not a 500
+    huge = client.get(url("owed"), {"min_amount": "9" * 30, "village": str(10**30)})
+    assert huge.status_code == 200 and huge.context["form"].errors
 
 
 def test_owed_queries_do_not_grow_with_members(login, accountant_a, coop_a):

@@ -273,6 +273,8 @@ def test_accountant_closes_a_month_and_sees_it(login, accountant_a, collector_a,
         assert selectors.closed_through(member_a) == end
         assert not selectors.is_open(member_a, noon(start - dt.timedelta(days=400)))
         assert selectors.is_open(member_a, timezone.now())
+    for bad in ("0001-01", "tháng 3", ""):
+        assert client.post(url("periods"), {"month": bad}).status_code == 400
     collector = login(collector_a)
     assert collector.post(url("periods"), {"month": start.strftime("%Y-%m")}).status_code == 403
 
@@ -312,3 +314,15 @@ def test_a_statement_cannot_be_sent_to_a_member_who_cannot_be_reached(coop_a):
         assert not PeriodClose.objects.exists() and not Message.objects.exists()
         ledger.statement_send(member=nowhere, start=start, end=end, handed=True)
         assert selectors.closed_through(nowhere) == end
+
+
+def test_sending_a_statement_with_a_date_out_of_range_is_a_message(login, accountant_a, coop_a, member_a):
+    client = login(accountant_a)
+    for start in ("0001-01-01", "1999-13-01", ""):
+        response = client.post(
+            url("statement_send", member_id=member_a.uuid),
+            {"start": start, "end": "2000-01-31", "how": "sent"},
+        )
+        assert response.status_code == 302
+    with tenant(coop_a):
+        assert not PeriodClose.objects.exists() and not Message.objects.exists()

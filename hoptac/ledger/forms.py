@@ -138,6 +138,12 @@ class MonthCloseForm(forms.Form):
         help_text=_("Closing a month also closes every month before it."),
     )
 
+    def clean_month(self):
+        month = self.cleaned_data.get("month")
+        if month is not None and not 1900 <= month.year <= 2999:
+            raise forms.ValidationError(_("This date is out of range."), code="range")
+        return month
+
 
 class StatementSendForm(forms.Form):
     HOW = [
@@ -147,6 +153,14 @@ class StatementSendForm(forms.Form):
     start = forms.DateField(widget=forms.HiddenInput)
     end = forms.DateField(widget=forms.HiddenInput)
     how = forms.ChoiceField(label=_("How"), choices=HOW, initial="sent", widget=forms.RadioSelect)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("start", "end"):
+            day = cleaned.get(name)
+            if day is not None and not 1900 <= day.year <= 2999:
+                raise forms.ValidationError(_("This date is out of range."), code="range")
+        return cleaned
 
 
 class PayoutConfirmForm(forms.Form):
@@ -172,6 +186,12 @@ class OwedFilterForm(forms.Form):
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].choices = [("", _("All villages"))] + [(v.pk, v.name) for v in villages]
+
+    def clean_min_amount(self):
+        amount = self.cleaned_data.get("min_amount") or 0
+        if amount > 10**15:  # more than any balance: a typing slip, not a query for the database
+            raise forms.ValidationError(_("This amount is out of range."), code="range")
+        return amount
 
 
 class RunSettleForm(forms.Form):
