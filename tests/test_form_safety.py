@@ -29,7 +29,7 @@ from hoptac.core.models import FormKey
 from hoptac.core.tenancy import tenant
 from hoptac.offtake import services as offtake
 from hoptac.offtake.models import Receipt
-from tests.conftest import MEO_VAC, keyed, opened
+from tests.conftest import MEO_VAC, keyed, make_member, opened
 from tests.test_tenancy import buying_a, catalog_a, coop_routes, messages_a, offers_a  # noqa: F401 (fixtures)
 
 # POST views that need no declaration, each with the reason. Keep it short: prefer a
@@ -227,6 +227,18 @@ PAYLOADS = {
         _url("ledger:payout", member_id=w["member"].uuid),
         {"amount": "1.000", "deduct": "0", "method": "cash", "memo": "Trả tiền"},
     ),
+    "ledger:run_create": lambda w: (
+        _url("ledger:run_create"),
+        {"member": [w["banked_uuid"]], "note": "Đợt chuyển khoản tháng này"},
+    ),
+    "ledger:statement_send": lambda w: (
+        _url("ledger:statement_send", member_id=w["member"].uuid),
+        {
+            "start": (TODAY() - dt.timedelta(days=60)).isoformat(),
+            "end": (TODAY() - dt.timedelta(days=1)).isoformat(),
+            "how": "handed",
+        },
+    ),
     "catalog:photo_add": lambda w: (
         _url("catalog:photo_add", product_id=w["product_id"]),
         {"photo": _jpeg(), "alt": "Hũ mật ong"},
@@ -299,8 +311,15 @@ def world(coop_a, member_a, member_a2, buying_a, catalog_a, messages_a, offers_a
 
         lot = Lot.objects.get(uuid=buying_a["lot_id"])
         free_line_id = receipt.lines.get().pk
+        banked = make_member(coop_a, full_name="Sùng A Lử", bank_bin="970405", bank_account="100200300")
+        offtake.receipt_record(
+            member=banked,
+            collected_at=timezone.now(),
+            lines=[offtake.LineInput(product=product, quantity=Decimal(2), unit="l")],
+        )
         lot_receipt_uuid = str(lot.sources.select_related("receipt_line__receipt").first().receipt_line.receipt.uuid)
     return {
+        "banked_uuid": str(banked.uuid),
         "lot_receipt_uuid": lot_receipt_uuid,
         **buying_a,
         "member": member_a,

@@ -68,6 +68,7 @@ STEP = st.one_of(
     st.tuples(st.just("overdeduct"), st.integers(1, 1_000_000)),
     st.tuples(st.just("reverse"), st.integers(0, 10_000)),
     st.tuples(st.just("void"), st.integers(0, 10_000)),
+    st.tuples(st.just("close"), st.integers(min_value=1, max_value=HORIZON_DAYS)),
 )
 
 
@@ -91,6 +92,11 @@ class Model:
     def __init__(self):
         self.payable = 0
         self.receivable = 0
+        # Closed periods: (closed through, the entries that existed when it was closed).
+        self.closes: list[tuple[dt.date, set[int]]] = []
+
+    def closed(self, when: dt.datetime) -> bool:
+        return any(timezone.localdate(when) <= through for through, _pks in self.closes)
 
     @property
     def balance(self) -> Balance:
@@ -100,6 +106,34 @@ class Model:
 def _apply(step, *, member, product, model: Model, now: dt.datetime) -> None:
     kind = step[0]
     balance = member_balance(member)
+    dated = {"receipt": 2, "advance": 2, "loan": 2}
+    if kind in dated and model.closed(now - dt.timedelta(days=step[dated[kind]])):
+        # Dated in a closed period: refused, by receipts as by the ledger, nothing written.
+        receipts = Receipt.objects.count()
+        when = now - dt.timedelta(days=step[dated[kind]])
+        actions = {
+            "receipt": lambda: _receipt(member, product, step[1], when),
+            "advance": lambda: ledger.advance_give(member=member, amount=step[1], occurred_at=when),
+            "loan": lambda: ledger.input_loan_give(
+                member=member,
+                item="Phân bón",
+                quantity=Decimal(1),
+                unit="bao",
+                value=step[1],
+                occurred_at=when,
+            ),
+        }
+        _expect_refusal("closed_period", actions[kind])
+        assert Receipt.objects.count() == receipts
+        return
+    if kind == "close":
+        # A statement handed to the member closes their books through that day.
+        through = timezone.localdate(now) - dt.timedelta(days=step[1])
+        ledger.statement_send(
+            member=member, start=through - dt.timedelta(days=HORIZON_DAYS), end=through, handed=True
+        )
+        model.closes.append((through, set(Entry.objects.filter(member=member).values_list("pk", flat=True))))
+        return
     if kind == "receipt":
         receipt = _receipt(member, product, step[1], now - dt.timedelta(days=step[2]))
         assert receipt.total_vnd == step[1] * PRICE
@@ -121,7 +155,18 @@ def _apply(step, *, member, product, model: Model, now: dt.datetime) -> None:
         # Only valid payouts: deduct at most what is owed both ways, pay at most the rest.
         deduct = max(0, min(balance.receivable, balance.payable)) * step[1] // 100
         amount = max(0, balance.payable - deduct) * step[2] // 100
-        pay = lambda: ledger.payout_make(member=member, amount=amount, deduct=deduct, method=step[3])  # noqa: E731
+
+        def pay():
+            if step[3] == PayoutMethod.BANK and amount:
+                # Two steps: prepared (nothing in the ledger), then confirmed with the reference.
+                prepared = ledger.payout_prepare(member=member, amount=amount, deduct=deduct)
+                assert not Entry.objects.filter(code=prepared.code).exists()
+                assert member_balance(member) == balance
+                return ledger.payout_confirm(
+                    payout=prepared, reference="FT1", transferred_on=timezone.localdate()
+                )
+            return ledger.payout_make(member=member, amount=amount, deduct=deduct)
+
         if amount == 0 and deduct == 0:
             _expect_refusal("nothing", pay)
             return
@@ -217,6 +262,10 @@ def test_random_seasons_keep_the_ledger_consistent(db, coop_a, tea, steps, data)
             after = _snapshot(member)
             # Append-only: every earlier entry is still there, unchanged.
             assert {pk: after.get(pk) for pk in before} == before
+            # Nothing written after a period was closed is dated in it.
+            for through, existing in model.closes:
+                for pk, row in after.items():
+                    assert pk in existing or timezone.localdate(row["occurred_at"]) > through
             mid = now - dt.timedelta(
                 days=data.draw(st.integers(0, HORIZON_DAYS + 1), label="mid days ago"),
                 minutes=data.draw(st.integers(0, 24 * 60), label="mid minutes"),

@@ -382,6 +382,16 @@ def test_bank_payout_shows_the_members_vietqr(login, accountant_a, coop_a, banke
     decoded = vietqr.parse(page.context["vietqr"])
     assert decoded == {"bank_bin": AGRIBANK, "account": ACCOUNT, "amount": 1_700_000, "purpose": code}
 
+    # Prepared only: nothing in the ledger until the bank's reference is confirmed.
+    balance = balance_of(coop_a, banked)
+    assert (balance.payable, balance.receivable) == (2_000_000, 300_000)
+    with tenant(coop_a):
+        assert not Entry.objects.filter(code=code).exists()
+    confirmed = client.post(
+        url("payout_confirm", code=code),
+        {"reference": "FT26123456789", "transferred_on": timezone.localdate().isoformat()},
+    )
+    assert confirmed.status_code == 302
     balance = balance_of(coop_a, banked)
     assert (balance.payable, balance.receivable) == (0, 0)
     with tenant(coop_a):
@@ -413,7 +423,8 @@ def test_cash_payout_prints_a_slip(login, accountant_a, coop_a, member_a, honey)
 def test_reversed_bank_payout_shows_no_qr(login, accountant_a, coop_a, banked, honey):
     buy(coop_a, banked, honey, 4)
     with tenant(coop_a):
-        result = ledger.payout_make(member=banked, amount=500_000, method=PayoutMethod.BANK)
+        prepared = ledger.payout_prepare(member=banked, amount=500_000)
+        result = ledger.payout_confirm(payout=prepared, reference="FT1", transferred_on=timezone.localdate())
         ledger.entry_reverse(entry=result.payout, reason="Chuyển nhầm")
     response = login(accountant_a).get(url("payout_done", code=result.code))
     assert response.status_code == 200

@@ -239,10 +239,24 @@ def offers_a(coop_a, member_a, buying_a):
 
 
 @pytest.fixture
-def url_objects(member_a, member_a2, group_a, staff_a, buying_a, catalog_a, messages_a, offers_a):
+def run_a(coop_a, member_a2, buying_a, accountant_a):
+    """A payout run of coop_a (one prepared bank transfer to member_a2, given an account)."""
+    from hoptac.ledger import services as ledger
+
+    Member.unscoped.filter(pk=member_a2.pk).update(bank_bin="970405", bank_account="7300205123456")
+    with tenant(coop_a):
+        banked = Member.objects.get(pk=member_a2.pk)
+        ledger.adjustment_record(member=banked, payable_delta=300_000, reason="Số dư đầu kỳ")
+        result = ledger.payout_run_create(items=[ledger.RunItem(member=banked)], actor=accountant_a)
+    return {"number": result.run.number}
+
+
+@pytest.fixture
+def url_objects(member_a, member_a2, group_a, staff_a, buying_a, catalog_a, messages_a, offers_a, run_a):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
         "member_id": member_a.uuid,
+        **run_a,
         "group_id": group_a.pk,
         "membership_id": staff_a.pk,
         **buying_a,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hoptac.core.fields import DATE_WIDGET, MoneyField, QuantityField
 from hoptac.ledger.models import PayoutMethod
+from hoptac.ledger.selectors import day_bounds  # noqa: F401  (the views import it from here)
 
 # Units an input loan is usually counted in; any other word may be typed.
 LOAN_UNITS = ["bao", "kg", "cây", "thùng", "lít", "chai", "chiếc", "con"]
@@ -129,9 +130,75 @@ class PeriodForm(forms.Form):
         return self.current_month()
 
 
-def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """``[start 00:00, end + 1 day 00:00)`` in the local time zone: the statement's range."""
-    return (
-        timezone.make_aware(dt.datetime.combine(start, dt.time.min)),
-        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)),
+class MonthCloseForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month to close"),
+        input_formats=["%Y-%m", "%m/%Y", "%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text=_("Closing a month also closes every month before it."),
     )
+
+    def clean_month(self):
+        month = self.cleaned_data.get("month")
+        if month is not None and not 1900 <= month.year <= 2999:
+            raise forms.ValidationError(_("This date is out of range."), code="range")
+        return month
+
+
+class StatementSendForm(forms.Form):
+    HOW = [
+        ("sent", _("Send it to the member by SMS/Zalo")),
+        ("handed", _("The printed statement was handed to the member")),
+    ]
+    start = forms.DateField(widget=forms.HiddenInput)
+    end = forms.DateField(widget=forms.HiddenInput)
+    how = forms.ChoiceField(label=_("How"), choices=HOW, initial="sent", widget=forms.RadioSelect)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("start", "end"):
+            day = cleaned.get(name)
+            if day is not None and not 1900 <= day.year <= 2999:
+                raise forms.ValidationError(_("This date is out of range."), code="range")
+        return cleaned
+
+
+class PayoutConfirmForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Bank's reference of the transfer"),
+        max_length=60,
+        help_text=_("As it appears on the bank statement or in the banking app."),
+    )
+    transferred_on = forms.DateField(label=_("Transfer date"), widget=DATE_WIDGET, initial=timezone.localdate)
+
+    def clean_transferred_on(self):
+        return _not_future(self.cleaned_data.get("transferred_on"))
+
+
+class PayoutCancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=300)
+
+
+class OwedFilterForm(forms.Form):
+    village = forms.TypedChoiceField(label=_("Village"), required=False, coerce=int, empty_value=None)
+    min_amount = MoneyField(label=_("Owed at least (VND)"), required=False)
+
+    def __init__(self, *args, villages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].choices = [("", _("All villages"))] + [(v.pk, v.name) for v in villages]
+
+    def clean_min_amount(self):
+        amount = self.cleaned_data.get("min_amount") or 0
+        if amount > 10**15:  # more than any balance: a typing slip, not a query for the database
+            raise forms.ValidationError(_("This amount is out of range."), code="range")
+        return amount
+
+
+class RunSettleForm(forms.Form):
+    transferred_on = forms.DateField(label=_("Transfer date"), widget=DATE_WIDGET, initial=timezone.localdate)
+    cancel_reason = forms.CharField(
+        label=_("Reason for cancelling the transfers ticked"), max_length=300, required=False
+    )
+
+    def clean_transferred_on(self):
+        return _not_future(self.cleaned_data.get("transferred_on"))

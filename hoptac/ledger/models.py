@@ -114,3 +114,154 @@ class Entry(CoopOwned):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("Ledger entries are never deleted; write a reversal.")
+
+
+# --- closed periods -----------------------------------------------------------------------
+
+
+class CloseReason(models.TextChoices):
+    MONTH = "month", _("Month closed")
+    STATEMENT_SENT = "sent", _("Statement sent to the member")
+    STATEMENT_HANDED = "handed", _("Printed statement handed to the member")
+
+
+class PeriodClose(CoopOwned):
+    """The books are closed through ``through`` (inclusive, a local day): for the whole
+    cooperative when ``member`` is empty (the accountant closed a month), or for one
+    member (a statement was sent or handed to them). No entry may be dated on or before
+    the latest ``through`` that applies to a member; see ``ledger.selectors.closed_through``.
+    Rows are only added, never changed."""
+
+    member = models.ForeignKey(
+        "coops.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="period_closes"
+    )
+    through = models.DateField(_("closed through"))
+    reason = models.CharField(_("reason"), max_length=8, choices=CloseReason.choices)
+    # For a statement: the period it covered and the closing balance the member was told.
+    period_start = models.DateField(null=True, blank=True)
+    closing_payable = models.BigIntegerField(null=True, blank=True)
+    closing_receivable = models.BigIntegerField(null=True, blank=True)
+    message = models.ForeignKey(
+        "outbox.Message", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        ordering = ["-through", "-id"]
+        verbose_name = _("closed period")
+        verbose_name_plural = _("closed periods")
+        indexes = [models.Index(fields=["cooperative", "member", "through"])]
+
+
+# --- bank-transfer payouts in two steps -------------------------------------------------------
+
+
+class PayoutStatus(models.TextChoices):
+    PREPARED = "prepared", _("Prepared, not yet transferred")
+    CONFIRMED = "confirmed", _("Transferred")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The moves a bank payout may make; anything else is refused by the services.
+PAYOUT_TRANSITIONS = {
+    PayoutStatus.PREPARED: {PayoutStatus.CONFIRMED, PayoutStatus.CANCELLED},
+    PayoutStatus.CONFIRMED: set(),
+    PayoutStatus.CANCELLED: set(),
+}
+
+
+class PayoutRun(CoopOwned):
+    """Many bank payouts prepared together (đợt chi), with one bank batch file."""
+
+    number = models.PositiveIntegerField()
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("payout run")
+        verbose_name_plural = _("payout runs")
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "number"], name="payout_run_number_unique")
+        ]
+
+    @property
+    def code(self) -> str:
+        return f"DOT{self.number:05d}"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class BankPayout(CoopOwned):
+    """A bank transfer to a member: prepared (the amount is reserved, no ledger entry),
+    then confirmed with the bank's reference (the ledger entries are written then) or
+    cancelled with a reason. Each move writes a ``BankPayoutEvent``."""
+
+    code = models.CharField(_("code"), max_length=30)
+    member = models.ForeignKey("coops.Member", on_delete=models.PROTECT, related_name="bank_payouts")
+    run = models.ForeignKey(
+        PayoutRun, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.PREPARED
+    )
+    amount = models.BigIntegerField(_("amount"))
+    deduct = models.BigIntegerField(_("deducted from loans and advances"), default=0)
+    # The account as it was when prepared: the QR and the batch file use these.
+    bank_bin = models.CharField(max_length=8)
+    bank_account = models.CharField(max_length=19)
+    account_holder = models.CharField(max_length=200)
+    memo = models.CharField(_("description"), max_length=300, blank=True)
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+    transferred_on = models.DateField(_("transfer date"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("bank payout")
+        verbose_name_plural = _("bank payouts")
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "code"], name="bank_payout_code_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0) & Q(deduct__gte=0), name="bank_payout_positive"),
+        ]
+        indexes = [models.Index(fields=["cooperative", "status", "member"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class BankPayoutEvent(CoopOwned):
+    payout = models.ForeignKey(BankPayout, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    note = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        ordering = ["at", "id"]

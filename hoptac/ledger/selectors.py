@@ -6,10 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from hoptac.ledger.models import Entry, EntryKind
+from hoptac.ledger.models import (
+    BankPayout,
+    CloseReason,
+    Entry,
+    EntryKind,
+    PayoutRun,
+    PayoutStatus,
+    PeriodClose,
+)
 
 
 @dataclass(frozen=True)
@@ -192,3 +201,181 @@ def entry_get(entry_uuid) -> Entry:
         .annotate(is_reversed=_is_reversed())
         .get(uuid=entry_uuid)
     )
+
+
+def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """``[start 00:00, end + 1 day 00:00)`` in the local time zone: a statement's range."""
+    return (
+        timezone.make_aware(dt.datetime.combine(start, dt.time.min)),
+        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)),
+    )
+
+
+# --- closed periods -----------------------------------------------------------------------
+
+
+def closed_through(member) -> dt.date | None:
+    """The last local day closed for ``member``: the later of the cooperative's closed
+    months and the statements sent or handed to this member. ``None``: nothing closed.
+    THE rule of closed periods: every ledger write asks ``is_open`` (through the services)."""
+    return PeriodClose.objects.filter(Q(member__isnull=True) | Q(member=member)).aggregate(
+        through=Max("through")
+    )["through"]
+
+
+def coop_closed_through() -> dt.date | None:
+    """The last day of the latest month the accountant closed for the whole cooperative."""
+    return PeriodClose.objects.filter(member__isnull=True).aggregate(through=Max("through"))["through"]
+
+
+def is_open(member, when: dt.datetime) -> bool:
+    """May an entry of ``member`` be dated ``when``? No when its local day is closed."""
+    through = closed_through(member)
+    return through is None or timezone.localdate(when) > through
+
+
+def month_closes() -> QuerySet[PeriodClose]:
+    """The months closed for the whole cooperative, latest first, with who closed them."""
+    return PeriodClose.objects.filter(member__isnull=True, reason=CloseReason.MONTH).select_related(
+        "created_by"
+    )
+
+
+def statement_closes(member) -> QuerySet[PeriodClose]:
+    """The statements sent or handed to ``member``, latest first."""
+    return PeriodClose.objects.filter(member=member).select_related("created_by", "message")
+
+
+# --- bank payouts: what is prepared, what the cooperative owes -------------------------------
+
+
+@dataclass(frozen=True)
+class Reserved:
+    amount: int = 0  # to be transferred
+    deduct: int = 0  # to be netted against loans when the transfer is confirmed
+
+    @property
+    def total(self) -> int:
+        return self.amount + self.deduct
+
+
+NOTHING_RESERVED = Reserved()
+
+
+def reserved_for(member_ids) -> dict[int, Reserved]:
+    """What prepared (not yet confirmed) bank payouts hold back, per member, in one query."""
+    rows = (
+        BankPayout.objects.filter(member_id__in=list(member_ids), status=PayoutStatus.PREPARED)
+        .values("member_id")
+        .annotate(amount=Sum("amount"), deduct=Sum("deduct"))
+    )
+    result = dict.fromkeys(member_ids, NOTHING_RESERVED)
+    for row in rows:
+        result[row["member_id"]] = Reserved(row["amount"] or 0, row["deduct"] or 0)
+    return result
+
+
+@dataclass(frozen=True)
+class Proposal:
+    deduct: int
+    amount: int
+
+
+def payout_proposal(balance: Balance, reserved: Reserved = NOTHING_RESERVED) -> Proposal:
+    """What to pay now: net every loan the payable allows, pay the rest, less what prepared
+    bank payouts already hold back. The one rule for the payout form and the payout run."""
+    payable = max(0, balance.payable - reserved.total)
+    receivable = max(0, balance.receivable - reserved.deduct)
+    deduct = min(receivable, payable)
+    return Proposal(deduct=deduct, amount=payable - deduct)
+
+
+@dataclass(frozen=True)
+class OwedRow:
+    member: object
+    balance: Balance
+    reserved: Reserved
+    proposal: Proposal
+
+    @property
+    def has_bank(self) -> bool:
+        return bool(self.member.bank_bin and self.member.bank_account)
+
+
+@dataclass(frozen=True)
+class Owed:
+    rows: list[OwedRow]
+
+    @property
+    def total_owed(self) -> int:
+        return sum(row.balance.net for row in self.rows)
+
+    @property
+    def total_prepared(self) -> int:
+        return sum(row.reserved.amount for row in self.rows)
+
+    @property
+    def total_to_pay(self) -> int:
+        return sum(row.proposal.amount for row in self.rows)
+
+
+def owed(*, village_id: int | None = None, min_amount: int = 0) -> Owed:
+    """Công nợ phải trả: every member the cooperative owes (balance > 0, the definition of
+    ``member_balance``), with what prepared bank payouts hold back. Three queries whatever
+    the number of members."""
+    from hoptac.coops.models import Member
+
+    sums = Entry.objects.values("member_id").annotate(
+        payable=Sum("payable_delta"), receivable=Sum("receivable_delta")
+    )
+    if village_id is not None:
+        sums = sums.filter(member__village_id=village_id)
+    sums = sums.annotate(net=F("payable") - F("receivable")).filter(net__gt=max(0, min_amount - 1))
+    balances = {row["member_id"]: Balance(row["payable"] or 0, row["receivable"] or 0) for row in sums}
+    members = (
+        Member.objects.filter(pk__in=list(balances)).select_related("village").order_by("full_name", "pk")
+    )
+    members = list(members)
+    reserved = reserved_for([m.pk for m in members])
+    rows = [
+        OwedRow(
+            member=m,
+            balance=balances[m.pk],
+            reserved=reserved[m.pk],
+            proposal=payout_proposal(balances[m.pk], reserved[m.pk]),
+        )
+        for m in members
+    ]
+    return Owed(rows=rows)
+
+
+def bank_payout_get(code: str) -> BankPayout:
+    return BankPayout.objects.select_related("member__village", "created_by", "run").get(code=code)
+
+
+def bank_payout_events(payout) -> QuerySet:
+    return payout.events.select_related("actor").order_by("at", "id")
+
+
+def payout_run_get(number: int) -> PayoutRun:
+    return PayoutRun.objects.select_related("created_by").get(number=number)
+
+
+def run_payouts(run) -> list[BankPayout]:
+    return list(BankPayout.objects.filter(run=run).select_related("member__village").order_by("id"))
+
+
+def payout_runs() -> QuerySet[PayoutRun]:
+    return PayoutRun.objects.select_related("created_by").order_by("-number")
+
+
+def members_by_uuid(uuids) -> list:
+    """Members of the current cooperative among ``uuids`` (others are silently absent)."""
+    from hoptac.coops.models import Member
+
+    return list(Member.objects.filter(uuid__in=list(uuids)).order_by("pk"))
+
+
+def bank_payouts_of(member) -> QuerySet[BankPayout]:
+    """Bank transfers of ``member`` prepared and not yet confirmed nor cancelled, oldest first."""
+    return BankPayout.objects.filter(member=member, status=PayoutStatus.PREPARED).order_by("id")

@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hoptac.accounts.selectors import membership_for
 from hoptac.coops import selectors as coop_selectors
 from hoptac.coops.access import coop_view
 from hoptac.coops.models import Member
+from hoptac.core.fields import MoneyField
 from hoptac.core.formkeys import creates, made, repeat_safe
 from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
@@ -33,13 +34,19 @@ from hoptac.ledger import selectors, services, xlsx
 from hoptac.ledger.forms import (
     AdvanceForm,
     LoanForm,
+    MonthCloseForm,
+    OwedFilterForm,
+    PayoutCancelForm,
+    PayoutConfirmForm,
     PayoutForm,
     PeriodForm,
     ReverseForm,
+    RunSettleForm,
+    StatementSendForm,
     day_bounds,
     occurred_at,
 )
-from hoptac.ledger.models import Entry, EntryKind, PayoutMethod
+from hoptac.ledger.models import BankPayout, Entry, EntryKind, PayoutMethod, PayoutRun, PayoutStatus
 from hoptac.lib import qr, vietqr
 from hoptac.lib.banks import bank_name
 from hoptac.lib.money import format_vnd, group_digits
@@ -104,6 +111,7 @@ def member_ledger(request, member_id):
             "member": member,
             "balance": balance,
             "outstanding": selectors.loans_outstanding(member, balance),
+            "prepared": list(selectors.bank_payouts_of(member)),
             "page": paginator.get_page(request.GET.get("page")),
             "can_write": request.access.can(Perm.LEDGER_WRITE),
         },
@@ -127,7 +135,11 @@ def advance_create(request, member_id):
                 actor=request.user,
             )
         except ValidationError as error:
-            add_errors(form, error, {"not_positive": "amount", "not_int": "amount", "future": "day"})
+            add_errors(
+                form,
+                error,
+                {"not_positive": "amount", "not_int": "amount", "future": "day", "closed_period": "day"},
+            )
         else:
             messages.success(
                 request,
@@ -178,6 +190,7 @@ def loan_create(request, member_id):
                     "no_item": "item",
                     "quantity": "quantity",
                     "future": "day",
+                    "closed_period": "day",
                 },
             )
         else:
@@ -213,29 +226,40 @@ def loan_create(request, member_id):
 def payout_create(request, member_id):
     member = _member_or_404(member_id)
     balance = selectors.member_balance(member)
-    # The proposal: net every loan the payable allows, pay the rest.
-    deduct = max(0, min(balance.receivable, balance.payable))
-    amount = max(0, balance.payable - deduct)
+    reserved = selectors.reserved_for([member.pk])[member.pk]
+    # The proposal: net every loan the payable allows, pay the rest, less prepared transfers.
+    proposal = selectors.payout_proposal(balance, reserved)
     has_bank = bool(member.bank_bin and member.bank_account)
     form = PayoutForm(
         request.POST or None,
         initial={
-            "deduct": group_digits(deduct),
-            "amount": group_digits(amount),
-            "method": PayoutMethod.BANK if has_bank and amount else PayoutMethod.CASH,
+            "deduct": group_digits(proposal.deduct),
+            "amount": group_digits(proposal.amount),
+            "method": PayoutMethod.BANK if has_bank and proposal.amount else PayoutMethod.CASH,
         },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            result = services.payout_make(
-                member=member,
-                amount=data["amount"],
-                deduct=data["deduct"],
-                method=data["method"],
-                memo=data["memo"],
-                actor=request.user,
-            )
+            if data["method"] == PayoutMethod.BANK and data["amount"]:
+                # Two steps: prepared now, confirmed with the bank's reference once paid.
+                prepared = services.payout_prepare(
+                    member=member,
+                    amount=data["amount"],
+                    deduct=data["deduct"],
+                    memo=data["memo"],
+                    actor=request.user,
+                )
+                code = prepared.code
+            else:
+                code = services.payout_make(
+                    member=member,
+                    amount=data["amount"],
+                    deduct=data["deduct"],
+                    method=PayoutMethod.CASH,
+                    memo=data["memo"],
+                    actor=request.user,
+                ).code
         except ValidationError as error:
             add_errors(
                 form,
@@ -248,9 +272,16 @@ def payout_create(request, member_id):
                 },
             )
         else:
-            made(request, result.code)
-            messages.success(request, _("Payout %(code)s recorded.") % {"code": result.code})
-            return redirect("ledger:payout_done", coop_slug=request.cooperative.slug, code=result.code)
+            made(request, code)
+            if data["method"] == PayoutMethod.BANK and data["amount"]:
+                messages.success(
+                    request,
+                    _("Transfer %(code)s prepared: make it in the bank, then confirm it here.")
+                    % {"code": code},
+                )
+            else:
+                messages.success(request, _("Payout %(code)s recorded.") % {"code": code})
+            return redirect("ledger:payout_done", coop_slug=request.cooperative.slug, code=code)
     return render(
         request,
         "ledger/payout_form.html",
@@ -258,17 +289,60 @@ def payout_create(request, member_id):
             "form": form,
             "member": member,
             "balance": balance,
+            "reserved": reserved,
             "outstanding": selectors.loans_outstanding(member, balance),
-            "proposed_deduct": deduct,
-            "proposed_amount": amount,
+            "proposed_deduct": proposal.deduct,
+            "proposed_amount": proposal.amount,
             "has_bank": has_bank,
         },
+    )
+
+
+def _qr(*, bank_bin: str, account: str, amount: int, code: str) -> tuple[str, str]:
+    """The VietQR payload and its SVG, or empty strings when the account cannot be encoded."""
+    try:
+        payload = vietqr.payload(bank_bin=bank_bin, account=account, amount=amount, purpose=code)
+    except vietqr.VietQRError:
+        return "", ""
+    return payload, qr.svg(payload, scale=5, title=f"VietQR {code}")
+
+
+def _bank_payout_page(request, payout: BankPayout, *, confirm_form=None, cancel_form=None, status=200):
+    entries = selectors.payout_entries(payout.code)
+    prepared = payout.status == PayoutStatus.PREPARED
+    payload, svg = (
+        _qr(bank_bin=payout.bank_bin, account=payout.bank_account, amount=payout.amount, code=payout.code)
+        if prepared
+        else ("", "")
+    )
+    return render(
+        request,
+        "ledger/bank_payout.html",
+        {
+            "payout": payout,
+            "code": payout.code,
+            "member": payout.member,
+            "entries": entries,
+            "is_reversed": any(e.is_reversed for e in entries),
+            "events": selectors.bank_payout_events(payout),
+            "bank_name": bank_name(payout.bank_bin),
+            "vietqr": payload,
+            "qr_svg": svg,
+            "can_write": request.access.can(Perm.LEDGER_WRITE),
+            "confirm_form": confirm_form or PayoutConfirmForm(),
+            "cancel_form": cancel_form or PayoutCancelForm(),
+        },
+        status=status,
     )
 
 
 @coop_view(Perm.LEDGER_VIEW)
 @require_GET
 def payout_done(request, code):
+    try:
+        return _bank_payout_page(request, selectors.bank_payout_get(code))
+    except BankPayout.DoesNotExist:
+        pass
     entries = selectors.payout_entries(code)
     if not entries:
         raise Http404
@@ -300,16 +374,285 @@ def payout_done(request, code):
         ],
     }
     if context["is_bank"] and not context["is_reversed"]:
-        try:
-            payload = vietqr.payload(
-                bank_bin=member.bank_bin, account=member.bank_account, amount=amount, purpose=code
-            )
-        except vietqr.VietQRError:
-            pass  # the page says the account on file cannot be put in a QR
-        else:
-            context["vietqr"] = payload
-            context["qr_svg"] = qr.svg(payload, scale=5, title=f"VietQR {code}")
+        context["vietqr"], context["qr_svg"] = _qr(
+            bank_bin=member.bank_bin, account=member.bank_account, amount=amount, code=code
+        )
     return render(request, "ledger/payout_done.html", context)
+
+
+def _bank_payout_or_404(code) -> BankPayout:
+    try:
+        return selectors.bank_payout_get(code)
+    except BankPayout.DoesNotExist:
+        raise Http404 from None
+
+
+@coop_view(Perm.LEDGER_WRITE)
+@repeat_safe("A transfer moves from prepared once: a second confirmation is refused.")
+@require_POST
+def payout_confirm(request, code):
+    payout = _bank_payout_or_404(code)
+    form = PayoutConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            services.payout_confirm(
+                payout=payout,
+                reference=form.cleaned_data["reference"],
+                transferred_on=form.cleaned_data["transferred_on"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            add_errors(
+                form,
+                error,
+                {
+                    "no_reference": "reference",
+                    "future": "transferred_on",
+                    "before": "transferred_on",
+                    "closed_period": "transferred_on",
+                },
+            )
+        else:
+            messages.success(
+                request, _("Transfer %(code)s confirmed and recorded in the ledger.") % {"code": code}
+            )
+            return redirect("ledger:payout_done", coop_slug=request.cooperative.slug, code=code)
+    return _bank_payout_page(request, payout, confirm_form=form, status=400)
+
+
+@coop_view(Perm.LEDGER_WRITE)
+@repeat_safe("A transfer moves from prepared once: a second cancellation is refused.")
+@require_POST
+def payout_cancel(request, code):
+    payout = _bank_payout_or_404(code)
+    form = PayoutCancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.payout_cancel(payout=payout, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as error:
+            add_errors(form, error, {"no_reason": "reason"})
+        else:
+            messages.success(request, _("Transfer %(code)s cancelled.") % {"code": code})
+            return redirect("ledger:payout_done", coop_slug=request.cooperative.slug, code=code)
+    return _bank_payout_page(request, payout, cancel_form=form, status=400)
+
+
+# --- what the cooperative owes, payout runs ---------------------------------------------------
+
+
+@coop_view(Perm.LEDGER_VIEW)
+@require_GET
+def owed(request):
+    form = OwedFilterForm(request.GET or None, villages=coop_selectors.village_list())
+    village_id, min_amount = None, 0
+    if form.is_bound and form.is_valid():
+        village_id = form.cleaned_data["village"]
+        min_amount = form.cleaned_data["min_amount"] or 0
+    result = selectors.owed(village_id=village_id, min_amount=min_amount)
+    return render(
+        request,
+        "ledger/owed.html",
+        {
+            "form": form,
+            "owed": result,
+            "can_write": request.access.can(Perm.LEDGER_WRITE),
+            "runs": selectors.payout_runs()[:10],
+        },
+    )
+
+
+@coop_view(Perm.LEDGER_WRITE)
+@creates
+@require_POST
+def run_create(request):
+    chosen = []
+    for value in request.POST.getlist("member"):
+        try:
+            chosen.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    members = selectors.members_by_uuid(chosen)
+    items, errors = [], []
+    for member in members:
+        raw = request.POST.get(f"amount_{member.uuid}", "").strip()
+        amount = None
+        if raw:
+            try:
+                amount = MoneyField().clean(raw)
+            except ValidationError as error:
+                errors.append(f"{member.full_name}: {' '.join(error.messages)}")
+                continue
+        items.append(services.RunItem(member=member, amount=amount))
+    if not errors:
+        try:
+            result = services.payout_run_create(
+                items=items, note=request.POST.get("note", ""), actor=request.user
+            )
+        except ValidationError as error:
+            errors.extend(error.messages)
+        else:
+            if result.skipped:
+                messages.warning(
+                    request,
+                    _("Left out, no bank account on file: %(names)s.")
+                    % {"names": ", ".join(m.full_name for m in result.skipped)},
+                )
+            made(request, result.run.code)
+            messages.success(
+                request,
+                _("Payout run %(run)s: %(count)s transfers prepared.")
+                % {"run": result.run.code, "count": len(result.payouts)},
+            )
+            return redirect("ledger:run", coop_slug=request.cooperative.slug, number=result.run.number)
+    for error in errors:
+        messages.error(request, error)
+    return redirect("ledger:owed", coop_slug=request.cooperative.slug)
+
+
+def _run_or_404(number) -> PayoutRun:
+    if not 0 < number < 2**31:  # beyond any run number: not a database error
+        raise Http404
+    try:
+        return selectors.payout_run_get(number)
+    except PayoutRun.DoesNotExist:
+        raise Http404 from None
+
+
+@coop_view(Perm.LEDGER_VIEW)
+@repeat_safe("Each transfer of a run is settled once: settling it again is refused.")
+@require_http_methods(["GET", "POST"])
+def run_detail(request, number):
+    run = _run_or_404(number)
+    form = RunSettleForm(request.POST or None)
+    payouts = selectors.run_payouts(run)
+    if request.method == "POST":
+        if not request.access.can(Perm.LEDGER_WRITE):
+            raise PermissionDenied
+        if form.is_valid():
+            references = {p.pk: request.POST.get(f"reference_{p.pk}", "") for p in payouts}
+            cancel = {p.pk for p in payouts if request.POST.get(f"cancel_{p.pk}")}
+            try:
+                result = services.payout_run_settle(
+                    run=run,
+                    references=references,
+                    cancel=cancel,
+                    transferred_on=form.cleaned_data["transferred_on"],
+                    cancel_reason=form.cleaned_data["cancel_reason"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                add_errors(form, error, {"closed_period": "transferred_on", "no_reason": "cancel_reason"})
+            else:
+                messages.success(
+                    request,
+                    _("%(confirmed)s transfers confirmed, %(cancelled)s cancelled.")
+                    % {"confirmed": len(result.confirmed), "cancelled": len(result.cancelled)},
+                )
+                return redirect("ledger:run", coop_slug=request.cooperative.slug, number=run.number)
+    rows = []
+    for payout in payouts:
+        prepared = payout.status == PayoutStatus.PREPARED
+        payload, svg = (
+            _qr(bank_bin=payout.bank_bin, account=payout.bank_account, amount=payout.amount, code=payout.code)
+            if prepared
+            else ("", "")
+        )
+        rows.append(
+            {"payout": payout, "vietqr": payload, "qr_svg": svg, "bank_name": bank_name(payout.bank_bin)}
+        )
+    return render(
+        request,
+        "ledger/run.html",
+        {
+            "run": run,
+            "rows": rows,
+            "form": form,
+            "total": sum(p.amount for p in payouts),
+            "open": any(p.status == PayoutStatus.PREPARED for p in payouts),
+            "can_write": request.access.can(Perm.LEDGER_WRITE),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@coop_view(Perm.LEDGER_VIEW)
+@require_GET
+def run_xlsx(request, number):
+    run = _run_or_404(number)
+    payouts = [p for p in selectors.run_payouts(run) if p.status != PayoutStatus.CANCELLED]
+    content = xlsx.payout_batch_workbook(run, payouts, cooperative=request.cooperative)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="chi-{run.code.lower()}.xlsx"'
+    return response
+
+
+# --- closed periods ---------------------------------------------------------------------------
+
+
+@coop_view(Perm.LEDGER_VIEW)
+@repeat_safe("A month is closed once: closing it again is refused.")
+@require_http_methods(["GET", "POST"])
+def periods(request):
+    form = MonthCloseForm(request.POST or None)
+    if request.method == "POST":
+        if not request.access.can(Perm.LEDGER_WRITE):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                close = services.month_close(month=form.cleaned_data["month"], actor=request.user)
+            except ValidationError as error:
+                add_errors(form, error, {"not_ended": "month", "already_closed": "month"})
+            else:
+                messages.success(
+                    request,
+                    _("The books are closed through %(day)s.") % {"day": close.through.strftime("%d/%m/%Y")},
+                )
+                return redirect("ledger:periods", coop_slug=request.cooperative.slug)
+    return render(
+        request,
+        "ledger/periods.html",
+        {
+            "form": form,
+            "closed_through": selectors.coop_closed_through(),
+            "closes": selectors.month_closes(),
+            "can_write": request.access.can(Perm.LEDGER_WRITE),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@coop_view(Perm.LEDGER_WRITE)
+@creates
+@require_POST
+def statement_send(request, member_id):
+    member = _member_or_404(member_id)
+    form = StatementSendForm(request.POST)
+    url = reverse(
+        "ledger:statement", kwargs={"coop_slug": request.cooperative.slug, "member_id": member.uuid}
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose the period and how the statement reached the member."))
+        return redirect(url)
+    data = form.cleaned_data
+    query = f"?start={data['start']:%Y-%m-%d}&end={data['end']:%Y-%m-%d}"
+    try:
+        services.statement_send(
+            member=member,
+            start=data["start"],
+            end=data["end"],
+            handed=data["how"] == "handed",
+            actor=request.user,
+        )
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(
+            request,
+            _("Statement recorded as given to %(name)s: their books are closed through %(day)s.")
+            % {"name": member.full_name, "day": data["end"].strftime("%d/%m/%Y")},
+        )
+    return redirect(url + query)
 
 
 # --- reversals ------------------------------------------------------------------------------
@@ -356,6 +699,11 @@ def _statement_context(request, member) -> dict:
         "period_query": f"?start={start:%Y-%m-%d}&end={end:%Y-%m-%d}",
         "can_view_ledger": request.access.can(Perm.LEDGER_VIEW),
         "signature_roles": [_("Prepared by"), _("Chief accountant"), _("Member")],
+        "can_send": request.access.can(Perm.LEDGER_WRITE),
+        "can_send_period": end < timezone.localdate(),
+        "send_form": StatementSendForm(initial={"start": start, "end": end}),
+        "sent": selectors.statement_closes(member)[:5] if request.access.can(Perm.LEDGER_VIEW) else [],
+        "closed_through": selectors.closed_through(member),
     }
 
 
@@ -400,5 +748,13 @@ urlpatterns = [
     path("members/<uuid:member_id>/statement/", statement, name="statement"),
     path("members/<uuid:member_id>/statement.xlsx", statement_xlsx, name="statement_xlsx"),
     path("entries/<uuid:entry_id>/reverse/", entry_reverse, name="entry_reverse"),
+    path("members/<uuid:member_id>/statement/send/", statement_send, name="statement_send"),
     path("payouts/<str:code>/", payout_done, name="payout_done"),
+    path("payouts/<str:code>/confirm/", payout_confirm, name="payout_confirm"),
+    path("payouts/<str:code>/cancel/", payout_cancel, name="payout_cancel"),
+    path("owed/", owed, name="owed"),
+    path("runs/new/", run_create, name="run_create"),
+    path("runs/<int:number>/", run_detail, name="run"),
+    path("runs/<int:number>/batch.xlsx", run_xlsx, name="run_xlsx"),
+    path("periods/", periods, name="periods"),
 ]

@@ -46,6 +46,16 @@ def _columns() -> list[tuple[str, int]]:
 COL_IN, COL_OUT, COL_BALANCE = 6, 7, 8
 
 
+def text_cell(sheet, *, row: int, column: int, value: str):
+    """A cell holding ``value`` as text, whatever it starts with: user text (a name, a
+    memo) is never a formula (``=HYPERLINK(...)`` stays the characters typed)."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = "" if value is None else str(value)
+    cell.data_type = "s"
+    cell.number_format = "@"
+    return cell
+
+
 def _name(book: Workbook, name: str, sheet_title: str, row: int, col: int) -> None:
     ref = f"'{sheet_title}'!${get_column_letter(col)}${row}"
     book.defined_names[name] = DefinedName(name, attr_text=ref)
@@ -69,7 +79,12 @@ def statement_workbook(stmt: Statement, *, cooperative, start: dt.date, end: dt.
     sheet["A3"] = _("MEMBER STATEMENT")
     sheet["A3"].font = Font(bold=True, size=14)
     village = member.village.name if getattr(member, "village", None) else ""
-    sheet["A4"] = _("Member: %(name)s") % {"name": member.full_name} + (f" — {village}" if village else "")
+    text_cell(
+        sheet,
+        row=4,
+        column=1,
+        value=_("Member: %(name)s") % {"name": member.full_name} + (f" — {village}" if village else ""),
+    )
     sheet["A5"] = _("Period: %(start)s to %(end)s") % {
         "start": start.strftime("%d/%m/%Y"),
         "end": end.strftime("%d/%m/%Y"),
@@ -107,6 +122,9 @@ def statement_workbook(stmt: Statement, *, cooperative, start: dt.date, end: dt.
             line.balance_after,
         ]
         for col, value in enumerate(values, start=1):
+            if col in (3, 4, 5):
+                text_cell(sheet, row=row, column=col, value=value)
+                continue
             cell = sheet.cell(row=row, column=col, value=value)
             if col == 2:
                 cell.number_format = DATE
@@ -152,6 +170,60 @@ def statement_workbook(stmt: Statement, *, cooperative, start: dt.date, end: dt.
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = f"{header_row}:{header_row}"
 
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def payout_batch_workbook(run, payouts, *, cooperative) -> bytes:
+    """The bank batch file of a payout run (one row per prepared transfer): account number
+    and BIN as text (leading zeros kept), the holder and bank name as text, the amount as
+    a number, the transfer content with the payout code. Totals in the last row, with the
+    workbook names ``batch_total`` and ``batch_count``."""
+    from hoptac.lib.banks import bank_name
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = run.code[:31]
+    text_cell(sheet, row=1, column=1, value=cooperative.name).font = Font(bold=True, size=13)
+    sheet["A2"] = _("Payout run %(run)s of %(day)s") % {
+        "run": run.code,
+        "day": timezone.localtime(run.created_at).strftime("%d/%m/%Y"),
+    }
+    columns = [
+        (pgettext("row number", "No."), 6),
+        (_("Account number"), 22),
+        (_("Account holder"), 30),
+        (_("Bank"), 30),
+        (_("Bank BIN"), 10),
+        (_("Amount (VND)"), 16),
+        (_("Transfer content"), 28),
+    ]
+    header_row = 4
+    for col, (label, width) in enumerate(columns, start=1):
+        cell = sheet.cell(row=header_row, column=col, value=label)
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    row = header_row
+    for number, payout in enumerate(payouts, start=1):
+        row += 1
+        sheet.cell(row=row, column=1, value=number)
+        text_cell(sheet, row=row, column=2, value=payout.bank_account)
+        text_cell(sheet, row=row, column=3, value=payout.account_holder)
+        text_cell(sheet, row=row, column=4, value=bank_name(payout.bank_bin) or payout.bank_bin)
+        text_cell(sheet, row=row, column=5, value=payout.bank_bin)
+        sheet.cell(row=row, column=6, value=int(payout.amount)).number_format = MONEY
+        text_cell(sheet, row=row, column=7, value=payout.code)
+    row += 1
+    sheet.cell(row=row, column=3, value=_("Total")).font = Font(bold=True)
+    total = sheet.cell(row=row, column=6, value=sum(int(p.amount) for p in payouts))
+    total.number_format, total.font = MONEY, Font(bold=True)
+    _name(book, "batch_total", sheet.title, row, 6)
+    count = sheet.cell(row=row, column=1, value=len(payouts))
+    _name(book, "batch_count", sheet.title, row, 1)
+    count.font = Font(bold=True)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -128,21 +128,30 @@ def _honey(coop: Cooperative, rng: random.Random) -> int:
                 ],
             )
             count += 1
-    # Payouts: the first households are paid, loans netted; one by bank transfer.
+    # Payouts: the first households are paid, loans netted. Bank transfers go in two steps:
+    # prepared, then confirmed with the bank's reference; the last one is left prepared.
+    prepared = []
     for member in members[:12]:
         balance = member_balance(member)
         deduct = min(balance.receivable, balance.payable)
         amount = (balance.payable - deduct) // 2
-        if amount > 0 or deduct > 0:
-            method = "bank" if member.bank_account and amount else "cash"
+        if member.bank_account and amount > 0:
+            prepared.append(
+                ledger.payout_prepare(member=member, amount=amount, deduct=deduct, actor=accountant)
+            )
+        elif amount > 0 or deduct > 0:
             ledger.payout_make(
                 member=member,
                 amount=amount,
                 deduct=deduct,
-                method=method,
+                method="cash",
                 occurred_at=_at(3, 10),
                 actor=accountant,
             )
+    for number, payout in enumerate(prepared[:-1], start=1):
+        ledger.payout_confirm(
+            payout=payout, reference=f"FT{number:010d}", transferred_on=timezone.localdate(), actor=accountant
+        )
     # One receipt recorded for the wrong household, voided with a reason.
     wrong = Receipt.objects.order_by("-collected_at").first()
     if wrong is not None:
