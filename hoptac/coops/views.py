@@ -21,6 +21,7 @@ from hoptac.coops.forms import (
     LeaveForm,
     MemberFilterForm,
     MemberForm,
+    MemberPageForm,
     StaffForm,
 )
 from hoptac.coops.models import Cooperative, Member, MemberGroup
@@ -84,7 +85,7 @@ def member_list(request):
 @coop_view(Perm.MEMBER_EDIT)
 @require_http_methods(["GET", "POST"])
 def member_create(request):
-    form = MemberForm(request.POST or None, cooperative=request.cooperative)
+    form = MemberPageForm(request.POST or None, cooperative=request.cooperative)
     if request.method == "POST" and form.is_valid():
         try:
             member = services.member_create(data=form.to_input(), actor=request.user)
@@ -106,7 +107,7 @@ def member_detail(request, member_id):
 @require_http_methods(["GET", "POST"])
 def member_edit(request, member_id):
     member = _member_or_404(member_id)
-    form = MemberForm(
+    form = MemberPageForm(
         request.POST or None, cooperative=request.cooperative, initial=MemberForm.initial_from(member)
     )
     if request.method == "POST" and form.is_valid():

@@ -18,6 +18,7 @@ from hoptac.core.locks import counter_next, members_lock
 from hoptac.core.tenancy import require_cooperative
 from hoptac.ledger.models import Entry, EntryKind, PayoutMethod
 from hoptac.ledger.selectors import member_balance
+from hoptac.lib import bounds
 from hoptac.lib.money import format_vnd
 
 # A clock a few minutes ahead on a collector's phone is not "the future".
@@ -43,12 +44,13 @@ def _when(occurred_at: dt.datetime | None) -> dt.datetime:
     return occurred_at
 
 
-def _positive(amount: int, label: str) -> int:
+def _positive(amount: int, label: str, kind: str = "ledger") -> int:
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise ValidationError(_("%(what)s must be a whole number of đồng.") % {"what": label}, code="not_int")
     if amount <= 0:
         raise ValidationError(_("%(what)s must be more than 0 đồng.") % {"what": label}, code="not_positive")
-    return amount
+    # The documented upper bound of lib.bounds (an advance of 999.999.999.999.999 ₫ is a slip).
+    return bounds.check_money(kind, amount, field=label)
 
 
 def _active(member) -> None:
@@ -100,7 +102,7 @@ def advance_give(
     """Tạm ứng: cash given to a member ahead of their deliveries."""
     member = _lock(member)
     _active(member)
-    _positive(amount, _("The advance"))
+    _positive(amount, _("The advance"), "advance")
     entry = _entry(
         member=member,
         kind=EntryKind.ADVANCE,
@@ -136,7 +138,7 @@ def input_loan_give(
     """Inputs lent to a member (fertiliser, seedlings, bee boxes), to be deducted later."""
     member = _lock(member)
     _active(member)
-    _positive(value, _("The value of the loan"))
+    _positive(value, _("The value of the loan"), "input_loan")
     if not item.strip():
         raise ValidationError(_("Say what was lent."), code="no_item")
     if quantity is None or quantity <= 0:
