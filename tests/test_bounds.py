@@ -3,10 +3,22 @@ checked by forms, services and the API alike; absurd query parameters never answ
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
+from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from hoptac.catalog.models import Product
+from hoptac.core.tenancy import tenant
+from hoptac.ledger import services as ledger
+from hoptac.ledger.models import Entry
+from hoptac.lib import bounds
+from hoptac.offtake import services as offtake
+from hoptac.offtake.models import Season
+from tests.conftest import make_member
 from tests.test_tenancy import (  # noqa: F401  (fixtures)
     buying_a,
     catalog_a,
@@ -29,7 +41,19 @@ QUERY_NAMES = [
 
 
 # Each of these alone, so that another garbled parameter cannot hide a failure.
-ONE_BY_ONE_NAMES = ["day", "from", "to", "start", "end", "date_from", "date_to", "page", "point", "season", "product"]
+ONE_BY_ONE_NAMES = [
+    "day",
+    "from",
+    "to",
+    "start",
+    "end",
+    "date_from",
+    "date_to",
+    "page",
+    "point",
+    "season",
+    "product",
+]
 ONE_BY_ONE_VALUES = {"0001-01-01"}
 
 
@@ -82,3 +106,97 @@ def test_absurd_query_parameters_never_answer_500(client, chair_a, url_objects):
                     failures.append(f"{url}?{query}: {response.status_code}")
                     break
     assert not failures, "\n".join(failures)
+
+
+# --- money, quantities and dates refused by the services --------------------------------
+
+
+def test_an_absurd_advance_is_refused_by_the_service(coop_a, member_a):
+    with tenant(coop_a), pytest.raises(ValidationError) as error:
+        ledger.advance_give(member=member_a, amount=999_999_999_999_999)
+    assert error.value.code == "too_large"
+    assert "2.000.000.000" in error.value.messages[0]
+    assert not Entry.unscoped.filter(member=member_a).exists()
+
+
+def test_an_absurd_capital_is_refused_by_the_service(coop_a):
+    with pytest.raises(ValidationError) as error:
+        make_member(coop_a, full_name="Lò Văn Tỷ", capital_vnd=99_999_999_999_999)
+    assert error.value.code == "too_large"
+
+
+def test_a_season_of_year_one_is_refused(coop_a):
+    with tenant(coop_a):
+        product = Product.objects.create(cooperative=coop_a, name="Mật ong", code="MAT", base_unit="l")
+        with pytest.raises(ValidationError) as error:
+            offtake.season_create(
+                product=product, name="Năm 1", starts_on=dt.date(1, 1, 1), ends_on=dt.date(1, 12, 31)
+            )
+        assert error.value.code == "date_out_of_range"
+        assert not Season.unscoped.exists()
+        with pytest.raises(ValidationError):
+            offtake.season_create(
+                product=product, name="Xa", starts_on=timezone.localdate(), ends_on=dt.date(9999, 12, 31)
+            )
+
+
+def test_a_receipt_line_of_a_thousand_tonnes_is_refused(coop_a, member_a):
+    with tenant(coop_a):
+        product = Product.objects.create(cooperative=coop_a, name="Chè", code="CHE", base_unit="kg")
+        offtake.price_set(
+            product=product, grade=1, price_vnd=50_000, effective_from=timezone.now() - dt.timedelta(days=1)
+        )
+        with pytest.raises(ValidationError) as error:
+            offtake.receipt_record(
+                member=member_a,
+                collected_at=timezone.now(),
+                lines=[offtake.LineInput(product=product, quantity=Decimal(1000), unit="tan")],
+            )
+    assert error.value.code == "quantity"
+
+
+def test_bounds_are_within_what_the_columns_hold():
+    big_integer = 2**63 - 1
+    assert all(bound.high < big_integer for bound in bounds.MONEY.values())
+    # DecimalField(12, 3) of a receipt line's typed quantity holds 999.999.999,999.
+    assert all(bound.high < Decimal("999999999.999") for bound in bounds.QUANTITY.values())
+    assert bounds.date_range("any")[1] < dt.date.max - dt.timedelta(days=366)
+
+
+# --- large amounts need a second confirmation ---------------------------------------------
+
+
+def test_a_large_advance_comes_back_with_the_amount_in_words_and_a_checkbox(
+    login, coop_a, accountant_a, member_a
+):
+    client = login(accountant_a)
+    url = f"/c/{coop_a.slug}/ledger/members/{member_a.uuid}/advance/"
+    data = {"amount": "60.000.000", "day": timezone.localdate().isoformat(), "memo": ""}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "60.000.000" in page and "sáu mươi triệu đồng" in page
+    assert 'name="confirm_large"' in page
+    assert not Entry.unscoped.filter(member=member_a).exists()
+    response = client.post(url, {**data, "confirm_large": "on"})
+    assert response.status_code == 302
+    assert Entry.unscoped.get(member=member_a).receivable_delta == 60_000_000
+
+
+def test_a_small_advance_needs_no_confirmation(login, coop_a, accountant_a, member_a):
+    client = login(accountant_a)
+    url = f"/c/{coop_a.slug}/ledger/members/{member_a.uuid}/advance/"
+    response = client.post(url, {"amount": "600.000", "day": timezone.localdate().isoformat()})
+    assert response.status_code == 302
+    assert Entry.unscoped.get(member=member_a).receivable_delta == 600_000
+
+
+def test_an_absurd_advance_is_refused_by_the_form(login, coop_a, accountant_a, member_a):
+    client = login(accountant_a)
+    url = f"/c/{coop_a.slug}/ledger/members/{member_a.uuid}/advance/"
+    response = client.post(
+        url, {"amount": "999.999.999.999.999", "day": timezone.localdate().isoformat(), "confirm_large": "on"}
+    )
+    assert response.status_code == 200
+    assert "2.000.000.000" in response.content.decode()
+    assert not Entry.unscoped.filter(member=member_a).exists()

@@ -62,10 +62,7 @@ class ProductForm(forms.Form):
     @classmethod
     def initial_from(cls, product) -> dict:
         initial = {name: getattr(product, name) for name in cls.FIELDS}
-        size = initial["pack_size"]
-        if size is not None:
-            # 500.000 is stored for 500: shown as "500,000" in Vietnamese it reads as half a million.
-            initial["pack_size"] = size.quantize(1) if size == size.to_integral_value() else size.normalize()
+        # The QuantityField shows it the Vietnamese way: 500.000 stored is "500", 0.25 is "0,25".
         return initial
 
 

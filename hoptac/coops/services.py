@@ -130,7 +130,10 @@ def _check_bounds(data: MemberInput) -> None:
     bounds.check_date("join", data.joined_on, field=_("The join date"))
     if data.left_on is not None:
         bounds.check_date("join", data.left_on, field=_("The date of leaving"))
-    if data.birth_year is not None and not bounds.BIRTH_YEAR_MIN <= data.birth_year <= timezone.localdate().year:
+    if (
+        data.birth_year is not None
+        and not bounds.BIRTH_YEAR_MIN <= data.birth_year <= timezone.localdate().year
+    ):
         raise ValidationError(_("The year of birth is out of range."), code="birth_year")
 
 

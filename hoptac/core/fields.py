@@ -71,7 +71,9 @@ class QuantityField(forms.Field):
     (``lib.bounds.QUANTITY``)."""
 
     default_error_messages = {
-        "invalid": _("Write a number the Vietnamese way, e.g. 12, 12,5 or 1.250 (one thousand two hundred and fifty)."),
+        "invalid": _(
+            "Write a number the Vietnamese way, e.g. 12, 12,5 or 1.250 (one thousand two hundred and fifty)."
+        ),
         "not_positive": _("The quantity must be more than 0."),
         "too_large": _("The quantity is too large."),
     }
@@ -137,7 +139,8 @@ class BoundedMoneyField(MoneyField):
             high = bounds.MONEY[self.kind].high
             if amount > high:
                 raise forms.ValidationError(
-                    _("The amount cannot be more than %(high)s.") % {"high": format_vnd(high)}, code="too_large"
+                    _("The amount cannot be more than %(high)s.") % {"high": format_vnd(high)},
+                    code="too_large",
                 )
         return amount
 

@@ -158,9 +158,9 @@ class MovementForm(forms.Form):
 
 
 def _raw_lot_label(lot) -> str:
-    from hoptac.lib.units import qty_text
+    from hoptac.lib.units import format_quantity
 
-    return f"{lot.code} — {lot.product.name} ({qty_text(lot.on_hand)} {lot.product.unit_label})"
+    return f"{lot.code} — {lot.product.name} ({format_quantity(lot.on_hand)} {lot.product.unit_label})"
 
 
 class FinishedLotForm(forms.Form):

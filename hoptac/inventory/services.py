@@ -25,7 +25,7 @@ from hoptac.inventory.models import (
     ProcessingStep,
     StockMovement,
 )
-from hoptac.lib.units import qty_text, quantize_qty
+from hoptac.lib.units import format_quantity, quantize_qty
 from hoptac.offtake.models import ReceiptLine, ReceiptStatus
 
 MAX_QUANTITY = Decimal(10_000_000)
@@ -62,12 +62,10 @@ def _move(*, lot, kind, quantity: Decimal, reason: str = "", reference: str = ""
 
 
 def _qty_local(value: Decimal) -> str:
-    """A quantity in a message, in the active language's format (``1463,805`` in Vietnamese)."""
-    from django.utils.formats import number_format
+    """A quantity in a message, in the active language's format (``1.463,805`` in Vietnamese)."""
+    from django.utils.translation import get_language
 
-    text = qty_text(value)
-    places = len(text.split(".")[1]) if "." in text else 0
-    return number_format(Decimal(text), decimal_pos=places, use_l10n=True)
+    return format_quantity(value, language=get_language() or "vi")
 
 
 def _not_future(day: dt.date | None, label: str) -> None:

@@ -20,6 +20,7 @@ from hoptac.ledger.models import Entry, EntryKind, PayoutMethod
 from hoptac.ledger.selectors import member_balance
 from hoptac.lib import bounds
 from hoptac.lib.money import format_vnd
+from hoptac.lib.units import format_quantity
 
 # A clock a few minutes ahead on a collector's phone is not "the future".
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -151,7 +152,7 @@ def input_loan_give(
         item=item.strip(),
         item_quantity=quantity,
         item_unit=unit.strip(),
-        memo=memo or f"{item.strip()} × {quantity.normalize()} {unit.strip()}",
+        memo=memo or f"{item.strip()} × {format_quantity(quantity)} {unit.strip()}",
         actor=actor,
     )
     audit_record(

@@ -52,7 +52,9 @@ MONEY: dict[str, MoneyBound] = {
     # produce of a large household, so it is confirmed; 2 billion is never right.
     "advance": MoneyBound(gettext_lazy("The advance"), 1, 2 * BILLION, confirm_from=50 * MILLION),
     # Inputs lent (fertiliser, bee boxes, seedlings): as for an advance.
-    "input_loan": MoneyBound(gettext_lazy("The value of the loan"), 1, 2 * BILLION, confirm_from=50 * MILLION),
+    "input_loan": MoneyBound(
+        gettext_lazy("The value of the loan"), 1, 2 * BILLION, confirm_from=50 * MILLION
+    ),
     # Chi trả: what the cooperative pays a member at once, at most a season's deliveries.
     "payout": MoneyBound(gettext_lazy("The payout"), 0, 5 * BILLION, confirm_from=50 * MILLION),
     # Any other ledger amount (a purchase, a deduction, an opening balance).
@@ -155,10 +157,14 @@ def check_date(kind: str, value: dt.date | dt.datetime | None, *, field: str = "
     """Raise a translated ``ValidationError`` when ``value`` is outside the bounds of ``kind``."""
     if value is None:
         return
-    day = timezone.localtime(value).date() if isinstance(value, dt.datetime) and timezone.is_aware(
-        value
-    ) else (value.date() if isinstance(value, dt.datetime) else value)
+    day = (
+        timezone.localtime(value).date()
+        if isinstance(value, dt.datetime) and timezone.is_aware(value)
+        else (value.date() if isinstance(value, dt.datetime) else value)
+    )
     low, high = date_range(kind)
+    if day > high and DATES[kind].ahead_days is not None and DATES[kind].ahead_days <= 1:
+        raise ValidationError(_("The date cannot be in the future."), code="future")
     if not low <= day <= high:
         raise ValidationError(
             _("%(what)s must be between %(low)s and %(high)s.")

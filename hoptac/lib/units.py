@@ -41,6 +41,15 @@ UNIT_LABELS = {
     Unit.LITRE: "lít",
 }
 
+# The base unit as a Vietnamese word, in messages to members whatever the staff's language.
+BASE_UNIT_WORDS = {BaseUnit.KG: "kg", BaseUnit.LITRE: "lít"}
+
+
+def base_unit_word(base: BaseUnit | str) -> str:
+    """``"l"`` -> ``"lít"``, ``"kg"`` -> ``"kg"``: the unit a product is priced in."""
+    return BASE_UNIT_WORDS[BaseUnit(base)]
+
+
 MASS_FACTORS = {
     Unit.KG: Decimal(1),
     Unit.LANG: Decimal("0.1"),
