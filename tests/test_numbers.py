@@ -51,8 +51,9 @@ def test_unreadable_quantities_are_refused(typed):
 
 def test_quantity_field_reads_thousands_and_refuses_with_a_message():
     field = QuantityField()
-    assert field.clean("1.250") == Decimal(1250)
     assert field.clean("1.250,5") == Decimal("1250.5")
+    assert field.clean("1.000.000") == Decimal(1000000)
+    assert field.clean("0.250") == Decimal("0.25")
     with pytest.raises(forms.ValidationError) as error:
         field.clean("1,250.5")
     assert "1.250" in str(error.value)
@@ -60,6 +61,62 @@ def test_quantity_field_reads_thousands_and_refuses_with_a_message():
         field.clean("0,0001")  # more than 3 decimals
     # Shown back as understood, the Vietnamese way.
     assert field.prepare_value(Decimal("1250.500")) == "1.250,5"
+
+
+def test_an_ambiguous_thousands_dot_is_echoed_in_words_before_saving():
+    """ "1.250" used to be stored as 1,25: now it is read as 1250, and the form says so in
+    words before anything is saved; the field comes back as "1250", plain on a second save."""
+    field = QuantityField()
+    with pytest.raises(forms.ValidationError) as error:
+        field.clean("1.250")
+    assert error.value.code == "confirm_quantity"
+    assert "một nghìn hai trăm năm mươi" in error.value.messages[0]
+    assert field.bound_data("1.250", None) == "1250"
+    assert field.clean(field.bound_data("1.250", None)) == Decimal(1250)
+    assert field.bound_data("0.250", None) == "0.250"  # a decimal, not thousands
+
+
+def test_a_receipt_line_typed_1_250_is_stored_as_1250(login, coop_a, collector_a, member_a):
+    from django.utils import timezone
+
+    from hoptac.catalog.models import Product
+    from hoptac.core.tenancy import tenant
+    from hoptac.offtake import services as offtake
+    from hoptac.offtake.models import ReceiptLine
+
+    with tenant(coop_a):
+        tea = Product.objects.create(cooperative=coop_a, name="Chè", code="CHE", base_unit="kg")
+        offtake.price_set(
+            product=tea, grade=1, price_vnd=10_000, effective_from=timezone.now() - dt.timedelta(days=1)
+        )
+    client = login(collector_a)
+    url = f"/c/{coop_a.slug}/buying/receipts/new/"
+    data = {
+        "member": member_a.pk,
+        "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "point": "",
+        "note": "",
+        "line-TOTAL_FORMS": "1",
+        "line-INITIAL_FORMS": "0",
+        "line-MIN_NUM_FORMS": "0",
+        "line-MAX_NUM_FORMS": "20",
+        "line-0-product": tea.pk,
+        "line-0-grade": "1",
+        "line-0-quantity": "1.250",
+        "line-0-unit": "kg",
+        "line-0-deduction_pct": "",
+        "line-0-unit_price_vnd": "",
+        "line-0-override_reason": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 422  # shown back, nothing stored yet
+    page = response.content.decode()
+    assert "một nghìn hai trăm năm mươi" in page
+    assert 'value="1250"' in page
+    assert not ReceiptLine.unscoped.exists()
+    response = client.post(url, {**data, "line-0-quantity": "1250"})
+    assert response.status_code == 302
+    assert ReceiptLine.unscoped.get().quantity == Decimal(1250)
 
 
 @settings(max_examples=60, deadline=None)

@@ -3,6 +3,7 @@ quantities with a decimal comma. One definition each, used by every app's forms.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -11,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from hoptac.lib import bounds
 from hoptac.lib.money import format_vnd, parse_vnd, vnd_in_words
 from hoptac.lib.phone import InvalidPhone, normalize_phone
-from hoptac.lib.units import format_quantity, parse_quantity
+from hoptac.lib.units import format_quantity, parse_quantity, quantity_in_words
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+# One dot followed by exactly three digits ("1.250"): thousands, but easily meant as decimals.
+AMBIGUOUS_THOUSANDS = re.compile(r"^[1-9]\d{0,2}\.\d{3}$")
 MAX_QUANTITY = Decimal("1000000")  # in the unit typed: a million tấn is already absurd
 
 
@@ -89,6 +92,13 @@ class QuantityField(forms.Field):
             return format_quantity(value)
         return value
 
+    def bound_data(self, data, initial):
+        """An ambiguous ``1.250`` comes back written without the dot (``1250``), so that the
+        second submission, after the person has read how it was understood, is plain."""
+        if isinstance(data, str) and AMBIGUOUS_THOUSANDS.match(data.strip()):
+            return data.strip().replace(".", "")
+        return data
+
     def to_python(self, value):
         if isinstance(value, Decimal):
             value = format_quantity(value)
@@ -108,6 +118,21 @@ class QuantityField(forms.Field):
         if quantity > MAX_QUANTITY:
             raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
         bounds.check_quantity(self.kind, quantity)
+        if AMBIGUOUS_THOUSANDS.match(value):
+            # "1.250": one thousand two hundred and fifty the Vietnamese way, but 1,25 to
+            # anyone used to a decimal point. Shown back in words before anything is saved.
+            raise forms.ValidationError(
+                _(
+                    "%(typed)s is read as %(understood)s. If that is right, save again; "
+                    "for a number with decimals write a comma, e.g. %(comma)s."
+                )
+                % {
+                    "typed": value,
+                    "understood": quantity_in_words(quantity),
+                    "comma": value.replace(".", ","),
+                },
+                code="confirm_quantity",
+            )
         return quantity
 
 
