@@ -200,3 +200,21 @@ def test_an_absurd_advance_is_refused_by_the_form(login, coop_a, accountant_a, m
     assert response.status_code == 200
     assert "2.000.000.000" in response.content.decode()
     assert not Entry.unscoped.filter(member=member_a).exists()
+
+
+def test_a_season_stored_with_year_one_before_the_bounds_still_has_its_pages(login, coop_a, chair_a):
+    """Seasons dated year 1 were accepted once; their pages and summary answered 500 for good."""
+    with tenant(coop_a):
+        product = Product.objects.create(cooperative=coop_a, name="Mật ong", code="MAT", base_unit="l")
+        season = Season.objects.create(
+            cooperative=coop_a,
+            product=product,
+            name="Năm 1",
+            starts_on=dt.date(1, 1, 1),
+            ends_on=dt.date(1, 12, 31),
+        )
+    client = login(chair_a)
+    base = f"/c/{coop_a.slug}/buying/seasons/{season.pk}/"
+    assert client.get(base).status_code == 200
+    assert client.get(base + "summary.xlsx").status_code == 200
+    assert client.get(f"/c/{coop_a.slug}/buying/seasons/").status_code == 200

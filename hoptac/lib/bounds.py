@@ -153,6 +153,12 @@ def date_range(kind: str, *, today: dt.date | None = None) -> tuple[dt.date, dt.
     return bound.low, min(LATEST, today + dt.timedelta(days=bound.ahead_days))
 
 
+def clamp_date(day: dt.date) -> dt.date:
+    """``day`` brought within 1900–2199, for reading rows stored before the bounds existed
+    (a season dated year 1 made its pages answer 500: year 1 minus a time zone overflows)."""
+    return min(max(day, EARLIEST), LATEST)
+
+
 def check_date(kind: str, value: dt.date | dt.datetime | None, *, field: str = "") -> None:
     """Raise a translated ``ValidationError`` when ``value`` is outside the bounds of ``kind``."""
     if value is None:
