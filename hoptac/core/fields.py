@@ -147,7 +147,7 @@ class DateField(forms.DateField):
 
     def validate(self, value):
         super().validate(value)
-        bounds.check_date(self.kind, value)
+        bounds.check_date(self.kind, value, future=False)
 
 
 class BoundedMoneyField(MoneyField):
@@ -193,10 +193,12 @@ class LargeAmountConfirmMixin:
             )
 
     def large_amounts_understood(self) -> str:
+        """The large amounts typed (an amount unchanged since the form was opened is not
+        asked again), as understood: ``50.000.000 ₫ (năm mươi triệu đồng)``."""
         return "; ".join(
             vnd_in_words(self.cleaned_data[name])
             for name, kind in self.large_amounts.items()
-            if bounds.needs_confirmation(kind, self.cleaned_data.get(name))
+            if bounds.needs_confirmation(kind, self.cleaned_data.get(name)) and name in self.changed_data
         )
 
     def clean(self):

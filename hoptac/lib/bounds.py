@@ -159,8 +159,13 @@ def clamp_date(day: dt.date) -> dt.date:
     return min(max(day, EARLIEST), LATEST)
 
 
-def check_date(kind: str, value: dt.date | dt.datetime | None, *, field: str = "") -> None:
-    """Raise a translated ``ValidationError`` when ``value`` is outside the bounds of ``kind``."""
+def check_date(
+    kind: str, value: dt.date | dt.datetime | None, *, field: str = "", future: bool = True
+) -> None:
+    """Raise a translated ``ValidationError`` when ``value`` is outside the bounds of ``kind``.
+
+    ``future=False`` leaves "not in the future" to the caller's own, more precise message
+    (form fields do: "The date of leaving cannot be in the future.")."""
     if value is None:
         return
     day = (
@@ -169,7 +174,10 @@ def check_date(kind: str, value: dt.date | dt.datetime | None, *, field: str = "
         else (value.date() if isinstance(value, dt.datetime) else value)
     )
     low, high = date_range(kind)
-    if day > high and DATES[kind].ahead_days is not None and DATES[kind].ahead_days <= 1:
+    near_today = DATES[kind].ahead_days is not None and DATES[kind].ahead_days <= 1
+    if not future and near_today:
+        high = LATEST
+    if day > high and near_today:
         raise ValidationError(_("The date cannot be in the future."), code="future")
     if not low <= day <= high:
         raise ValidationError(
