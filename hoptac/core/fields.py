@@ -151,8 +151,8 @@ class DateField(forms.DateField):
 
 
 class BoundedMoneyField(MoneyField):
-    """Whole đồng within the bounds of ``kind`` (``lib.bounds.MONEY``); empty is 0 (or
-    None with ``required=False`` and ``empty_none``)."""
+    """Whole đồng, not negative, at most the upper bound of ``kind`` (``lib.bounds.MONEY``);
+    empty is 0. The lower bound (more than 0 for an advance) is each form's or service's."""
 
     def __init__(self, *, kind: str, **kwargs):
         self.kind = kind
