@@ -390,7 +390,7 @@ def suggestions() -> list[Suggestion]:
             _("Buying day"),
             "{htx}: Thu mua {sanpham} ngày {ngay} tại điểm thu mua thôn ... từ 7h. Mang theo sổ thành viên.",
         ),
-        Suggestion("price", _("Price notice"), "{htx}: Giá thu mua {sanpham} loại 1 từ {ngay}: {gia}."),
+        Suggestion("price", _("Price notice"), "{htx}: Giá thu mua {sanpham} từ {ngay}: {gia} loại 1."),
         Suggestion(
             "meeting",
             _("Members' meeting"),
