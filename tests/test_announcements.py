@@ -175,8 +175,8 @@ def test_placeholders_are_filled_for_each_member(coop_a, member_a, member_a2, ho
         texts = {r.member.pk: text for r, text in selectors.announcement_items(announcement)}
     coop = coop_a.name
     assert texts[member_a.pk] == (
-        f"{coop} mời Nguyễn Văn Đức: thu mua Mật ong bạc hà ngày 07/03/2026, giá 500.000đ. "
-        "(Nguyễn Văn Đức/500.000đ/07/03/2026)"
+        f"{coop} mời Nguyễn Văn Đức: thu mua Mật ong bạc hà ngày 07/03/2026, giá 500.000đ/lít. "
+        "(Nguyễn Văn Đức/500.000đ/lít/07/03/2026)"  # the price in the product's own unit
     )
     assert texts[member_a2.pk].startswith(f"{coop} mời Vàng A Páo:")
 

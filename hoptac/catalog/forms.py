@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hoptac.catalog.models import CertificateKind, OcopGroup
+from hoptac.core.fields import DateField, QuantityField
 
 BLANK = [("", "—")]
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -20,14 +21,10 @@ class ProductForm(forms.Form):
     sale_unit = forms.CharField(
         label=_("Sale unit"), max_length=40, required=False, help_text=_("e.g. jar, box, bag")
     )
-    pack_size = forms.DecimalField(
+    pack_size = QuantityField(
         label=_("Pack size"),
         required=False,
-        min_value=0,
-        max_digits=10,
-        decimal_places=3,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        kind="pack_size",
         help_text=_("How much one pack holds, e.g. 500 (with the unit below)."),
     )
     pack_unit = forms.ChoiceField(label=_("Pack unit"), choices=BLANK + PACK_UNITS, required=False)
@@ -65,10 +62,7 @@ class ProductForm(forms.Form):
     @classmethod
     def initial_from(cls, product) -> dict:
         initial = {name: getattr(product, name) for name in cls.FIELDS}
-        size = initial["pack_size"]
-        if size is not None:
-            # 500.000 is stored for 500: shown as "500,000" in Vietnamese it reads as half a million.
-            initial["pack_size"] = size.quantize(1) if size == size.to_integral_value() else size.normalize()
+        # The QuantityField shows it the Vietnamese way: 500.000 stored is "500", 0.25 is "0,25".
         return initial
 
 
@@ -98,11 +92,11 @@ class CertificateForm(forms.Form):
     )
     number = forms.CharField(label=_("Certificate number"), max_length=60, required=False)
     issuer = forms.CharField(label=_("Issued by"), max_length=200, help_text=_("e.g. UBND tỉnh Hà Giang"))
-    issued_on = forms.DateField(label=_("Issue date"), widget=DATE_WIDGET)
-    expires_on = forms.DateField(
+    issued_on = DateField(label=_("Issue date"), kind="certificate")
+    expires_on = DateField(
         label=_("Expiry date"),
         required=False,
-        widget=DATE_WIDGET,
+        kind="certificate",
         help_text=_("For OCOP, leave empty: 36 months after the issue date."),
     )
     document = forms.FileField(

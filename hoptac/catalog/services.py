@@ -24,6 +24,7 @@ from hoptac.catalog.models import (
 )
 from hoptac.core.audit import audit_record
 from hoptac.core.tenancy import require_cooperative
+from hoptac.lib import bounds
 from hoptac.lib import gtin as gtin_lib
 from hoptac.lib.units import BaseUnit
 
@@ -129,7 +130,7 @@ def product_update(*, product: Product, actor=None, **fields) -> Product:
             errors.append(ValidationError(_("The sale unit is at most 40 characters."), code="sale_unit"))
     if "pack_size" in fields:
         size = fields["pack_size"]
-        if size is not None and (size <= 0 or size >= 10_000_000):
+        if size is not None and (size <= 0 or size > bounds.QUANTITY["pack_size"].high):
             errors.append(
                 ValidationError(_("The pack size must be a positive number, e.g. 500."), code="pack_size")
             )

@@ -18,9 +18,9 @@ from hoptac.coops.models import (
     Village,
 )
 from hoptac.coops.services import MemberInput
-from hoptac.core.fields import DATE_WIDGET, MoneyField, PhoneField
+from hoptac.core.fields import DATE_WIDGET, BoundedMoneyField, DateField, LargeAmountConfirmMixin, PhoneField
 from hoptac.core.roles import STAFF_ROLES
-from hoptac.lib import places
+from hoptac.lib import bounds, places
 from hoptac.lib.banks import bank_choices
 
 BLANK = [("", "—")]
@@ -32,7 +32,9 @@ class MemberForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=120)
     gender = forms.ChoiceField(label=_("Gender"), choices=BLANK + Gender.choices, required=False)
     ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=BLANK + Ethnicity.choices, required=False)
-    birth_year = forms.IntegerField(label=_("Year of birth"), required=False, min_value=1900)
+    birth_year = forms.IntegerField(
+        label=_("Year of birth"), required=False, min_value=bounds.BIRTH_YEAR_MIN, max_value=9999
+    )
     phone = PhoneField(label=_("Phone"), required=False)
     commune_code = forms.TypedChoiceField(label=_("Commune / ward"), coerce=int)
     village_name = forms.CharField(
@@ -44,8 +46,8 @@ class MemberForm(forms.Form):
     member_type = forms.ChoiceField(
         label=_("Member type"), choices=MemberType.choices, initial=MemberType.OFFICIAL
     )
-    joined_on = forms.DateField(label=_("Join date"), widget=DATE_WIDGET)
-    capital_vnd = MoneyField(label=_("Capital contributed (VND)"), required=False)
+    joined_on = DateField(label=_("Join date"), kind="join")
+    capital_vnd = BoundedMoneyField(label=_("Capital contributed (VND)"), kind="capital", required=False)
     bank_bin = forms.ChoiceField(label=_("Bank"), required=False)
     bank_account = forms.RegexField(
         label=_("Bank account number"),
@@ -139,8 +141,15 @@ class MemberForm(forms.Form):
         }
 
 
+class MemberPageForm(LargeAmountConfirmMixin, MemberForm):
+    """The member form of the pages: a large capital is confirmed a second time (the
+    Excel import reads rows through ``MemberForm`` and shows every row before saving)."""
+
+    large_amounts = {"capital_vnd": "capital"}
+
+
 class LeaveForm(forms.Form):
-    left_on = forms.DateField(label=_("Date left"), widget=DATE_WIDGET, initial=timezone.localdate)
+    left_on = DateField(label=_("Date left"), kind="join", initial=timezone.localdate)
     reason = forms.CharField(label=_("Reason for leaving"), max_length=300)
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from hoptac.coops.models import Cooperative, Member, MemberGroup, MemberStatus, Village
 from hoptac.core.audit import audit_record
 from hoptac.core.tenancy import require_cooperative
+from hoptac.lib import bounds
 from hoptac.lib.text import fold
 
 
@@ -123,8 +124,22 @@ def _check_groups(group_ids: list[int]) -> list[MemberGroup]:
 
 
 @transaction.atomic
+def _check_bounds(data: MemberInput) -> None:
+    """The documented bounds of lib.bounds, for every way in (page, import, API)."""
+    bounds.check_money("capital", data.capital_vnd)
+    bounds.check_date("join", data.joined_on, field=_("The join date"))
+    if data.left_on is not None:
+        bounds.check_date("join", data.left_on, field=_("The date of leaving"))
+    if (
+        data.birth_year is not None
+        and not bounds.BIRTH_YEAR_MIN <= data.birth_year <= timezone.localdate().year
+    ):
+        raise ValidationError(_("The year of birth is out of range."), code="birth_year")
+
+
 def member_create(*, data: MemberInput, actor=None) -> Member:
     coop = require_cooperative()
+    _check_bounds(data)
     reason = duplicate_reason(data)
     if reason:
         raise ValidationError(reason, code="duplicate")
@@ -150,6 +165,7 @@ def member_create(*, data: MemberInput, actor=None) -> Member:
 
 @transaction.atomic
 def member_update(*, member: Member, data: MemberInput, actor=None) -> Member:
+    _check_bounds(data)
     coop = require_cooperative()
     if member.cooperative_id != coop.pk:
         raise ValidationError(_("This member belongs to another cooperative."))

@@ -21,6 +21,7 @@ from hoptac.coops.forms import (
     LeaveForm,
     MemberFilterForm,
     MemberForm,
+    MemberPageForm,
     StaffForm,
 )
 from hoptac.coops.models import Cooperative, Member, MemberGroup
@@ -86,7 +87,7 @@ def member_list(request):
 @creates
 @require_http_methods(["GET", "POST"])
 def member_create(request):
-    form = MemberForm(request.POST or None, cooperative=request.cooperative)
+    form = MemberPageForm(request.POST or None, cooperative=request.cooperative)
     if request.method == "POST" and form.is_valid():
         try:
             member = services.member_create(data=form.to_input(), actor=request.user)
@@ -112,7 +113,7 @@ def member_edit(request, member_id):
     member = _member_or_404(member_id)
     initial = MemberForm.initial_from(member)
     guard = EditGuard(request, current=initial)
-    form = MemberForm(request.POST or None, cooperative=request.cooperative, initial=initial)
+    form = MemberPageForm(request.POST or None, cooperative=request.cooperative, initial=initial)
     if request.method == "POST" and form.is_valid() and guard.unchanged(form):
         try:
             services.member_update(member=member, data=form.to_input(), actor=request.user)

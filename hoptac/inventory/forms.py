@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hoptac.catalog.models import Product
-from hoptac.core.fields import QuantityField
+from hoptac.core.fields import DateField, QuantityField
 from hoptac.inventory.models import LotKind, MovementKind, StepKind
+from hoptac.lib import bounds
 from hoptac.offtake.models import CollectionPoint
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -38,8 +39,8 @@ class RawLinesFilterForm(forms.Form):
     """GET: which receipt lines the raw-lot form shows."""
 
     product = ProductField(label=_("Product"), queryset=Product.objects.none())
-    date_from = forms.DateField(label=_("Collected from"), required=False, widget=DATE_WIDGET)
-    date_to = forms.DateField(label=_("Collected until"), required=False, widget=DATE_WIDGET)
+    date_from = DateField(label=_("Collected from"), required=False)
+    date_to = DateField(label=_("Collected until"), required=False)
     point = forms.ModelChoiceField(
         label=_("Collection point"), queryset=CollectionPoint.objects.none(), required=False
     )
@@ -96,10 +97,10 @@ class RawLotForm(forms.Form):
 
 class StepForm(forms.Form):
     kind = forms.ChoiceField(label=_("Step"), choices=StepKind.choices)
-    done_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    done_on = DateField(label=_("Date"), kind="stock")
     operator_name = forms.CharField(label=_("Operator"), max_length=120)
-    quantity_in = QuantityField(label=_("Quantity in"))
-    quantity_out = QuantityField(label=_("Quantity out"), allow_zero=True)
+    quantity_in = QuantityField(label=_("Quantity in"), kind="stock")
+    quantity_out = QuantityField(label=_("Quantity out"), allow_zero=True, kind="stock")
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -121,7 +122,7 @@ class MovementForm(forms.Form):
     """Out by sale, loss, or an adjustment up or down with a reason."""
 
     kind = forms.ChoiceField(label=_("Kind"))
-    quantity = QuantityField(label=_("Quantity"))
+    quantity = QuantityField(label=_("Quantity"), kind="stock")
     reason = forms.CharField(
         label=_("Reason or buyer"),
         max_length=200,
@@ -157,16 +158,16 @@ class MovementForm(forms.Form):
 
 
 def _raw_lot_label(lot) -> str:
-    from hoptac.lib.units import qty_text
+    from hoptac.lib.units import format_quantity
 
-    return f"{lot.code} — {lot.product.name} ({qty_text(lot.on_hand)} {lot.product.unit_label})"
+    return f"{lot.code} — {lot.product.name} ({format_quantity(lot.on_hand)} {lot.product.unit_label})"
 
 
 class FinishedLotForm(forms.Form):
     product = ProductField(label=_("Product (packed)"), queryset=Product.objects.none())
-    pack_count = forms.IntegerField(label=_("Number of packs"), min_value=1, max_value=10_000_000)
-    production_date = forms.DateField(label=_("Production / packing date"), widget=DATE_WIDGET)
-    best_before = forms.DateField(label=_("Best before"), widget=DATE_WIDGET, required=False)
+    pack_count = forms.IntegerField(label=_("Number of packs"), min_value=1, max_value=bounds.PACK_COUNT_MAX)
+    production_date = DateField(label=_("Production / packing date"), kind="stock")
+    best_before = DateField(label=_("Best before"), kind="stock", required=False)
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -32,10 +32,11 @@ from hoptac.inventory.models import (
     ProcessingStep,
     StockMovement,
 )
-from hoptac.lib.units import qty_text, quantize_qty
+from hoptac.lib import bounds
+from hoptac.lib.units import format_quantity, quantize_qty
 from hoptac.offtake.models import Receipt, ReceiptLine, ReceiptStatus
 
-MAX_QUANTITY = Decimal(10_000_000)
+MAX_QUANTITY = bounds.QUANTITY["stock"].high  # lib.bounds: a cooperative's warehouse
 
 
 def coop_prefix(cooperative) -> str:
@@ -69,12 +70,10 @@ def _move(*, lot, kind, quantity: Decimal, reason: str = "", reference: str = ""
 
 
 def _qty_local(value: Decimal) -> str:
-    """A quantity in a message, in the active language's format (``1463,805`` in Vietnamese)."""
-    from django.utils.formats import number_format
+    """A quantity in a message, in the active language's format (``1.463,805`` in Vietnamese)."""
+    from django.utils.translation import get_language
 
-    text = qty_text(value)
-    places = len(text.split(".")[1]) if "." in text else 0
-    return number_format(Decimal(text), decimal_pos=places, use_l10n=True)
+    return format_quantity(value, language=get_language() or "vi")
 
 
 def _not_future(day: dt.date | None, label: str) -> None:
@@ -145,6 +144,7 @@ def step_add(
             _("The quantity out must be between 0 and the quantity in."), code="quantity_out"
         )
     _not_future(done_on, _("The date"))
+    bounds.check_date("stock", done_on)
     if lot.harvest_from and done_on < lot.harvest_from:
         raise ValidationError(_("A step cannot be before the harvest."), code="before_harvest")
     if not operator_name.strip():
@@ -179,9 +179,11 @@ def finished_lot_create(
     coop = require_cooperative()
     if not inputs:
         raise ValidationError(_("Choose the raw lots this was made from."), code="no_inputs")
-    if not isinstance(pack_count, int) or pack_count <= 0 or pack_count > 10_000_000:
+    if not isinstance(pack_count, int) or pack_count <= 0 or pack_count > bounds.PACK_COUNT_MAX:
         raise ValidationError(_("The number of packs must be more than 0."), code="packs")
     _not_future(production_date, _("The production date"))
+    bounds.check_date("stock", production_date, field=_("The production date"))
+    bounds.check_date("stock", best_before, field=_("Best-before"))
     if best_before is not None and best_before <= production_date:
         raise ValidationError(_("Best-before must be after the production date."), code="best_before")
     # Lock order of core.locks: the counter (the lot's code), then the lots.

@@ -8,7 +8,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hoptac.core.fields import DATE_WIDGET, MoneyField, QuantityField
+from hoptac.core.fields import (
+    BoundedMoneyField,
+    DateField,
+    LargeAmountConfirmMixin,
+    QuantityField,
+)
 from hoptac.ledger.models import PayoutMethod
 from hoptac.ledger.selectors import day_bounds  # noqa: F401  (the views import it from here)
 
@@ -35,10 +40,12 @@ def occurred_at(day: dt.date | None) -> dt.datetime | None:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
 
 
-class AdvanceForm(forms.Form):
-    amount = MoneyField(label=_("Amount (VND)"))
-    day = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
+class AdvanceForm(LargeAmountConfirmMixin, forms.Form):
+    amount = BoundedMoneyField(label=_("Amount (VND)"), kind="advance")
+    day = DateField(label=_("Date"), kind="ledger", initial=timezone.localdate)
     memo = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    large_amounts = {"amount": "advance"}
 
     def clean_amount(self):
         return _positive_amount(self.cleaned_data["amount"])
@@ -47,7 +54,7 @@ class AdvanceForm(forms.Form):
         return _not_future(self.cleaned_data.get("day"))
 
 
-class LoanForm(forms.Form):
+class LoanForm(LargeAmountConfirmMixin, forms.Form):
     item = forms.CharField(
         label=_("What was lent"),
         max_length=120,
@@ -59,11 +66,14 @@ class LoanForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"list": "loan-units", "autocomplete": "off"}),
     )
-    value = MoneyField(label=_("Value (VND)"), help_text=_("What the member will repay, in đồng."))
-    day = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
+    value = BoundedMoneyField(
+        label=_("Value (VND)"), kind="input_loan", help_text=_("What the member will repay, in đồng.")
+    )
+    day = DateField(label=_("Date"), kind="ledger", initial=timezone.localdate)
     memo = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     units = LOAN_UNITS
+    large_amounts = {"value": "input_loan"}
 
     def clean_value(self):
         return _positive_amount(self.cleaned_data["value"])
@@ -72,13 +82,16 @@ class LoanForm(forms.Form):
         return _not_future(self.cleaned_data.get("day"))
 
 
-class PayoutForm(forms.Form):
-    deduct = MoneyField(
+class PayoutForm(LargeAmountConfirmMixin, forms.Form):
+    large_amounts = {"amount": "payout"}
+
+    deduct = BoundedMoneyField(
+        kind="payout",
         label=_("Deduct from loans and advances (VND)"),
         required=False,
         help_text=_("Netted against what the member owes; no cash changes hands for it."),
     )
-    amount = MoneyField(label=_("Pay to the member (VND)"), required=False)
+    amount = BoundedMoneyField(label=_("Pay to the member (VND)"), kind="payout", required=False)
     method = forms.ChoiceField(
         label=_("How"), choices=PayoutMethod.choices, initial=PayoutMethod.CASH, widget=forms.RadioSelect
     )
@@ -94,8 +107,8 @@ class ReverseForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=DATE_WIDGET)
-    end = forms.DateField(label=_("To"), widget=DATE_WIDGET)
+    start = DateField(label=_("From"))
+    end = DateField(label=_("To"))
 
     def _clean_day(self, name):
         day = self.cleaned_data.get(name)
@@ -169,7 +182,7 @@ class PayoutConfirmForm(forms.Form):
         max_length=60,
         help_text=_("As it appears on the bank statement or in the banking app."),
     )
-    transferred_on = forms.DateField(label=_("Transfer date"), widget=DATE_WIDGET, initial=timezone.localdate)
+    transferred_on = DateField(label=_("Transfer date"), kind="ledger", initial=timezone.localdate)
 
     def clean_transferred_on(self):
         return _not_future(self.cleaned_data.get("transferred_on"))
@@ -181,7 +194,7 @@ class PayoutCancelForm(forms.Form):
 
 class OwedFilterForm(forms.Form):
     village = forms.TypedChoiceField(label=_("Village"), required=False, coerce=int, empty_value=None)
-    min_amount = MoneyField(label=_("Owed at least (VND)"), required=False)
+    min_amount = BoundedMoneyField(label=_("Owed at least (VND)"), kind="ledger", required=False)
 
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -195,7 +208,7 @@ class OwedFilterForm(forms.Form):
 
 
 class RunSettleForm(forms.Form):
-    transferred_on = forms.DateField(label=_("Transfer date"), widget=DATE_WIDGET, initial=timezone.localdate)
+    transferred_on = DateField(label=_("Transfer date"), kind="ledger", initial=timezone.localdate)
     cancel_reason = forms.CharField(
         label=_("Reason for cancelling the transfers ticked"), max_length=300, required=False
     )

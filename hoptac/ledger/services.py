@@ -30,8 +30,9 @@ from hoptac.ledger.models import (
     PeriodClose,
 )
 from hoptac.ledger.selectors import NOTHING_RESERVED, Reserved, member_balance, reserved_for
-from hoptac.lib import vietqr
+from hoptac.lib import bounds, vietqr
 from hoptac.lib.money import format_vnd
+from hoptac.lib.units import format_quantity
 
 # A clock a few minutes ahead on a collector's phone is not "the future".
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -77,12 +78,13 @@ def _open(member, when: dt.datetime) -> dt.datetime:
     return when
 
 
-def _positive(amount: int, label: str) -> int:
+def _positive(amount: int, label: str, kind: str = "ledger") -> int:
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise ValidationError(_("%(what)s must be a whole number of đồng.") % {"what": label}, code="not_int")
     if amount <= 0:
         raise ValidationError(_("%(what)s must be more than 0 đồng.") % {"what": label}, code="not_positive")
-    return amount
+    # The documented upper bound of lib.bounds (an advance of 999.999.999.999.999 ₫ is a slip).
+    return bounds.check_money(kind, amount, field=label)
 
 
 def _active(member) -> None:
@@ -134,7 +136,7 @@ def advance_give(
     """Tạm ứng: cash given to a member ahead of their deliveries."""
     member = _lock(member)
     _active(member)
-    _positive(amount, _("The advance"))
+    _positive(amount, _("The advance"), "advance")
     entry = _entry(
         member=member,
         kind=EntryKind.ADVANCE,
@@ -170,7 +172,7 @@ def input_loan_give(
     """Inputs lent to a member (fertiliser, seedlings, bee boxes), to be deducted later."""
     member = _lock(member)
     _active(member)
-    _positive(value, _("The value of the loan"))
+    _positive(value, _("The value of the loan"), "input_loan")
     if not item.strip():
         raise ValidationError(_("Say what was lent."), code="no_item")
     if quantity is None or quantity <= 0:
@@ -183,7 +185,7 @@ def input_loan_give(
         item=item.strip(),
         item_quantity=quantity,
         item_unit=unit.strip(),
-        memo=memo or f"{item.strip()} × {quantity.normalize()} {unit.strip()}",
+        memo=memo or f"{item.strip()} × {format_quantity(quantity)} {unit.strip()}",
         actor=actor,
     )
     audit_record(

@@ -53,3 +53,69 @@ def parse_vnd(raw: str | int | float) -> int:
         raise ValueError(raw)
     value = int(compact)
     return -value if negative else value
+
+
+_UNITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
+_SCALES = ["", "nghìn", "triệu", "tỷ"]
+
+
+def _three(n: int, *, full: bool) -> str:
+    """Words of 0 < n < 1000; ``full`` when a higher group precedes (``không trăm linh năm``)."""
+    hundreds, tens, ones = n // 100, n // 10 % 10, n % 10
+    words: list[str] = []
+    if hundreds or full:
+        words += [_UNITS[hundreds], "trăm"]
+    if tens == 0:
+        if ones and words:
+            words.append("linh")
+    elif tens == 1:
+        words.append("mười")
+    else:
+        words += [_UNITS[tens], "mươi"]
+    if ones:
+        if ones == 1 and tens >= 2:
+            words.append("mốt")
+        elif ones == 5 and tens >= 1:
+            words.append("lăm")
+        elif ones == 4 and tens >= 2:
+            words.append("tư")
+        else:
+            words.append(_UNITS[ones])
+    return " ".join(words)
+
+
+def _below_billion(value: int, *, full: bool) -> str:
+    groups = []
+    scale = 0
+    while value:
+        value, group = divmod(value, 1000)
+        groups.append((group, scale))
+        scale += 1
+    words = []
+    for index, (group, scale) in enumerate(reversed(groups)):
+        if group == 0:
+            continue
+        words.append(_three(group, full=full or index > 0))
+        if _SCALES[scale]:
+            words.append(_SCALES[scale])
+    return " ".join(words)
+
+
+def number_in_words(value: int) -> str:
+    """A whole number in Vietnamese words: ``50000000`` -> ``năm mươi triệu``,
+    ``1250`` -> ``một nghìn hai trăm năm mươi``, ``1000000000000`` -> ``một nghìn tỷ``."""
+    value = int(value)
+    if value == 0:
+        return _UNITS[0]
+    if value < 0:
+        return "âm " + number_in_words(-value)
+    if value >= 1_000_000_000:
+        high, low = divmod(value, 1_000_000_000)
+        text = number_in_words(high) + " tỷ"
+        return f"{text} {_below_billion(low, full=True)}" if low else text
+    return _below_billion(value, full=False)
+
+
+def vnd_in_words(value: int) -> str:
+    """``50000000`` -> ``50.000.000 ₫ (năm mươi triệu đồng)``: an amount as it was understood."""
+    return f"{format_vnd(value)} ({number_in_words(value)} đồng)"

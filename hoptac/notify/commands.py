@@ -49,7 +49,7 @@ from hoptac.ledger.selectors import member_balance
 from hoptac.lib.money import group_digits
 from hoptac.lib.sms import sms_length, sms_text
 from hoptac.lib.text import fold, unaccent
-from hoptac.lib.units import UNIT_LABELS, Unit, UnitError, parse_unit, qty_text
+from hoptac.lib.units import UNIT_LABELS, Unit, UnitError, format_quantity, parse_quantity, parse_unit
 from hoptac.offtake.selectors import prices_in_force
 from hoptac.outbox.models import Kind, Message
 from hoptac.outbox.services import queue
@@ -79,7 +79,8 @@ _WORDS = {
 _TWO_WORDS = {("so", "du"): Command.BALANCE, ("dang", "ky"): Command.RESUME}
 _SEPARATORS = re.compile(r"[\s\-_/:;!?\"'()*#+=<>]+")
 _TRAILING = ".,"
-_QUANTITY = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]*)$")
+# A number written the Vietnamese way ("1.250", "12,5", "1.250,5"), its unit attached or not.
+_QUANTITY = re.compile(r"^(\d+(?:\.\d{3})*(?:[.,]\d+)?)([a-z]*)$")
 _UNIT_EXTRA = {"kilo": Unit.KG, "ki": Unit.KG, "k": Unit.KG, "lit": Unit.LITRE}
 
 
@@ -155,7 +156,10 @@ def parse_sell(args: tuple[str, ...]) -> SellText:
         elif index + 1 < len(words) and _unit(words[index + 1]) is not None:
             unit = _unit(words[index + 1])
             used.append(index + 1)
-        quantity = Decimal(number.replace(",", "."))
+        try:
+            quantity = parse_quantity(number)  # "1.250" is one thousand two hundred and fifty
+        except ValueError:
+            continue
         rest = tuple(w for i, w in enumerate(words) if i not in used)
         if quantity <= 0 or quantity > MAX_QUANTITY:
             return SellText(rest, None, unit)
@@ -266,7 +270,7 @@ def money(amount: int) -> str:
 
 
 def quantity_text(quantity: Decimal, unit: str) -> str:
-    number = qty_text(quantity).replace(".", ",")
+    number = format_quantity(quantity)
     label = unaccent(UNIT_LABELS.get(Unit(unit), unit)) if unit else ""
     return f"{number}{label}" if len(label) <= 2 else f"{number} {label}"
 

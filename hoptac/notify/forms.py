@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from hoptac.catalog.selectors import product_list
 from hoptac.coops.models import Member, MemberGroup, MemberStatus, Village
-from hoptac.core.fields import DATE_WIDGET, MoneyField
+from hoptac.core.fields import DateField, MoneyField
 from hoptac.notify import selectors
 from hoptac.notify.models import Audience, ChannelMode
 from hoptac.offtake.models import Season
@@ -111,10 +111,10 @@ class AnnouncementForm(forms.Form):
         required=False,
         help_text=_("Only when sending to chosen members. Active members, by name."),
     )
-    event_date = forms.DateField(
+    event_date = DateField(
         label=_("Date for {date}"),
         required=False,
-        widget=DATE_WIDGET,
+        kind="event",
         help_text=_("Written as dd/mm/yyyy in the text."),
     )
     channel_mode = forms.ChoiceField(
@@ -260,8 +260,8 @@ class OutboxFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_all(Status.choices))
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_all(Channel.choices))
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_all(Kind.choices))
-    start = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
-    end = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET)
+    start = DateField(label=_("From"), required=False)
+    end = DateField(label=_("To"), required=False)
 
     def clean(self):
         cleaned = super().clean()

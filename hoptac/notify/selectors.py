@@ -24,6 +24,7 @@ from hoptac.lib.money import group_digits
 from hoptac.lib.phone import InvalidPhone, normalize_phone
 from hoptac.lib.sms import SmsLength, sms_length, sms_text
 from hoptac.lib.text import fold, search_tokens
+from hoptac.lib.units import base_unit_word
 from hoptac.notify.models import (
     Announcement,
     AnnouncementStatus,
@@ -96,15 +97,28 @@ def placeholders_in(text: str) -> set[str]:
     return used
 
 
+# A unit written after the price placeholder ("{gia}/kg"): the price already carries the
+# product's own unit, so the written one is dropped (it said "/kg" for honey, sold by the litre).
+_PRICE_UNIT = re.compile(r"(\{[^{}\n]{0,40}\})\s*/\s*(?:kg|kí|ký|ki|ky|lít|lit|l)\b", re.IGNORECASE)
+
+
 def fill(text: str, values: dict[str, str]) -> str:
     """``text`` with each placeholder replaced by ``values[meaning]``."""
+    text = _PRICE_UNIT.sub(
+        lambda m: (
+            m.group(1) if PLACEHOLDERS.get(_placeholder_key(m.group(1)[1:-1])) == "price" else m.group(0)
+        ),
+        text,
+    )
     return _PLACEHOLDER.sub(
         lambda m: values.get(PLACEHOLDERS.get(_placeholder_key(m.group(1)), ""), m.group(0)), text
     )
 
 
-def format_price(amount: int) -> str:
-    return f"{group_digits(amount)}đ"
+def format_price(amount: int, product=None) -> str:
+    """``520.000đ/lít``: the price per the product's own unit (kg or lít)."""
+    text = f"{group_digits(amount)}đ"
+    return f"{text}/{base_unit_word(product.base_unit)}" if product is not None else text
 
 
 def announcement_product(announcement: Announcement):
@@ -139,7 +153,7 @@ def fixed_values(announcement: Announcement) -> dict[str, str]:
                 % {"product": product.name},
                 code="price",
             )
-        values["price"] = format_price(price.price_vnd)
+        values["price"] = format_price(price.price_vnd, product)
     if "date" in used:
         if announcement.event_date is None:
             raise ValidationError(_("The text uses {date}: give the date."), code="event_date")
@@ -384,7 +398,7 @@ def suggestions() -> list[Suggestion]:
             _("Buying day"),
             "{htx}: Thu mua {sanpham} ngày {ngay} tại điểm thu mua thôn ... từ 7h. Mang theo sổ thành viên.",
         ),
-        Suggestion("price", _("Price notice"), "{htx}: Giá thu mua {sanpham} từ {ngay}: {gia}/kg loại 1."),
+        Suggestion("price", _("Price notice"), "{htx}: Giá thu mua {sanpham} từ {ngay}: {gia} loại 1."),
         Suggestion(
             "meeting",
             _("Members' meeting"),

@@ -16,33 +16,13 @@ from django.utils.translation import pgettext_lazy
 from hoptac.catalog.models import OcopGroup, Product
 from hoptac.catalog.selectors import product_list
 from hoptac.coops.models import Member, MemberStatus
-from hoptac.core.fields import DATE_WIDGET, MoneyField, QuantityField
+from hoptac.core.fields import BoundedMoneyField, DateField, LargeAmountConfirmMixin, QuantityField
 from hoptac.lib import places
 from hoptac.offtake.models import UNIT_CHOICES, CollectionPoint, Grade, PriceRule, Season
 
 BLANK = [("", "—")]
 DATETIME_WIDGET = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
-
-# Far above any real price or advance, far below what the database columns hold: a typing
-# slip (three zeros too many) is refused here rather than overflowing a column.
-MAX_PRICE_VND = 100_000_000  # per kg or litre
-MAX_ADVANCE_VND = 10_000_000_000
-
-
-class BoundedMoneyField(MoneyField):
-    """Whole đồng, not negative, at most ``max_vnd``."""
-
-    def __init__(self, *, max_vnd: int, **kwargs):
-        self.max_vnd = max_vnd
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        amount = super().to_python(value)
-        if amount > self.max_vnd:
-            raise forms.ValidationError(_("The amount is too large."), code="too_large")
-        return amount
-
 
 class ProductChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
@@ -80,8 +60,8 @@ class SeasonForm(forms.Form):
         max_length=120,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. Honey 2026–2027")}),
     )
-    starts_on = forms.DateField(label=_("Starts"), widget=DATE_WIDGET)
-    ends_on = forms.DateField(label=_("Ends"), widget=DATE_WIDGET)
+    starts_on = DateField(label=_("Starts"), kind="season")
+    ends_on = DateField(label=_("Ends"), kind="season")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,7 +90,7 @@ class PriceForm(forms.Form):
     grade = forms.TypedChoiceField(label=_("Grade"), coerce=int, choices=Grade.choices, initial=Grade.FIRST)
     price_vnd = BoundedMoneyField(
         label=_("Price per kg or litre (VND)"),
-        max_vnd=MAX_PRICE_VND,
+        kind="price",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "500.000"}),
     )
     effective_from = forms.DateTimeField(
@@ -155,10 +135,12 @@ class SeasonChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.product.name})"
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(LargeAmountConfirmMixin, forms.Form):
+    large_amounts = {"advance_vnd": "advance"}
+
     member = MemberField(label=_("Member"), queryset=None, empty_label="—")
     season = SeasonChoiceField(label=_("Season"), queryset=None, empty_label="—")
-    committed_quantity = QuantityField(label=_("Committed quantity"))
+    committed_quantity = QuantityField(label=_("Committed quantity"), kind="agreement")
     committed_unit = forms.ChoiceField(
         label=_("Unit"),
         choices=UNIT_CHOICES,
@@ -174,23 +156,23 @@ class AgreementForm(forms.Form):
     )
     fixed_price_vnd = BoundedMoneyField(
         label=_("Fixed price per kg or litre (VND)"),
-        max_vnd=MAX_PRICE_VND,
+        kind="price",
         required=False,
         help_text=_("Only for a fixed-price agreement."),
     )
     floor_price_vnd = BoundedMoneyField(
         label=_("Floor price per kg or litre (VND)"),
-        max_vnd=MAX_PRICE_VND,
+        kind="price",
         required=False,
         help_text=_("With the price list: the member is never paid less than this."),
     )
     advance_vnd = BoundedMoneyField(
         label=_("Advance given (VND)"),
-        max_vnd=MAX_ADVANCE_VND,
+        kind="advance",
         required=False,
         help_text=_("Recorded in the member's ledger as a cash advance."),
     )
-    signed_on = forms.DateField(label=_("Signed on"), widget=DATE_WIDGET)
+    signed_on = DateField(label=_("Signed on"), kind="ledger")
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -234,7 +216,7 @@ class AgreementFilterForm(forms.Form):
 
 
 class DailySheetForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DATE_WIDGET, required=False)
+    day = DateField(label=_("Day"), required=False)
     point = forms.ModelChoiceField(
         label=_("Collection point"),
         queryset=None,
@@ -252,8 +234,8 @@ class DailySheetForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=DATE_WIDGET)
-    end = forms.DateField(label=_("To"), widget=DATE_WIDGET)
+    start = DateField(label=_("From"))
+    end = DateField(label=_("To"))
 
     MAX_DAYS = 366
 

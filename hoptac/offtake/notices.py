@@ -9,6 +9,7 @@ from hoptac.core.tenancy import require_cooperative
 from hoptac.ledger.selectors import member_balance
 from hoptac.lib.money import group_digits
 from hoptac.lib.text import unaccent
+from hoptac.lib.units import base_unit_word
 from hoptac.offtake.models import Agreement, Price
 from hoptac.offtake.sms import receipt_sms_text
 from hoptac.outbox import services as outbox
@@ -44,7 +45,7 @@ def send_receipt(receipt, *, actor=None) -> None:
 def price_text(price: Price, previous: Price | None) -> str:
     coop = require_cooperative()
     product = price.product
-    unit = "l" if product.base_unit == "l" else "kg"
+    unit = base_unit_word(product.base_unit)  # the product's own unit: "lit" for honey
     when = timezone.localtime(price.effective_from).strftime("%d/%m %H:%M")
     before = f" (truoc {group_digits(previous.price_vnd)}d)" if previous else ""
     text = (

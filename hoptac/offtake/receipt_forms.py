@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hoptac.catalog.models import Product
 from hoptac.coops.models import Member, MemberStatus
-from hoptac.core.fields import MoneyField, QuantityField
+from hoptac.core.fields import BoundedMoneyField, QuantityField
 from hoptac.lib.units import UnitError, parse_unit
 from hoptac.offtake.models import UNIT_CHOICES, CollectionPoint, Grade
 from hoptac.offtake.services import LineInput
@@ -66,8 +66,8 @@ class LineForm(forms.Form):
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.5", "size": 4}),
     )
-    unit_price_vnd = MoneyField(
-        label=_("Unit price (VND)"), required=False, help_text=_("Empty: the price list.")
+    unit_price_vnd = BoundedMoneyField(
+        label=_("Unit price (VND)"), kind="price", required=False, help_text=_("Empty: the price list.")
     )
     override_reason = forms.CharField(label=_("Reason for the price"), max_length=200, required=False)
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
+from hoptac.lib import bounds
 from hoptac.offtake.models import Agreement, Price, Receipt, ReceiptLine, ReceiptStatus, Season
 
 
@@ -193,8 +194,10 @@ class SeasonRow:
 
 def season_summary(season: Season) -> list[SeasonRow]:
     """Per member: quantity bought (net, base unit), amount, receipts, agreement fulfilment %."""
-    start = timezone.make_aware(dt.datetime.combine(season.starts_on, dt.time.min))
-    end = timezone.make_aware(dt.datetime.combine(season.ends_on + dt.timedelta(days=1), dt.time.min))
+    # Clamped: a season stored with an absurd date before lib.bounds still has its pages.
+    first, last = bounds.clamp_date(season.starts_on), bounds.clamp_date(season.ends_on)
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
     rows = (
         ReceiptLine.objects.filter(
             product=season.product,

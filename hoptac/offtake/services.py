@@ -18,7 +18,7 @@ from hoptac.core.locks import counter_next, receipts_lock
 from hoptac.core.tenancy import require_cooperative
 from hoptac.ledger import services as ledger
 from hoptac.ledger.models import Entry, EntryKind
-from hoptac.lib import units
+from hoptac.lib import bounds, units
 from hoptac.offtake import notices
 from hoptac.offtake.models import (
     Agreement,
@@ -34,8 +34,9 @@ from hoptac.offtake.models import (
 from hoptac.offtake.selectors import agreement_for, price_in_force, receipt_lots
 
 MAX_LINES = 20
-MAX_PRICE_VND = 1_000_000_000  # per kg or litre
-MAX_QUANTITY = Decimal(1_000_000)
+# The bounds live in lib.bounds (documented in docs/architecture.md, "Bounds").
+MAX_PRICE_VND = bounds.MONEY["price"].high  # per kg or litre
+MAX_QUANTITY = bounds.QUANTITY["typed"].high
 
 
 # --- seasons, points, prices -------------------------------------------------------------
@@ -43,6 +44,8 @@ MAX_QUANTITY = Decimal(1_000_000)
 
 @transaction.atomic
 def season_create(*, product, name: str, starts_on: dt.date, ends_on: dt.date, actor=None) -> Season:
+    bounds.check_date("season", starts_on, field=_("The start of the season"))
+    bounds.check_date("season", ends_on, field=_("The end of the season"))
     if ends_on < starts_on:
         raise ValidationError(_("The season cannot end before it starts."), code="dates")
     overlapping = Season.objects.filter(
@@ -152,6 +155,9 @@ def agreement_create(
         raise ValidationError(_("The committed quantity is too large."), code="quantity")
     if advance_vnd < 0 or (fixed_price_vnd or 0) < 0 or (floor_price_vnd or 0) < 0:
         raise ValidationError(_("Amounts cannot be negative."), code="negative")
+    if advance_vnd:
+        bounds.check_money("advance", advance_vnd)
+    bounds.check_date("ledger", signed_on, field=_("The date of signing"))
     if max(fixed_price_vnd or 0, floor_price_vnd or 0) > MAX_PRICE_VND:
         raise ValidationError(_("The price is too large: check the number of zeros."), code="price")
     try:
@@ -288,6 +294,7 @@ def receipt_record(
         )
     if timezone.is_naive(collected_at):
         collected_at = timezone.make_aware(collected_at)
+    bounds.check_date("receipt", collected_at)
     if collected_at > timezone.now() + ledger.FUTURE_TOLERANCE:
         raise ValidationError(_("The date and time cannot be in the future."), code="future")
     if not lines:
@@ -326,6 +333,8 @@ def receipt_record(
             ) from None
         if base <= 0:
             raise ValidationError(_("Line %(n)s: the quantity is too small.") % {"n": index}, code="quantity")
+        if base > bounds.QUANTITY["receipt_line"].high:
+            raise ValidationError(_("Line %(n)s: the quantity is too large.") % {"n": index}, code="quantity")
         agreement = agreement_for(member=member, product=line.product, on=timezone.localdate(collected_at))
         price, list_price = _line_price(
             line, at=collected_at, agreement=agreement, may_override=may_override_price, index=index

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from hoptac.lib import places
+from hoptac.lib.units import format_quantity
 from hoptac.offtake.models import Grade
 
 MONEY = "#,##0"
@@ -417,7 +418,7 @@ def _purchase_list(lines, *, cooperative, start: dt.date, end: dt.date) -> bytes
         }
         note = receipt.code
         if line.deduction_pct:
-            note += " · " + _("less %(pct)s%%") % {"pct": f"{line.deduction_pct.normalize():f}"}
+            note += " · " + _("less %(pct)s%%") % {"pct": format_quantity(line.deduction_pct)}
         values = [
             number,
             timezone.localdate(receipt.collected_at),

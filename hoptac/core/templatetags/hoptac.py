@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
-from hoptac.lib import money, phone
+from hoptac.lib import money, phone, units
 
 register = template.Library()
 
@@ -20,16 +20,11 @@ def vnd(value):
 
 @register.filter
 def qty(value):
-    """A quantity without trailing zeros, in the active language: 18.500 -> ``18,5``."""
+    """A quantity without trailing zeros, in the active language (``lib.units.format_quantity``,
+    the one formatter of quantities): 18.500 -> ``18,5``, 1250 -> ``1.250``, 126.165 -> ``126,165``."""
     if value in (None, ""):
         return ""
-    from decimal import Decimal
-
-    from django.utils.formats import number_format
-
-    number = Decimal(value).normalize()
-    places = max(0, -number.as_tuple().exponent)
-    return number_format(number, decimal_pos=places, use_l10n=True)
+    return units.format_quantity(value, language=get_language() or "vi")
 
 
 @register.filter

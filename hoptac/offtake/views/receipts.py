@@ -18,7 +18,7 @@ from hoptac.coops.access import coop_view
 from hoptac.core.formkeys import creates, made, repeat_safe
 from hoptac.core.roles import Perm
 from hoptac.ledger.selectors import member_balance
-from hoptac.lib import qr
+from hoptac.lib import bounds, qr
 from hoptac.offtake import selectors, services
 from hoptac.offtake.models import CollectionPoint, Receipt, ReceiptStatus
 from hoptac.offtake.receipt_forms import ReceiptForm, VoidForm, active_products, line_formset
@@ -34,20 +34,25 @@ def _receipt_or_404(receipt_id) -> Receipt:
         raise Http404 from None
 
 
-def _parse_day(text: str | None) -> dt.date | None:
+def _parse_day(request, text: str | None) -> dt.date | None:
+    """``?day=`` as an ISO date within the bounds of lib.bounds; anything else is ignored
+    with a message (year 1 used to answer 500)."""
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
+        day = dt.date.fromisoformat(text)
+        bounds.check_date("any", day)
+    except (ValueError, ValidationError):
+        messages.warning(request, _("The date %(text)s cannot be read: all days are shown.") % {"text": text[:20]})
         return None
+    return day
 
 
 @coop_view(Perm.OFFTAKE_VIEW)
 def receipt_list(request):
-    day = _parse_day(request.GET.get("day"))
+    day = _parse_day(request, request.GET.get("day"))
     point = None
-    if request.GET.get("point", "").isdigit():
+    if request.GET.get("point", "").isdigit() and len(request.GET["point"]) <= 12:
         point = CollectionPoint.objects.filter(pk=int(request.GET["point"])).first()
     status = request.GET.get("status", "")
     if status not in ReceiptStatus.values:
