@@ -297,27 +297,30 @@ def test_restore_into_a_non_empty_target_is_refused(coop_a, tmp_path):
         backup.archive_restore(archive=archive, data_dir=tmp_path / "x", database=wrong)
 
 
-@pytest.mark.skipif(
-    POSTGRES, reason="the command-line restore of a SQLite archive; PostgreSQL is covered above"
-)
 @pytest.mark.django_db(transaction=True)
 def test_the_commands_back_up_and_restore_and_check_the_data(coop_a, member_a, tmp_path, capsys, backup_dir):
+    """``hoptac backup`` in this process, ``hoptac restore`` as the command a person types,
+    into an empty data directory (and, on PostgreSQL, an empty database)."""
     from hoptac import cli
 
     cli.main(["backup", "--output", str(tmp_path / "out")])
     printed = capsys.readouterr().out
     assert "0600" in printed
     (archive,) = (tmp_path / "out").glob("hoptac-backup-*.tar.gz")
-    target = tmp_path / "target"
-    env = {k: v for k, v in os.environ.items() if k not in ("HOPTAC_DATABASE_URL", "HOPTAC_SECRET_KEY")}
-    env["HOPTAC_DATA_DIR"] = str(target)
-    command = [sys.executable, "-m", "hoptac.cli", "restore", str(archive), "--data-dir", str(target)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)  # noqa: S603
-    assert done.returncode == 0, done.stderr
-    assert "data checksum verified" in done.stdout
-    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)  # noqa: S603
-    assert again.returncode != 0
-    assert "not empty" in again.stderr
+    with fresh_target(tmp_path) as (target, database):
+        env = {k: v for k, v in os.environ.items() if k not in ("HOPTAC_DATABASE_URL", "HOPTAC_SECRET_KEY")}
+        env["HOPTAC_DATA_DIR"] = str(target)
+        if POSTGRES:
+            host = database.get("HOST") or "127.0.0.1"
+            port = database.get("PORT") or 5432
+            env["HOPTAC_DATABASE_URL"] = f"postgres://{database['USER']}@{host}:{port}/{database['NAME']}"
+        command = [sys.executable, "-m", "hoptac.cli", "restore", str(archive), "--data-dir", str(target)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)  # noqa: S603
+        assert done.returncode == 0, done.stderr
+        assert "data checksum verified" in done.stdout
+        again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)  # noqa: S603
+        assert again.returncode != 0
+        assert "not empty" in again.stderr
     assert backup.status_read()["ok"]["path"] == str(archive)
 
 
