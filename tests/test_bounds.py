@@ -18,7 +18,7 @@ from hoptac.ledger.models import Entry
 from hoptac.lib import bounds
 from hoptac.offtake import services as offtake
 from hoptac.offtake.models import Season
-from tests.conftest import make_member
+from tests.conftest import keyed, make_member
 from tests.test_tenancy import (  # noqa: F401  (fixtures)
     buying_a,
     catalog_a,
@@ -27,6 +27,7 @@ from tests.test_tenancy import (  # noqa: F401  (fixtures)
     group_a,
     messages_a,
     offers_a,
+    run_a,
     staff_a,
     url_objects,
 )
@@ -171,7 +172,7 @@ def test_a_large_advance_comes_back_with_the_amount_in_words_and_a_checkbox(
 ):
     client = login(accountant_a)
     url = f"/c/{coop_a.slug}/ledger/members/{member_a.uuid}/advance/"
-    data = {"amount": "60.000.000", "day": timezone.localdate().isoformat(), "memo": ""}
+    data = keyed(amount="60.000.000", day=timezone.localdate().isoformat(), memo="")
     response = client.post(url, data)
     assert response.status_code == 200
     page = response.content.decode()
@@ -186,7 +187,7 @@ def test_a_large_advance_comes_back_with_the_amount_in_words_and_a_checkbox(
 def test_a_small_advance_needs_no_confirmation(login, coop_a, accountant_a, member_a):
     client = login(accountant_a)
     url = f"/c/{coop_a.slug}/ledger/members/{member_a.uuid}/advance/"
-    response = client.post(url, {"amount": "600.000", "day": timezone.localdate().isoformat()})
+    response = client.post(url, keyed(amount="600.000", day=timezone.localdate().isoformat()))
     assert response.status_code == 302
     assert Entry.unscoped.get(member=member_a).receivable_delta == 600_000
 
@@ -195,7 +196,7 @@ def test_an_absurd_advance_is_refused_by_the_form(login, coop_a, accountant_a, m
     client = login(accountant_a)
     url = f"/c/{coop_a.slug}/ledger/members/{member_a.uuid}/advance/"
     response = client.post(
-        url, {"amount": "999.999.999.999.999", "day": timezone.localdate().isoformat(), "confirm_large": "on"}
+        url, keyed(amount="999.999.999.999.999", day=timezone.localdate().isoformat(), confirm_large="on")
     )
     assert response.status_code == 200
     assert "2.000.000.000" in response.content.decode()

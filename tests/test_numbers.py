@@ -5,6 +5,7 @@ product's own unit."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -107,6 +108,7 @@ def test_a_receipt_line_typed_1_250_is_stored_as_1250(login, coop_a, collector_a
         "line-0-deduction_pct": "",
         "line-0-unit_price_vnd": "",
         "line-0-override_reason": "",
+        "form_key": str(uuid.uuid4()),  # the same key when it is sent again below
     }
     response = client.post(url, data)
     assert response.status_code == 422  # shown back, nothing stored yet
