@@ -188,6 +188,9 @@ def test_owed_lists_members_with_totals_and_filters(login, accountant_a, coop_a,
     assert (result.total_owed, result.total_prepared, result.total_to_pay) == (2_800_000, 500_000, 2_300_000)
     body = page.content.decode()
     assert 'data-total-owed="2800000"' in body and 'data-total-prepared="500000"' in body
+    # The amount to transfer is written as a person types it, and the bank by its short name.
+    assert f'name="amount_{banked.uuid}" value="1.500.000"' in body
+    assert "Agribank · " in body and "Ngân hàng Nông nghiệp" not in body
     # The same balances as member_balance, the one definition.
     with tenant(coop_a):
         for row in result.rows:

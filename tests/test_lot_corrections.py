@@ -79,7 +79,7 @@ def test_a_receipt_in_a_lot_cannot_be_voided_and_the_message_names_the_lot(coop_
     assert refused.value.code == "in_lot"
     message = refused.value.messages[0]
     assert lot.code in message and first.code in message
-    assert "take this receipt out" in message
+    assert "bỏ phiếu này khỏi lô" in message  # what to do, in Vietnamese (the default)
 
 
 def test_taking_a_receipt_out_of_its_lot_then_voiding_it_keeps_the_lot_true(
@@ -134,7 +134,7 @@ def test_a_receipt_already_processed_cannot_be_taken_out_and_the_message_says_so
         with pytest.raises(ValidationError):
             offtake.receipt_void(receipt=first, reason="Nhầm")
     assert refused.value.code == "already_used"
-    assert "processed or sold" in refused.value.messages[0]
+    assert "chế biến hoặc bán" in refused.value.messages[0]  # processed or sold
 
 
 def test_taking_out_every_receipt_leaves_an_empty_lot_and_a_reason_is_needed(coop_a, lot_of_two):

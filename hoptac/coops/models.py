@@ -349,3 +349,9 @@ class Member(CoopOwned):
         from hoptac.lib.banks import bank_name
 
         return bank_name(self.bank_bin)
+
+    @property
+    def bank_short_name(self) -> str:
+        from hoptac.lib.banks import bank_short_name
+
+        return bank_short_name(self.bank_bin)

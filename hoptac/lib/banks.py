@@ -22,5 +22,15 @@ def bank_name(bin_code: str) -> str:
     return dict(bank_choices()).get(bin_code, bin_code or "")
 
 
+@lru_cache(maxsize=1)
+def _short_names() -> dict[str, str]:
+    return {bank.bin: bank.short_name for bank in BanksObject.values() if bank.bin and not bank.deprecated}
+
+
+def bank_short_name(bin_code: str) -> str:
+    """``"Agribank"`` for ``"970405"``: what fits a list row on a phone."""
+    return _short_names().get(bin_code, bin_code or "")
+
+
 def is_bank_bin(bin_code: str) -> bool:
     return bin_code in dict(bank_choices())

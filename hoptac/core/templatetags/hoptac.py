@@ -19,6 +19,15 @@ def vnd(value):
 
 
 @register.filter
+def money_input(value):
+    """The value of a money field as a person would type it: ``27.363.200`` in Vietnamese,
+    ``27,363,200`` in English (``lib.money.parse_vnd`` reads both back)."""
+    if value in (None, ""):
+        return ""
+    return money.group_digits(int(value), "," if (get_language() or "vi").startswith("en") else ".")
+
+
+@register.filter
 def qty(value):
     """A quantity without trailing zeros, in the active language (``lib.units.format_quantity``,
     the one formatter of quantities): 18.500 -> ``18,5``, 1250 -> ``1.250``, 126.165 -> ``126,165``."""
