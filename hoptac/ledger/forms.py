@@ -110,18 +110,6 @@ class PeriodForm(forms.Form):
     start = DateField(label=_("From"))
     end = DateField(label=_("To"))
 
-    def _clean_day(self, name):
-        day = self.cleaned_data.get(name)
-        if day is not None and not 1900 <= day.year <= 2999:
-            raise forms.ValidationError(_("This date is out of range."), code="range")
-        return day
-
-    def clean_start(self):
-        return self._clean_day("start")
-
-    def clean_end(self):
-        return self._clean_day("end")
-
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
@@ -144,18 +132,12 @@ class PeriodForm(forms.Form):
 
 
 class MonthCloseForm(forms.Form):
-    month = forms.DateField(
+    month = DateField(  # lib.bounds: a year such as 1 or 9999 is refused with a message
         label=_("Month to close"),
         input_formats=["%Y-%m", "%m/%Y", "%Y-%m-%d", "%d/%m/%Y"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         help_text=_("Closing a month also closes every month before it."),
     )
-
-    def clean_month(self):
-        month = self.cleaned_data.get("month")
-        if month is not None and not 1900 <= month.year <= 2999:
-            raise forms.ValidationError(_("This date is out of range."), code="range")
-        return month
 
 
 class StatementSendForm(forms.Form):
@@ -163,17 +145,9 @@ class StatementSendForm(forms.Form):
         ("sent", _("Send it to the member by SMS/Zalo")),
         ("handed", _("The printed statement was handed to the member")),
     ]
-    start = forms.DateField(widget=forms.HiddenInput)
-    end = forms.DateField(widget=forms.HiddenInput)
+    start = DateField(widget=forms.HiddenInput)
+    end = DateField(widget=forms.HiddenInput)
     how = forms.ChoiceField(label=_("How"), choices=HOW, initial="sent", widget=forms.RadioSelect)
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in ("start", "end"):
-            day = cleaned.get(name)
-            if day is not None and not 1900 <= day.year <= 2999:
-                raise forms.ValidationError(_("This date is out of range."), code="range")
-        return cleaned
 
 
 class PayoutConfirmForm(forms.Form):
@@ -199,12 +173,6 @@ class OwedFilterForm(forms.Form):
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].choices = [("", _("All villages"))] + [(v.pk, v.name) for v in villages]
-
-    def clean_min_amount(self):
-        amount = self.cleaned_data.get("min_amount") or 0
-        if amount > 10**15:  # more than any balance: a typing slip, not a query for the database
-            raise forms.ValidationError(_("This amount is out of range."), code="range")
-        return amount
 
 
 class RunSettleForm(forms.Form):
