@@ -447,10 +447,17 @@ def _screenshot_qr_texts(url: str, session_cookie: str, host: str, png: Path, se
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("gtin", ["", GTIN], ids=["public-code", "gs1-digital-link"])
-def test_label_qr_decodes_to_the_trace_page(client, live_server, coop_a, chair_a, tmp_path, gtin):
+@pytest.mark.parametrize("kind", ["public-code", "gs1-digital-link", "raw-lot"])
+def test_label_qr_decodes_to_the_trace_page(client, live_server, coop_a, chair_a, tmp_path, kind):
+    """The printed QR carries the unguessable public code (never the sequential lot code) and
+    resolves; a raw lot's QR carries no GTIN even when its product has one."""
     assert os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}"
+    gtin = "" if kind == "public-code" else GTIN
     lot = build_lot(coop_a, code="QRT", households=3, gtin=gtin)
+    if kind == "raw-lot":
+        lot = _raw_of(lot)
+        with tenant(coop_a):
+            Product.objects.filter(pk=lot.product_id).update(gtin=RAW_GTIN)
     client.force_login(chair_a)
     session = client.cookies["sessionid"].value
     png = tmp_path / "label.png"
@@ -459,9 +466,12 @@ def test_label_qr_decodes_to_the_trace_page(client, live_server, coop_a, chair_a
     )
     assert png.stat().st_size > 0
     expected = (
-        f"{live_server.url}/01/0{gtin}/10/{lot.public_code}" if gtin else f"{live_server.url}/t/{lot.public_code}"
+        f"{live_server.url}/01/0{gtin}/10/{lot.public_code}"
+        if kind == "gs1-digital-link"
+        else f"{live_server.url}/t/{lot.public_code}"
     )
     assert texts == [expected]
+    assert lot.code not in texts[0] and RAW_GTIN not in texts[0]
     client.logout()
     response = client.get(urlparse(texts[0]).path)
     assert response.status_code == 200
