@@ -169,7 +169,10 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_ROOT = DATA_DIR / "media"  # public uploads: product photos, logos (hoptac.core.media)
+# Private uploads (certificate scans, anything about a member): never under MEDIA_ROOT, served
+# only by views that check the permission (hoptac.core.media).
+PRIVATE_MEDIA_ROOT = DATA_DIR / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -300,6 +303,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # The platform's own name and the province served by default (Tuyên Quang, code 8).
 PLATFORM_NAME = env("PLATFORM_NAME", "Hợp Tác")
 DEFAULT_PROVINCE_CODE = envint("DEFAULT_PROVINCE", 8)
-# Serve uploaded files (logos, photos) from the app itself: right for the embedded shape.
+# Serve the public uploads (logos, product photos) at /media/ from the app itself: right for
+# the embedded shape. Private uploads are served by their checked views whatever this says.
 SERVE_MEDIA = envbool("SERVE_MEDIA", True)
 PUBLIC_URL = env("PUBLIC_URL", "")  # address in QR labels, e.g. https://hoptac.vn; "": the request's host

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from hoptac.coops import views as coop_views
+from hoptac.core.media import public_media
 
 urlpatterns = [
     path("", coop_views.home, name="home"),
@@ -25,4 +25,5 @@ urlpatterns = [
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+    # Only the public folders (product photos, logos); private uploads have checked views.
+    urlpatterns.append(path("media/<path:path>", public_media, name="media"))

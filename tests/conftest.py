@@ -29,11 +29,12 @@ MEO_VAC, CAO_BO = 769, 952
 
 @pytest.fixture(autouse=True)
 def _english_off(settings, tmp_path):
-    """Tests run in Vietnamese (the default) with a private media directory, and a fast
+    """Tests run in Vietnamese (the default) with their own media directories, and a fast
     password hasher: the production hasher (PBKDF2, a million rounds) is there to be slow,
     and every fixture user would pay for it. ``test_settings.py`` checks the real default."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -160,6 +160,9 @@ def test_backup_restore_backup_gives_the_same_data_checksum(coop_a, coop_b, memb
     media = Path(settings.MEDIA_ROOT)
     (media / "coops" / "logos").mkdir(parents=True, exist_ok=True)
     (media / "coops" / "logos" / "logo.png").write_bytes(b"\x89PNG fake logo")
+    private = Path(settings.PRIVATE_MEDIA_ROOT) / "certificates"
+    private.mkdir(parents=True, exist_ok=True)
+    (private / "scan.pdf").write_bytes(b"%PDF-1.4 private scan")
     first = backup.backup_create(output_dir=tmp_path / "one")
 
     assert oct(first.path.stat().st_mode & 0o777) == "0o600"
@@ -172,6 +175,7 @@ def test_backup_restore_backup_gives_the_same_data_checksum(coop_a, coop_b, memb
         assert set(names[1:]) == set(manifest["files"])
         assert archive.extractfile("secret_key").read().decode() == settings.SECRET_KEY
     assert "media/coops/logos/logo.png" in manifest["files"]
+    assert "private/certificates/scan.pdf" in manifest["files"]  # the private uploads too
     assert manifest["rows"]["coops.cooperative"] == 2
     assert manifest["data_checksum"] == backup.data_checksum()[0]
 
@@ -179,15 +183,20 @@ def test_backup_restore_backup_gives_the_same_data_checksum(coop_a, coop_b, memb
         restored = backup.archive_restore(archive=first.path, data_dir=data_dir, database=database)
         assert restored["data_checksum"] == first.data_checksum
         assert (data_dir / "media" / "coops" / "logos" / "logo.png").read_bytes() == b"\x89PNG fake logo"
+        assert (data_dir / "private" / "certificates" / "scan.pdf").read_bytes() == b"%PDF-1.4 private scan"
         assert (data_dir / "secret_key").read_text() == settings.SECRET_KEY
         assert oct((data_dir / "secret_key").stat().st_mode & 0o777) == "0o600"
         with backup.database_alias(database) as alias:
             second = backup.backup_create(
-                output_dir=tmp_path / "two", using=alias, media_root=data_dir / "media", data_dir=data_dir
+                output_dir=tmp_path / "two",
+                using=alias,
+                media_root=data_dir / "media",
+                private_root=data_dir / "private",
+                data_dir=data_dir,
             )
     assert second.data_checksum == first.data_checksum
     assert second.manifest["rows"] == first.manifest["rows"]
-    for name in ("media/coops/logos/logo.png", "secret_key"):
+    for name in ("media/coops/logos/logo.png", "private/certificates/scan.pdf", "secret_key"):
         assert second.manifest["files"][name]["sha256"] == first.manifest["files"][name]["sha256"]
     # A change in one row changes the data checksum.
     Cooperative.objects.filter(pk=coop_b.pk).update(name="HTX khác")

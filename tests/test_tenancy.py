@@ -189,7 +189,10 @@ def catalog_a(coop_a, buying_a):
     """A photo and a certificate of coop_a's product (the one of buying_a)."""
     import datetime as dt
 
+    from django.core.files.base import ContentFile
+
     from hoptac.catalog.models import Certificate, ProductPhoto
+    from hoptac.core.media import private_storage
 
     with tenant(coop_a):
         product_id = buying_a["product_id"]
@@ -202,6 +205,8 @@ def catalog_a(coop_a, buying_a):
             kind="gi",
             issuer="Cục SHTT",
             issued_on=dt.date(2020, 1, 1),
+            # with a scan, so that its private document page is walked too
+            document=private_storage().save("certificates/gi.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n")),
         )
     return {"photo_id": photo.pk, "certificate_id": certificate.pk}
 

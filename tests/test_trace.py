@@ -32,6 +32,8 @@ SCHEMA = json.loads(
     (Path(__file__).parent.parent / "hoptac/trace/schema/trace-export.schema.json").read_text()
 )
 GTIN = "8930000000019"  # a valid GTIN-13 (check digit 9)
+OTHER_GTIN = "8930000000026"
+RAW_GTIN = "8930000000033"
 TODAY = timezone.localdate()
 
 
@@ -129,6 +131,12 @@ def honey_lot(coop_a):
     return lot
 
 
+def _raw_of(lot):
+    from hoptac.inventory.models import LotInput
+
+    return LotInput.unscoped.select_related("source__product").get(lot=lot).source
+
+
 def _gz(body: bytes) -> int:
     return len(gzip.compress(body, compresslevel=6))
 
@@ -192,14 +200,129 @@ def test_trace_page_fits_one_round_trip(client, honey_lot):
 
 
 def test_gs1_digital_link_resolves_and_bad_gtin_is_404(client, honey_lot):
-    response = client.get(f"/01/0{GTIN}/10/{honey_lot.code}")
+    response = client.get(f"/01/0{GTIN}/10/{honey_lot.public_code}")
     assert response.status_code == 200
     assert honey_lot.code in response.content.decode()
     # a GTIN-13 in its own form works too
-    assert client.get(f"/01/{GTIN}/10/{honey_lot.code}").status_code == 200
-    bad = client.get(f"/01/08930000000018/10/{honey_lot.code}")  # wrong check digit
+    assert client.get(f"/01/{GTIN}/10/{honey_lot.public_code}").status_code == 200
+    bad = client.get(f"/01/08930000000018/10/{honey_lot.public_code}")  # wrong check digit
     assert bad.status_code == 404
     assert client.get(f"/01/0{GTIN}/10/TD-MAT-0000-999").status_code == 404
+    # the public code of the lot under another (valid) GTIN is not this lot
+    assert client.get(f"/01/{OTHER_GTIN}/10/{honey_lot.public_code}").status_code == 404
+
+
+def test_sequential_lot_codes_are_not_resolvable_via_gs1(client, honey_lot, coop_a):
+    """Finding: /01/<GTIN>/10/TD-MAT-2611-001, -002… listed every lot. The lot code is
+    sequential; the Digital Link now carries the random public code, and the internal code
+    answers the very page an unknown code answers."""
+    with tenant(coop_a):
+        second = inventory.finished_lot_create(
+            product=honey_lot.product,
+            inputs=[(_raw_of(honey_lot), Decimal(5))],
+            pack_count=10,
+            production_date=honey_lot.production_date,
+            best_before=TODAY + dt.timedelta(days=700),
+        )
+    assert honey_lot.code.endswith("-001") and second.code.endswith("-002")
+    unknown = client.get(f"/01/0{GTIN}/10/{honey_lot.code[:-3]}999")
+    assert unknown.status_code == 404
+    for lot in (honey_lot, second):
+        guessed = client.get(f"/01/0{GTIN}/10/{lot.code}")
+        assert guessed.status_code == 404
+        assert guessed.content == unknown.content  # nothing tells a real lot code from a made-up one
+        assert lot.code not in guessed.content.decode()
+        # lower case, percent-encoded: still refused
+        assert client.get(f"/01/{GTIN}/10/{lot.code.lower()}").status_code == 404
+        assert client.get(f"/01/{GTIN}/10/{lot.code.replace('-', '%2D')}").status_code == 404
+        # the key in the QR resolves
+        found = client.get(f"/01/0{GTIN}/10/{lot.public_code}")
+        assert found.status_code == 200 and lot.code in found.content.decode()
+
+
+def test_new_public_codes_have_60_random_bits(honey_lot):
+    from hoptac.inventory.models import PUBLIC_ALPHABET, new_public_code
+
+    codes = {new_public_code() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(len(code) == 12 and set(code) <= set(PUBLIC_ALPHABET) for code in codes)
+    assert len(PUBLIC_ALPHABET) == 32  # 12 × 5 bits
+    assert len(honey_lot.public_code) == 12
+    # GS1 AI 10 holds at most 20 characters
+    assert len(honey_lot.public_code) <= 20
+
+
+def test_old_labels_resolve_until_best_before_for_flagged_lots_only(client, honey_lot, coop_a):
+    """A jar labelled before the change carries /01/<GTIN>/10/<lot code>: it keeps working for
+    the lots that existed then (flagged by the migration), until the lot's best-before date."""
+    from hoptac.inventory.models import Lot
+
+    old_path = f"/01/0{GTIN}/10/{honey_lot.code}"
+    assert client.get(old_path).status_code == 404  # a new lot: never by its code
+    Lot.unscoped.filter(pk=honey_lot.pk).update(legacy_gs1_path=True)
+    response = client.get(old_path)
+    assert response.status_code == 200 and honey_lot.code in response.content.decode()
+    assert client.get(f"/01/{OTHER_GTIN}/10/{honey_lot.code}").status_code == 404
+    Lot.unscoped.filter(pk=honey_lot.pk).update(best_before=TODAY - dt.timedelta(days=1))
+    assert client.get(old_path).status_code == 404
+    # the QR of a reprint carries the public code, which still works
+    assert client.get(f"/01/0{GTIN}/10/{honey_lot.public_code}").status_code == 200
+    assert client.get(f"/t/{honey_lot.public_code}").status_code == 200
+
+
+def test_migration_flags_the_lots_that_may_carry_an_old_label(honey_lot, coop_a):
+    import importlib
+
+    from django.apps import apps
+
+    from hoptac.inventory.models import Lot
+
+    migration = importlib.import_module("hoptac.inventory.migrations.0004_lot_legacy_gs1_path")
+    raw = _raw_of(honey_lot)  # its product has no GTIN
+    no_gtin = build_lot(coop_a, code="CHE", households=2, steps=0)
+    migration.flag_printed_lots(apps, None)
+    flagged = set(Lot.unscoped.filter(legacy_gs1_path=True).values_list("pk", flat=True))
+    assert flagged == {honey_lot.pk}
+    assert raw.pk not in flagged and no_gtin.pk not in flagged
+
+
+# --- raw lots carry no consumer GTIN ----------------------------------------------------------
+
+
+@pytest.fixture
+def gtin_raw_lot(honey_lot, coop_a):
+    """The raw lot of the honey lot, its product given a GTIN as the demo's honey has (one
+    product record for the bulk honey and the jar)."""
+    raw = _raw_of(honey_lot)
+    with tenant(coop_a):
+        Product.objects.filter(pk=raw.product_id).update(gtin=RAW_GTIN)
+        raw.refresh_from_db()
+        raw.product.refresh_from_db()
+    return raw
+
+
+def test_raw_lot_carries_no_gtin_in_qr_export_or_resolver(client, login, chair_a, gtin_raw_lot, honey_lot):
+    """Finding: raw bulk lots carried the consumer product's GTIN (GS1: a GTIN names the
+    trade item a shopper buys, not a drum of bulk honey)."""
+    raw = gtin_raw_lot
+    staff = login(chair_a)
+    data = staff.get(f"/c/coop-a/trace/lots/{raw.uuid}/export.json").json()
+    jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(data)
+    assert data["lot"]["kind"] == "raw"
+    assert data["product"]["gtin"] is None
+    assert data["lot"]["trace_path"] == f"/t/{raw.public_code}"
+    assert data["lot"]["trace_url"].endswith(f"/t/{raw.public_code}")
+    assert RAW_GTIN not in json.dumps(data) and f"0{RAW_GTIN}" not in json.dumps(data)
+    labels = staff.get(f"/c/coop-a/trace/lots/{raw.uuid}/labels/").content.decode()
+    assert f"/t/{raw.public_code}" in labels and "/01/" not in labels
+    # neither its public code nor its lot code resolves under the GTIN
+    assert client.get(f"/01/0{RAW_GTIN}/10/{raw.public_code}").status_code == 404
+    assert client.get(f"/01/0{RAW_GTIN}/10/{raw.code}").status_code == 404
+    assert client.get(f"/t/{raw.public_code}").status_code == 200
+    # the finished lot keeps its product's GTIN
+    finished = staff.get(f"/c/coop-a/trace/lots/{honey_lot.uuid}/export.json").json()
+    assert finished["product"]["gtin"] == f"0{GTIN}"
+    assert finished["lot"]["trace_path"] == f"/01/0{GTIN}/10/{honey_lot.public_code}"
 
 
 def test_unknown_code_is_a_light_404(client, db):
@@ -244,7 +367,7 @@ def test_export_validates_against_the_schema(login, honey_lot, chair_a):
     assert data["lot"]["production_date"] == honey_lot.production_date.isoformat()
     assert data["origin"]["quantity"] == "75"
     assert {c["status"] for c in data["certificates"]} == {"valid", "expired"}
-    assert data["lot"]["trace_url"].endswith(f"/01/0{GTIN}/10/{honey_lot.code}")
+    assert data["lot"]["trace_url"].endswith(f"/01/0{GTIN}/10/{honey_lot.public_code}")
     # the page says what the export says
     page = client.get(f"/t/{honey_lot.public_code}").content.decode()
     assert all(v in page for v in data["origin"]["villages"])
@@ -290,7 +413,7 @@ def test_label_sheet_defaults_and_validation(login, honey_lot, chair_a):
 def test_public_url_setting_is_used_in_labels(login, honey_lot, chair_a, settings):
     settings.PUBLIC_URL = "https://hoptac.example/"
     html = login(chair_a).get(f"/c/coop-a/trace/lots/{honey_lot.uuid}/labels/").content.decode()
-    assert f'href="https://hoptac.example/01/0{GTIN}/10/{honey_lot.code}"' in html
+    assert f'href="https://hoptac.example/01/0{GTIN}/10/{honey_lot.public_code}"' in html
 
 
 # --- the printed QR, decoded from a real screenshot --------------------------------------------
@@ -324,10 +447,17 @@ def _screenshot_qr_texts(url: str, session_cookie: str, host: str, png: Path, se
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("gtin", ["", GTIN], ids=["public-code", "gs1-digital-link"])
-def test_label_qr_decodes_to_the_trace_page(client, live_server, coop_a, chair_a, tmp_path, gtin):
+@pytest.mark.parametrize("kind", ["public-code", "gs1-digital-link", "raw-lot"])
+def test_label_qr_decodes_to_the_trace_page(client, live_server, coop_a, chair_a, tmp_path, kind):
+    """The printed QR carries the unguessable public code (never the sequential lot code) and
+    resolves; a raw lot's QR carries no GTIN even when its product has one."""
     assert os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}"
+    gtin = "" if kind == "public-code" else GTIN
     lot = build_lot(coop_a, code="QRT", households=3, gtin=gtin)
+    if kind == "raw-lot":
+        lot = _raw_of(lot)
+        with tenant(coop_a):
+            Product.objects.filter(pk=lot.product_id).update(gtin=RAW_GTIN)
     client.force_login(chair_a)
     session = client.cookies["sessionid"].value
     png = tmp_path / "label.png"
@@ -336,9 +466,12 @@ def test_label_qr_decodes_to_the_trace_page(client, live_server, coop_a, chair_a
     )
     assert png.stat().st_size > 0
     expected = (
-        f"{live_server.url}/01/0{gtin}/10/{lot.code}" if gtin else f"{live_server.url}/t/{lot.public_code}"
+        f"{live_server.url}/01/0{gtin}/10/{lot.public_code}"
+        if kind == "gs1-digital-link"
+        else f"{live_server.url}/t/{lot.public_code}"
     )
     assert texts == [expected]
+    assert lot.code not in texts[0] and RAW_GTIN not in texts[0]
     client.logout()
     response = client.get(urlparse(texts[0]).path)
     assert response.status_code == 200

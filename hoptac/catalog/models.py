@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from hoptac.core.media import private_storage
 from hoptac.core.tenancy import CoopOwned
 from hoptac.lib import gtin as gtin_lib
 from hoptac.lib.units import BaseUnit
@@ -154,7 +155,9 @@ class Certificate(CoopOwned):
     issuer = models.CharField(_("issued by"), max_length=200)
     issued_on = models.DateField(_("issue date"))
     expires_on = models.DateField(_("expiry date"), null=True, blank=True)
-    document = models.FileField(_("document"), upload_to="certificates/", blank=True)
+    # A scan may show people's names, ID numbers and signatures: a private file, served only by
+    # catalog.views.certificate_document to the cooperative's people (hoptac.core.media).
+    document = models.FileField(_("document"), upload_to="certificates/", storage=private_storage, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from hoptac.catalog import selectors, services
 from hoptac.catalog.forms import CertificateForm, PhotoForm, ProductForm
@@ -20,6 +20,7 @@ from hoptac.coops.access import coop_view
 from hoptac.core.conflicts import EditGuard
 from hoptac.core.formkeys import creates, edits, repeat_safe
 from hoptac.core.forms import add_errors
+from hoptac.core.media import open_private, private_file_response
 from hoptac.core.roles import Perm
 
 
@@ -172,3 +173,23 @@ def certificate_delete(request, product_id: int, certificate_id: int):
     services.certificate_delete(certificate=certificate, actor=request.user)
     messages.success(request, _("Certificate removed."))
     return _to_product(request, product)
+
+
+@coop_view(Perm.COOP_VIEW)
+@require_safe
+def certificate_document(request, certificate_id: int):
+    """The scan of a certificate, for the people of its cooperative only (those who see the
+    certificate on the catalog pages). A private file: no /media/ address, not cached, never
+    on the public trace page (docs/traceability.md, "Certificates")."""
+    try:
+        certificate = selectors.certificate_get(certificate_id)
+    except Certificate.DoesNotExist:
+        raise Http404 from None
+    if not certificate.document:
+        raise Http404
+    name = certificate.document.name
+    handle = open_private(name, legacy_prefixes=("certificates/",))
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
+    label = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in certificate.number)
+    download = f"{certificate.kind}-{label.strip('-') or certificate.pk}.{extension}"
+    return private_file_response(handle, download_name=download)

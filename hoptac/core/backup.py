@@ -11,12 +11,13 @@ secret key and every member's data) with:
   (one step, under one read transaction: writers are not stopped), or
   ``database/hoptac.pgdump``: ``pg_dump --format=custom`` run on a snapshot exported from a
   REPEATABLE READ transaction, the same snapshot the data checksum is computed from;
-- ``media/…``: the uploaded files (logos, product photos, certificates);
+- ``media/…``: the public uploads (logos, product photos);
+- ``private/…``: the private uploads (certificate scans: ``hoptac.core.media``);
 - ``secret_key``: the key that signs sessions and tokens.
 
 ``hoptac restore`` reads the whole archive twice: first to check the manifest and every
 checksum (a truncated, damaged or edited archive is refused before anything is written),
-then to restore into an EMPTY target (no database file and no media in the data
+then to restore into an EMPTY target (no database file and no uploads in the data
 directory, or a PostgreSQL database with no tables).
 
 This module sits in ``core``: it walks ``django.apps`` for the data checksum and imports no
@@ -63,6 +64,8 @@ MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database/hoptac.sqlite3"
 PG_MEMBER = "database/hoptac.pgdump"
 SECRET_MEMBER = "secret_key"  # noqa: S105 - the name of a member of the archive, not a key
+MEDIA_DIR = "media"  # the public uploads (MEDIA_ROOT = DATA_DIR/media)
+PRIVATE_DIR = "private"  # the private uploads (PRIVATE_MEDIA_ROOT = DATA_DIR/private)
 STATUS_FILE = "backup-status.json"
 # A daily backup is due when the last good one is older than this (the PC may be off at night,
 # so the worker checks every hour rather than at a fixed time).
@@ -338,12 +341,14 @@ def backup_create(
     using: str = "default",
     media_root: Path | str | None = None,
     data_dir: Path | str | None = None,
+    private_root: Path | str | None = None,
 ) -> BackupResult:
     """Write one archive of the database ``using``, the media and the secret key into
     ``output_dir``; the archive appears under its final name only once complete (mode 0600)."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     media_root = Path(media_root if media_root is not None else settings.MEDIA_ROOT)
+    private_root = Path(private_root if private_root is not None else settings.PRIVATE_MEDIA_ROOT)
     data_dir = Path(data_dir if data_dir is not None else settings.DATA_DIR)
     config = connections[using].settings_dict
     vendor = _vendor(config)
@@ -363,15 +368,15 @@ def backup_create(
             checksum, counts, major = _dump_postgresql(using, dump)
             database.update(member=PG_MEMBER, server_major=major)
             files[PG_MEMBER] = dump
-        media_dir = work / "media"
-        if media_root.is_dir():
-            for path in sorted(media_root.rglob("*")):
-                if path.is_file() and not path.is_symlink():
-                    relative = path.relative_to(media_root).as_posix()
-                    target = media_dir / relative
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, target)
-                    files[f"media/{relative}"] = target
+        for folder, root in ((MEDIA_DIR, media_root), (PRIVATE_DIR, private_root)):
+            if root.is_dir():
+                for path in sorted(root.rglob("*")):
+                    if path.is_file() and not path.is_symlink():
+                        relative = path.relative_to(root).as_posix()
+                        target = work / folder / relative
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(path, target)
+                        files[f"{folder}/{relative}"] = target
         secret, secret_source = _secret(data_dir)
         secret_path = work / "secret_key"
         secret_path.write_text(secret)
@@ -513,9 +518,10 @@ def target_problems(*, data_dir: Path, database: dict) -> list[str]:
         tables = _pg_table_count(database)
         if tables:
             problems.append(f"the PostgreSQL database {database['NAME']} already has {tables} tables")
-    media = data_dir / "media"
-    if media.is_dir() and any(p.is_file() for p in media.rglob("*")):
-        problems.append(f"the media folder is not empty: {media}")
+    for folder in (MEDIA_DIR, PRIVATE_DIR):
+        uploads = data_dir / folder
+        if uploads.is_dir() and any(p.is_file() for p in uploads.rglob("*")):
+            problems.append(f"the {folder} folder is not empty: {uploads}")
     return problems
 
 
@@ -600,13 +606,14 @@ def archive_restore(*, archive: Path | str, data_dir: Path | str, database: dict
             done = subprocess.run(command, env=_pg_env(database), capture_output=True, text=True)  # noqa: S603 - an argument list, no shell
             if done.returncode != 0:
                 raise RestoreError(f"pg_restore failed, nothing was restored: {done.stderr.strip()[:500]}")
-        media_source = work / "media"
-        if media_source.is_dir():
-            for path in sorted(media_source.rglob("*")):
-                if path.is_file():
-                    target = data_dir / "media" / path.relative_to(media_source)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.move(path, target)
+        for folder in (MEDIA_DIR, PRIVATE_DIR):
+            source = work / folder
+            if source.is_dir():
+                for path in sorted(source.rglob("*")):
+                    if path.is_file():
+                        target = data_dir / folder / path.relative_to(source)
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.move(path, target)
         secret_target = data_dir / "secret_key"
         secret_target.unlink(missing_ok=True)
         shutil.move(work / SECRET_MEMBER, secret_target)

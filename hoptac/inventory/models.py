@@ -20,10 +20,22 @@ from django.utils.translation import gettext_lazy as _
 from hoptac.core.tenancy import CoopOwned, ScopedManager, ScopedQuerySet
 
 PUBLIC_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed by hand
+# 12 characters of 32 = 60 random bits for lots made from now on (lots made before keep their
+# 8 characters, 40 bits: their QRs are printed). Both fit GS1's AI 10 (at most 20 characters
+# of the "character set 82", of which this alphabet is a subset that needs no escaping in a URI).
+PUBLIC_CODE_LENGTH = 12
+PUBLIC_CODE_LENGTHS = (8, 12)
 
 
 def new_public_code() -> str:
-    return "".join(secrets.choice(PUBLIC_ALPHABET) for _ in range(8))
+    return "".join(secrets.choice(PUBLIC_ALPHABET) for _ in range(PUBLIC_CODE_LENGTH))
+
+
+def looks_like_public_code(value: str) -> bool:
+    """Whether ``value`` (upper case) could be a public code: 8 to 12 characters of the alphabet."""
+    return PUBLIC_CODE_LENGTHS[0] <= len(value) <= PUBLIC_CODE_LENGTHS[1] and all(
+        c in PUBLIC_ALPHABET for c in value
+    )
 
 
 class LotKind(models.TextChoices):
@@ -36,6 +48,11 @@ class Lot(CoopOwned):
     code = models.CharField(_("lot code"), max_length=30)
     # The code printed in the QR (/t/<public_code>): unique on the whole platform.
     public_code = models.CharField(max_length=12, unique=True, default=new_public_code, editable=False)
+    # The QR of a lot labelled before public codes went into the GS1 Digital Link held
+    # /01/<GTIN>/10/<lot code>, a sequential code anyone can guess. Such a label keeps working
+    # only for the lots that existed then (set by migration inventory 0004, never for a new
+    # lot) and only until the lot's best-before date: docs/traceability.md, "Old labels".
+    legacy_gs1_path = models.BooleanField(default=False, editable=False)
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="lots")
     kind = models.CharField(_("kind"), max_length=8, choices=LotKind.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)

@@ -104,9 +104,10 @@ def lot_by_public_code(public_code: str) -> Lot | None:
     )
 
 
-def lot_by_gtin_and_code(gtin14: str, code: str) -> Lot | None:
-    """GS1 Digital Link /01/<GTIN>/10/<lot>: the product's GTIN is unique on the platform."""
-    candidates = Lot.unscoped.select_related("product", "cooperative").filter(code=code)
+def lot_by_legacy_gs1_path(gtin14: str, code: str) -> Lot | None:
+    """An old label's GS1 Digital Link /01/<GTIN>/10/<lot code>: only a lot flagged as
+    labelled before public codes went into the Digital Link (``Lot.legacy_gs1_path``)."""
+    candidates = Lot.unscoped.select_related("product", "cooperative").filter(code=code, legacy_gs1_path=True)
     for lot in candidates:
         if lot.product.gtin and lot.product.gtin.zfill(14) == gtin14:
             return lot

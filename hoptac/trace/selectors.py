@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Q
@@ -19,8 +18,8 @@ from hoptac.catalog.models import Certificate, ProductPhoto
 from hoptac.catalog.photos import variant_size
 from hoptac.catalog.selectors import certificate_status
 from hoptac.core.tenancy import tenant
-from hoptac.inventory.models import Lot, LotSource, ProcessingStep
-from hoptac.inventory.selectors import Origin, lot_by_gtin_and_code, lot_by_public_code, raw_lots_of
+from hoptac.inventory.models import Lot, LotSource, ProcessingStep, looks_like_public_code
+from hoptac.inventory.selectors import Origin, lot_by_legacy_gs1_path, lot_by_public_code, raw_lots_of
 from hoptac.lib import gtin as gtin_lib
 from hoptac.lib import places
 from hoptac.lib.units import qty_text
@@ -47,12 +46,27 @@ def public_base(request=None) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def trace_path(lot: Lot) -> str:
-    """The path printed in the QR: the GS1 Digital Link path when the product has a GTIN
-    (one code for shoppers and for scanners), else ``/t/<public code>``."""
+def consumer_gtin14(lot: Lot) -> str | None:
+    """The GTIN-14 a lot may carry: its product's, for a finished lot only.
+
+    A GTIN names a trade item, the jar or bag a shopper buys (GS1 General Specifications);
+    a raw lot of bulk honey or fresh buds is not that item, so it carries no GTIN on its
+    label, in its QR or in its export, even when its product record has one.
+    """
     gtin = lot.product.gtin
-    if gtin and gtin_lib.is_valid(gtin):
-        return f"/01/{gtin_lib.to_gtin14(gtin)}/10/{quote(lot.code, safe='')}"
+    if lot.is_finished and gtin and gtin_lib.is_valid(gtin):
+        return gtin_lib.to_gtin14(gtin)
+    return None
+
+
+def trace_path(lot: Lot) -> str:
+    """The path printed in the QR. A finished lot of a product with a GTIN: the GS1 Digital
+    Link ``/01/<GTIN-14>/10/<public code>``, whose batch (AI 10) is the lot's random public
+    code, not its sequential internal code, so that no lot can be found by counting. Any
+    other lot (raw lots, products without a GTIN): ``/t/<public code>``."""
+    gtin14 = consumer_gtin14(lot)
+    if gtin14:
+        return f"/01/{gtin14}/10/{lot.public_code}"
     return f"/t/{lot.public_code}"
 
 
@@ -60,25 +74,40 @@ def trace_url(lot: Lot, request=None) -> str:
     return public_base(request) + trace_path(lot)
 
 
+def _live(lot: Lot | None) -> Lot | None:
+    return lot if lot is not None and lot.cooperative.is_active else None
+
+
 def public_lot(code: str) -> Lot | None:
     """The lot of a public code (explicit cross-cooperative read of one lot)."""
     code = (code or "").strip()
     if not code or len(code) > 12 or not code.isalnum():
         return None
-    lot = lot_by_public_code(code)
-    if lot is None or not lot.cooperative.is_active:
-        return None
-    return lot
+    return _live(lot_by_public_code(code))
 
 
-def gs1_lot(gtin: str, lot_code: str) -> Lot | None:
-    """The lot of a GS1 Digital Link ``/01/<GTIN>/10/<lot>``; ``None`` for a bad GTIN."""
-    if not gtin_lib.is_valid(gtin) or not lot_code or len(lot_code) > 30:
+def gs1_lot(gtin: str, key: str, *, today: dt.date | None = None) -> Lot | None:
+    """The lot of a GS1 Digital Link ``/01/<GTIN>/10/<key>``, or ``None`` (the same 404 for a
+    bad GTIN, an unknown key and a lot that exists but is not reachable this way).
+
+    ``key`` is the lot's public code, and the lot must be a finished lot of the product with
+    that GTIN. The sequential internal code (``TD-MAT-2611-002``) is refused, except for a lot
+    labelled before this rule (``Lot.legacy_gs1_path``) until its best-before date.
+    """
+    if not gtin_lib.is_valid(gtin) or not key or len(key) > 30:
         return None
-    lot = lot_by_gtin_and_code(gtin_lib.to_gtin14(gtin), lot_code)
-    if lot is None or not lot.cooperative.is_active:
+    gtin14 = gtin_lib.to_gtin14(gtin)
+    if looks_like_public_code(key.upper()):
+        lot = lot_by_public_code(key)
+        if lot is not None and consumer_gtin14(lot) == gtin14:
+            return _live(lot)
+    lot = lot_by_legacy_gs1_path(gtin14, key)
+    if lot is None:
         return None
-    return lot
+    today = today or timezone.localdate()
+    if lot.best_before is not None and lot.best_before < today:
+        return None
+    return _live(lot)
 
 
 def _origin(lot: Lot) -> Origin:
@@ -156,7 +185,7 @@ def trace_data(lot: Lot, *, today: dt.date | None = None) -> dict:
         "product": {
             "name": product.name,
             "name_en": product.name_en,
-            "gtin": gtin_lib.to_gtin14(product.gtin) if product.gtin else None,
+            "gtin": consumer_gtin14(lot),
             "ocop_group": product.ocop_group,
             "sale_unit": product.sale_unit,
             "pack_size": _qty(product.pack_size),

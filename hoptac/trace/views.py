@@ -72,10 +72,11 @@ def trace_page(request, code: str):
 
 
 @require_safe
-def gs1_resolver(request, gtin: str, lot_code: str):
-    """``/01/<GTIN>/10/<lot>`` (GS1 Digital Link): the same page, served at once rather than
-    redirected, to save a round trip on a weak mobile link."""
-    return _page(request, gs1_lot(gtin, lot_code))
+def gs1_resolver(request, gtin: str, batch: str):
+    """``/01/<GTIN>/10/<public code>`` (GS1 Digital Link): the same page, served at once rather
+    than redirected, to save a round trip on a weak mobile link. A sequential lot code is the
+    same 404 as an unknown one, except on an old label (``trace.selectors.gs1_lot``)."""
+    return _page(request, gs1_lot(gtin, batch))
 
 
 @require_safe
