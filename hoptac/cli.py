@@ -63,6 +63,8 @@ def _serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 60)
             self.cfg.set("accesslog", "-")
+            # Webhook secrets in addresses (/hooks/…/<secret>/) are written as ***.
+            self.cfg.set("logger_class", "hoptac.core.accesslog.RedactingLogger")
 
         def load(self):
             return application
