@@ -57,7 +57,8 @@ def find_vnu() -> Path:
         candidates.append(str(base / "vnu-jar" / "build" / "dist" / "vnu.jar"))
     npm = shutil.which("npm")
     if npm:
-        root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
+        found = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, check=False)  # noqa: S603
+        root = found.stdout.strip()
         if root:
             candidates.append(str(Path(root) / "vnu-jar" / "build" / "dist" / "vnu.jar"))
     for candidate in candidates:
@@ -143,7 +144,11 @@ def crawl(browser: Browser, start: str, limit: int) -> dict[str, str]:
             link = parsed.path
             if re.match(r"^/(t/|01/)", link) and not trace_page:
                 trace_page = link
-            if link.startswith(f"/c/{DEMO_SLUG}/") and not SKIP.search(link) and shape(link) not in seen_shapes:
+            if (
+                link.startswith(f"/c/{DEMO_SLUG}/")
+                and not SKIP.search(link)
+                and shape(link) not in seen_shapes
+            ):
                 queue.append(link)
     if trace_page:
         status, _type, body = browser.get(trace_page)

@@ -60,7 +60,8 @@ def message() -> str:
     for language in ("vi", "en"):
         with translation.override(language):
             lines.append(
-                gettext("The request is too large (at most %(mb)s MB). Send a smaller file.") % {"mb": megabytes}
+                gettext("The request is too large (at most %(mb)s MB). Send a smaller file.")
+                % {"mb": megabytes}
             )
     return "\n".join(dict.fromkeys(lines)) + "\n"
 
