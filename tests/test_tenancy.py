@@ -417,6 +417,26 @@ def test_every_page_sends_the_security_headers(login, chair_a, url_objects):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Issue 10: the print pages (tests/headers.py DOCS_HELPER_PAGES) still carry inline "
+        "styles until the docs helper's rewrite is merged. When this XPASSes, remove the "
+        "pages from DOCS_HELPER_PAGES and this mark: the walk above then covers them."
+    ),
+)
+def test_print_pages_carry_no_inline_style_the_policy_blocks(login, chair_a, url_objects):
+    client = login(chair_a)
+    problems = []
+    found = set()
+    for route, url, response in owner_pages(client, url_objects):
+        if route.name in DOCS_HELPER_PAGES:
+            found.add(route.name)
+            problems += [f"GET {url}: {p}" for p in inline_problems(response)]
+    assert len(found) >= 5, f"the walk opened only {sorted(found)}"
+    assert not problems, "\n".join(problems)
+
+
 def test_refusals_are_not_stored_either(client, login, outsider, url_objects):
     """Sign-in redirects and 404s under /c/ are private too (they name the cooperative)."""
     problems = []
