@@ -533,7 +533,8 @@ def test_django_request_log_shows_no_webhook_secret(client, hooks_on):
     """A 404 or 400 on a webhook is logged by django.request with its path."""
     handler = _configured_handler()
     buffer = io.StringIO()
-    old = handler.setStream(buffer)
+    # Swapped in place: setStream() would flush the old stream, which pytest may have closed.
+    old, handler.stream = handler.stream, buffer
     try:
         assert client.get("/hooks/dlr/esms/wrong-but-real-looking/").status_code == 404
         assert (
@@ -543,7 +544,7 @@ def test_django_request_log_shows_no_webhook_secret(client, hooks_on):
             == 400
         )
     finally:
-        handler.setStream(old)
+        handler.stream = old
     written = buffer.getvalue()
     assert "/hooks/dlr/esms/***/" in written
     assert "/hooks/sms/esms/***/" in written
