@@ -22,8 +22,6 @@ import functools
 import hashlib
 import re
 
-from django.conf import settings
-
 # Paths whose every response holds (or may hold) personal or money data.
 PRIVATE_PREFIXES = ("/c/", "/accounts/", "/api/", "/admin/", "/switch/")
 # Paths that are public whoever asks (static files and public product photos).
@@ -140,11 +138,10 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.enabled = getattr(settings, "CSP_ENABLED", True)
 
     def __call__(self, request):
         response = self.get_response(request)
-        if self.enabled and "Content-Security-Policy" not in response:
+        if "Content-Security-Policy" not in response:
             hashes = list(getattr(request, "csp_style_hashes", ()))
             if request.path_info.startswith("/admin/"):
                 hashes += admin_style_hashes()
