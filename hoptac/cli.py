@@ -45,6 +45,20 @@ def _prepare(*, demo: bool) -> None:
             call_command("demo", verbosity=0)
 
 
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, object]:
+    """gunicorn's settings for ``hoptac run``."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": 4,
+        "worker_class": "gthread",
+        "timeout": 60,
+        "accesslog": "-",
+        # Webhook secrets in addresses (/hooks/…/<secret>/) are written as *** (core/accesslog.py).
+        "logger_class": "hoptac.core.accesslog.RedactingLogger",
+    }
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     from hoptac.wsgi import application
 
@@ -57,12 +71,8 @@ def _serve(host: str, port: int, workers: int) -> None:
 
     class Server(BaseApplication):
         def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", 4)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("timeout", 60)
-            self.cfg.set("accesslog", "-")
+            for name, value in gunicorn_options(host, port, workers).items():
+                self.cfg.set(name, value)
 
         def load(self):
             return application

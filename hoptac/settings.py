@@ -87,6 +87,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a body over MAX_BODY is refused before anything reads it (core/bodylimit.py).
+    "hoptac.core.bodylimit.BodyLimitMiddleware",
+    # CSP, Permissions-Policy, and no-store on private pages, static files included.
+    "hoptac.core.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Pages are compressed for weak mobile links; Django's GZip adds the BREACH mitigation.
     "django.middleware.gzip.GZipMiddleware",
@@ -187,6 +191,9 @@ WHITENOISE_USE_FINDERS = DEBUG or not envbool("STATIC_MANIFEST", not DEBUG)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_IMPORT_BYTES = envint("MAX_IMPORT_BYTES", 5 * 1024 * 1024)
+# The largest request body accepted at all (413 above it, before anything is read): room
+# for the largest upload (a photo, a document or a member import) and its form.
+MAX_BODY = max(envint("MAX_BODY", 10 * 1024 * 1024), MAX_IMPORT_BYTES + 1024 * 1024)
 
 # --- Security -------------------------------------------------------------------------
 HTTPS = envbool("HTTPS", False)
@@ -214,9 +221,13 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Webhook secrets in addresses (/hooks/…/<secret>/) are written as *** (core/redact.py).
+    "filters": {"redact": {"()": "hoptac.core.redact.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # runserver's request lines, through the same filter.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # The worker (huey's consumer) logs through its own handler.
         "huey": {"level": "INFO", "propagate": False},

@@ -44,6 +44,7 @@ from hoptac.offtake.models import Price, Receipt, ReceiptLine
 from hoptac.outbox import services as outbox
 from hoptac.outbox.models import Kind
 from tests.conftest import make_user
+from tests.headers import header_problems
 
 PREFIX = "/api/v1"
 COOP_PATH = f"{PREFIX}/c/{{slug}}/"
@@ -327,6 +328,7 @@ def test_anonymous_gets_401_everywhere(path_objects, body_objects):
             problems.append(f"{method} {url}: {response.status_code}")
         elif "detail" not in response.json():
             problems.append(f"{method} {url}: 401 without a detail")
+        problems += [f"{method} {url}: {p}" for p in header_problems(response)]
     assert not problems, "\n".join(problems)
     assert Receipt.unscoped.count() == 2 and Price.unscoped.count() == 1  # receipt_a, lot_a's
 
@@ -415,6 +417,8 @@ def test_the_walk_reaches_real_routes_for_the_owner(chair_a, token_for, path_obj
         response = send(client, method, url, body)
         if response.status_code not in (200, 201):
             problems.append(f"{method} {url} as chair_a: {response.status_code} {response.content[:200]!r}")
+        # Balances, statements and member lists: never kept by a browser or a proxy.
+        problems += [f"{method} {url}: {p}" for p in header_problems(response)]
     assert not problems, "\n".join(problems)
 
 

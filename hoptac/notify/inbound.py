@@ -1,4 +1,7 @@
-"""The inbound SMS webhook: ``POST /hooks/sms/<gateway>/<secret>/``.
+"""The inbound SMS webhook: ``POST /hooks/sms/<gateway>/`` with the gateway's secret in
+``X-Hoptac-Secret`` or an ``X-Hoptac-Signature`` of the body, or (for gateways that can
+only be given an address) ``POST /hooks/sms/<gateway>/<secret>/`` — see
+:mod:`hoptac.outbox.hooks`, which authenticates both and reads the body within limits.
 
 A gateway posts each text members send to the cooperative's number, as a form or as
 JSON, with the sender (``phone``, ``from``, ``sender`` or ``Phone``; ``09…``, ``849…`` or
@@ -10,26 +13,25 @@ The text is stored once per (gateway, id): a gateway delivering it again gets th
 answer and nothing new happens (no second reply). Replies go through the outbox in the
 same transaction (:func:`hoptac.notify.commands.handle`), so this answers quickly.
 
-Answers: 404 for an unknown gateway or a wrong secret (compared in constant time), 405
-for anything but POST, 400 for a body that cannot be read (no sender, no text, a sender
-that is not a Vietnamese number), otherwise 200 with the same small JSON whoever sent the
+Answers: 404 for an unknown gateway or a wrong or absent secret (compared in constant
+time), 405 for anything but POST, 400 for a body that cannot be read (over 64 KB, JSON
+nested deeper than 32, too many form fields, no sender, no text, a sender that is not a
+Vietnamese number), otherwise 200 with the same small JSON whoever sent the
 text, so nothing about members is disclosed. Fields in the query string are read too.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
-from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from hoptac.lib.phone import InvalidPhone, normalize_phone
-from hoptac.outbox.hooks import check_secret
+from hoptac.outbox import hooks
 
 from . import commands, services
 from .models import InboundSms
@@ -42,31 +44,27 @@ ID_FIELDS = ("id", "message_id", "smsid", "msg_id")
 MAX_TEXT = InboundSms._meta.get_field("text").max_length
 MAX_ID = InboundSms._meta.get_field("gateway_id").max_length
 MAX_GATEWAY = InboundSms._meta.get_field("gateway").max_length
-MAX_BODY = 64 * 1024
 
 
 class Malformed(ValueError):
     """The body does not hold a sender and a text we can read."""
 
 
-def _fields(request) -> dict[str, object]:
+def _fields(request, body: bytes) -> dict[str, object]:
     """The query string's fields, updated with those of a JSON or form body."""
-    body = request.body
-    if len(body) > MAX_BODY:
-        raise Malformed("body too large")
     data: dict[str, object] = {key: request.GET.get(key) for key in request.GET}
     if request.content_type == "application/json" or body.lstrip()[:1] in (b"{", b"["):
         try:
-            parsed = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise Malformed("not JSON") from exc
+            parsed = hooks.parse_json(body)
+        except ValueError as exc:  # malformed, not UTF-8, too large or too deep
+            raise Malformed(f"not JSON: {exc}") from exc
         if not isinstance(parsed, dict):
             raise Malformed("not a JSON object")
         data.update(parsed)
     else:
         try:
             data.update({key: request.POST.get(key) for key in request.POST})
-        except MultiPartParserError as exc:
+        except hooks.BODY_ERRORS as exc:  # a broken multipart body, too many fields
             raise Malformed("bad form") from exc
     return {str(key).lower(): value for key, value in data.items()}
 
@@ -86,9 +84,9 @@ def _minute() -> str:
     return timezone.now().strftime("%Y%m%d%H%M")
 
 
-def read(request, gateway: str) -> tuple[str, str, str]:
+def read(request, gateway: str, body: bytes) -> tuple[str, str, str]:
     """(phone, text, gateway id) of a gateway's request, or :class:`Malformed`."""
-    data = _fields(request)
+    data = _fields(request, body)
     raw_phone = _value(data, PHONE_FIELDS)
     text = _value(data, TEXT_FIELDS)
     if raw_phone is None or text is None:
@@ -114,13 +112,15 @@ def _ok() -> JsonResponse:
 
 
 @csrf_exempt
-def webhook(request, gateway: str, secret: str):
-    check_secret(gateway, secret)
+def webhook(request, gateway: str, secret: str | None = None):
+    if secret is not None:
+        hooks.check_secret(gateway, secret)  # a wrong secret is 404 whatever the method
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        phone, text, gateway_id = read(request, gateway)
-    except Malformed as exc:
+        body = hooks.authenticate(request, gateway, secret)
+        phone, text, gateway_id = read(request, gateway, body)
+    except (Malformed, hooks.BadBody) as exc:
         log.info("Inbound SMS from %s refused: %s", gateway, exc)
         return HttpResponseBadRequest("bad request", content_type="text/plain")
     gateway = gateway[:MAX_GATEWAY]

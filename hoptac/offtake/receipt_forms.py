@@ -64,7 +64,7 @@ class LineForm(forms.Form):
         min_value=0,
         max_value=50,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.5", "size": 4}),
+        widget=forms.NumberInput(attrs={"step": "0.5"}),
     )
     unit_price_vnd = BoundedMoneyField(
         label=_("Unit price (VND)"), kind="price", required=False, help_text=_("Empty: the price list.")

@@ -65,3 +65,48 @@ def form_key(context, view_name: str = ""):
     return format_html(
         '<input type="hidden" name="{}" value="{}">', FIELD, key_for(context.get("request"), view_name)
     )
+
+
+@register.simple_tag(takes_context=True)
+def inline_style(context, path: str):
+    """``{% inline_style "hoptac/trace.css" %}``: the static CSS file ``path`` as an inline
+    ``<style>`` whose sha256 is added to this response's Content-Security-Policy
+    (``hoptac.core.security``). For the few pages that must carry their CSS in the first
+    response (the public trace page); every other page links its stylesheet."""
+    from django.utils.safestring import mark_safe
+
+    from hoptac.core.security import style_hash_add
+
+    css = _static_text(path)
+    style_hash_add(context.get("request"), css)
+    return mark_safe(f"<style>{css}</style>")  # noqa: S308 - our own static file, never user input
+
+
+def _static_text(path: str) -> str:
+    from django.conf import settings
+
+    if settings.DEBUG:
+        return _read_static(path)
+    return _read_static_cached(path)
+
+
+def _read_static(path: str) -> str:
+    from django.contrib.staticfiles import finders
+
+    found = finders.find(path)
+    if not found:
+        raise template.TemplateSyntaxError(f"inline_style: no static file {path!r}")
+    with open(found, encoding="utf-8") as handle:
+        css = handle.read()
+    if "</" in css:
+        raise template.TemplateSyntaxError(f"inline_style: {path!r} may not contain '</'")
+    return css
+
+
+_CACHE: dict[str, str] = {}
+
+
+def _read_static_cached(path: str) -> str:
+    if path not in _CACHE:
+        _CACHE[path] = _read_static(path)
+    return _CACHE[path]

@@ -226,7 +226,7 @@ def price_list(request):
                     % {"product": price.product.name, "grade": price.get_grade_display()},
                 )
                 return redirect("offtake:price_list", coop_slug=request.cooperative.slug)
-    filter_form = PriceFilterForm(request.GET or None)
+    filter_form = PriceFilterForm(request.GET or None, auto_id="filter_%s")  # beside the price form
     product = filter_form.cleaned_data.get("product") if filter_form.is_valid() else None
     page = Paginator(selectors.price_history(product), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

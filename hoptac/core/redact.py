@@ -1,0 +1,39 @@
+"""Webhook secrets kept out of the logs.
+
+A gateway that can only be given an address calls ``/hooks/<kind>/<gateway>/<secret>/``
+(see ``hoptac.outbox.hooks``): the secret is then part of the request line that the
+access log and Django's request log (``Not Found: /hooks/…`` on a 404) write down.
+:func:`redact` rewrites it to ``/hooks/<kind>/<gateway>/***/``; :class:`RedactSecrets` is
+a logging filter that does it to every record of the handlers it is put on (settings'
+``LOGGING``), and ``hoptac.core.accesslog`` does it to gunicorn's access log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+MASK = "***"
+# /hooks/<kind>/<gateway>/<secret>: the third segment after /hooks/ is the secret.
+_HOOK_SECRET = re.compile(r"(/hooks/[^/\s?#\"']+/[^/\s?#\"']+/)[^/\s?#\"']+")
+SECRET_HEADERS = ("x-hoptac-secret", "x-hoptac-signature")
+
+
+def redact(value):
+    """``value`` with any webhook secret in a path replaced by ``***`` (non-text unchanged)."""
+    if isinstance(value, str) and "/hooks/" in value:
+        return _HOOK_SECRET.sub(rf"\g<1>{MASK}", value)
+    return value
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites webhook secrets in a record's message and arguments; never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, dict):
+            record.args = {key: redact(value) for key, value in record.args.items()}
+        elif isinstance(record.args, tuple):
+            record.args = tuple(redact(value) for value in record.args)
+        return True
