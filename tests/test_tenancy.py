@@ -252,9 +252,24 @@ def run_a(coop_a, member_a2, buying_a, accountant_a):
 
 
 @pytest.fixture
-def url_objects(member_a, member_a2, group_a, staff_a, buying_a, catalog_a, messages_a, offers_a, run_a):
+def invitation_a(coop_a, chair_a):
+    """A pending staff invitation of coop_a."""
+    from hoptac.coops.services import invitation_create
+
+    with tenant(coop_a):
+        invitation, _token = invitation_create(
+            phone="0977000444", full_name="Lò Văn Hạnh", role="sales", actor=chair_a
+        )
+    return {"invitation_id": invitation.pk}
+
+
+@pytest.fixture
+def url_objects(
+    member_a, member_a2, group_a, staff_a, buying_a, catalog_a, messages_a, offers_a, run_a, invitation_a
+):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
+        **invitation_a,
         "member_id": member_a.uuid,
         **run_a,
         "group_id": group_a.pk,

@@ -145,3 +145,31 @@ def backup_keep() -> int:
     it, so the largest number any active cooperative asked for (nobody gets fewer)."""
     value = Cooperative.objects.filter(is_active=True).aggregate(keep=Max("backup_keep"))["keep"]
     return int(value or BACKUP_KEEP_DEFAULT)
+
+
+def staff_membership_by_phone(phone: str):
+    """The role of the person with ``phone`` in the current cooperative, if they have one."""
+    from hoptac.accounts.models import Membership
+    from hoptac.core.tenancy import require_cooperative
+
+    return (
+        Membership.objects.filter(cooperative=require_cooperative(), user__phone=phone)
+        .select_related("user")
+        .first()
+    )
+
+
+def staff_membership_get(membership_id: int):
+    """One role of the current cooperative (``Membership.DoesNotExist`` otherwise)."""
+    from hoptac.accounts.models import Membership
+    from hoptac.core.tenancy import require_cooperative
+
+    return Membership.objects.select_related("user").get(pk=membership_id, cooperative=require_cooperative())
+
+
+def invitations_pending():
+    """Invitations of the current cooperative still waiting for an answer (expired ones too,
+    so that the chair can send them again or cancel them)."""
+    from hoptac.coops.models import InvitationStatus, StaffInvitation
+
+    return StaffInvitation.objects.filter(status=InvitationStatus.PENDING).order_by("-sent_at")

@@ -22,6 +22,7 @@ from hoptac.coops.forms import (
     MemberFilterForm,
     MemberForm,
     MemberPageForm,
+    NewPasswordForm,
     StaffForm,
 )
 from hoptac.coops.models import Cooperative, Member, MemberGroup
@@ -32,6 +33,8 @@ from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 
 PAGE_SIZE = 50
+# Session key of the invitation links the chair has not seen yet (notify.invitations).
+INVITATION_LINKS = "invitation_links"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -301,31 +304,72 @@ def coop_settings(request):
     )
 
 
-@coop_view(Perm.COOP_VIEW)
-@creates
-@require_http_methods(["GET", "POST"])
-def staff_list(request):
-    form = StaffForm(request.POST or None)
-    if request.method == "POST":
-        if not request.access.can(Perm.STAFF_MANAGE):
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.staff_set(actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                made(request, form.cleaned_data["phone"])
-                messages.success(
-                    request, _("Role saved for %(phone)s.") % {"phone": form.cleaned_data["phone"]}
-                )
-                return redirect("coops:staff_list", coop_slug=request.cooperative.slug)
-    staff = selectors.staff_list()
+def staff_page(request, *, form=None, status: int = 200):
+    """The staff page: roles, pending invitations and (for the chair) the invitation form.
+    Also rendered by ``notify.invitations.staff_invite`` when its form has errors."""
+    can_manage = request.access.can(Perm.STAFF_MANAGE)
+    links = (request.session.pop(INVITATION_LINKS, None) or {}) if can_manage else {}
+    invitations = list(selectors.invitations_pending()) if can_manage else []
+    for invitation in invitations:
+        invitation.link = links.get(str(invitation.pk), "")
     return render(
         request,
         "coops/staff_list.html",
-        {"staff": staff, "form": form, "can_manage": request.access.can(Perm.STAFF_MANAGE)},
+        {
+            "staff": selectors.staff_list(),
+            "form": form if form is not None else StaffForm(),
+            "can_manage": can_manage,
+            "invitations": invitations,
+        },
+        status=status,
     )
+
+
+@coop_view(Perm.COOP_VIEW)
+def staff_list(request):
+    return staff_page(request)
+
+
+@coop_view(Perm.STAFF_MANAGE)
+@repeat_safe("Setting the same new password again leaves the same password; nothing is created.")
+@require_http_methods(["GET", "POST"])
+def staff_password(request, membership_id):
+    """The chair sets a new password for someone who works with this cooperative only."""
+    try:
+        membership = selectors.staff_membership_get(membership_id)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    form = NewPasswordForm(request.POST or None, for_user=membership.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_password_set(
+                membership_id=membership.pk, password=form.cleaned_data["password1"], actor=request.user
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("New password set for %(name)s. Tell it to them in person; they can change it.")
+                % {"name": membership.user.full_name or membership.user},
+            )
+            return redirect("coops:staff_list", coop_slug=request.cooperative.slug)
+    return render(request, "coops/staff_password.html", {"form": form, "membership": membership})
+
+
+@coop_view(Perm.STAFF_MANAGE)
+@repeat_safe("A cancelled invitation is refused the second time.")
+@require_POST
+def invitation_cancel(request, invitation_id):
+    try:
+        services.invitation_cancel(invitation_id=invitation_id, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    else:
+        messages.success(request, _("Invitation cancelled: its link no longer works."))
+    return redirect("coops:staff_list", coop_slug=request.cooperative.slug)
 
 
 @coop_view(Perm.STAFF_MANAGE)
