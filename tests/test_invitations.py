@@ -258,3 +258,21 @@ def test_another_account_with_the_same_name_is_not_involved(login, chair_a, coop
     make_user("0977000222", "Giàng Thị Súa")
     invite(login(chair_a), "0977000111")
     assert not Membership.objects.filter(user__phone="0977000222").exists()
+
+
+def test_the_link_is_not_readable_on_the_message_pages(login, chair_a, collector_a, accountant_a):
+    """Staff who read the outbox (a collector, an accountant) must not get the link: with it
+    they could create the invited person's account themselves and take the role."""
+    invite(login(chair_a), "0977000111", role="chair")
+    token = last_link().split("/")[2]
+    message = Message.unscoped.get(source_type="invitation")
+    assert token in message.text  # the SMS itself carries the link
+    for user in (collector_a, accountant_a, chair_a):
+        client = Client()
+        client.force_login(user)
+        page = client.get(f"/c/coop-a/messages/outbox/{message.pk}/")
+        assert page.status_code == 200
+        assert token not in page.content.decode()
+        assert "/invitation/…/" in page.content.decode()
+        for url in ("/c/coop-a/messages/outbox/", "/c/coop-a/messages/"):
+            assert token not in client.get(url).content.decode()
