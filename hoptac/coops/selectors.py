@@ -20,6 +20,9 @@ class MemberFilters:
     group: int | None = None
     gender: str = ""
     ethnicity: str = ""
+    # False for a role without Perm.MEMBER_PERSONAL: numbers typed in the search are not
+    # matched against phone numbers.
+    by_phone: bool = True
 
 
 def member_list(filters: MemberFilters | None = None) -> QuerySet[Member]:
@@ -28,6 +31,9 @@ def member_list(filters: MemberFilters | None = None) -> QuerySet[Member]:
     filters = filters or MemberFilters()
     qs = Member.objects.select_related("village")
     for token in search_tokens(filters.q):
+        if not filters.by_phone and token.isdigit() and len(token) >= 3:
+            # Only a phone number has such a word: match nothing rather than tell.
+            return qs.none()
         qs = qs.filter(search_text__contains=" " + token)
     if filters.status:
         qs = qs.filter(status=filters.status)

@@ -64,14 +64,22 @@ def dashboard(request):
     return render(request, "coops/dashboard.html", {"summary": summary, "backup": backup})
 
 
-@coop_view(Perm.MEMBER_VIEW)
-def member_list(request):
+def _member_filters(request) -> tuple[MemberFilterForm, selectors.MemberFilters]:
+    """The list's filters; without Perm.MEMBER_PERSONAL, numbers in the search do not look
+    at phone numbers (so that nobody can test which phone belongs to a member)."""
     form = MemberFilterForm(request.GET or None)
-    filters = selectors.MemberFilters()
+    personal = request.access.can(Perm.MEMBER_PERSONAL)
+    filters = selectors.MemberFilters(by_phone=personal)
     if form.is_valid():
         filters = selectors.MemberFilters(
-            **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+            by_phone=personal, **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         )
+    return form, filters
+
+
+@coop_view(Perm.MEMBER_VIEW)
+def member_list(request):
+    form, filters = _member_filters(request)
     paginator = Paginator(selectors.member_list(filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
@@ -81,7 +89,8 @@ def member_list(request):
             "filter_form": form,
             "page": page,
             "total": paginator.count,
-            "filtered": any(v for v in vars(filters).values()),
+            "filtered": any(v for k, v in vars(filters).items() if k != "by_phone"),
+            "personal": request.access.can(Perm.MEMBER_PERSONAL),
         },
     )
 
@@ -106,7 +115,11 @@ def member_create(request):
 @coop_view(Perm.MEMBER_VIEW)
 def member_detail(request, member_id):
     member = _member_or_404(member_id)
-    return render(request, "coops/member_detail.html", {"member": member, "leave_form": LeaveForm()})
+    return render(
+        request,
+        "coops/member_detail.html",
+        {"member": member, "leave_form": LeaveForm(), "personal": request.access.can(Perm.MEMBER_PERSONAL)},
+    )
 
 
 @coop_view(Perm.MEMBER_EDIT)
@@ -212,15 +225,13 @@ def member_template(request):
 
 @coop_view(Perm.MEMBER_EXPORT)
 def member_export(request):
-    form = MemberFilterForm(request.GET or None)
-    filters = selectors.MemberFilters()
-    if form.is_valid():
-        filters = selectors.MemberFilters(
-            **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-        )
+    """The members as xlsx; without Perm.MEMBER_PERSONAL (the provincial officer), without the
+    personal columns (phone, email, bank, notes)."""
+    _form, filters = _member_filters(request)
     members = selectors.member_list(filters).prefetch_related("groups")
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return _xlsx(excel.members_export_xlsx(members), f"{request.cooperative.slug}-members-{stamp}.xlsx")
+    content = excel.members_export_xlsx(members, personal=request.access.can(Perm.MEMBER_PERSONAL))
+    return _xlsx(content, f"{request.cooperative.slug}-members-{stamp}.xlsx")
 
 
 @coop_view(Perm.MEMBER_VIEW)
