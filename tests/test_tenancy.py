@@ -713,3 +713,13 @@ def test_the_officer_gets_the_member_export_without_personal_columns(login, offi
     assert len(officer_headers) == len(chair_headers) - 5
     assert member_a.full_name in officer_row
     assert member_a.phone not in officer_row
+
+
+def test_roles_that_open_ledgers_messages_or_member_forms_may_read_personal_data():
+    """Those pages are made of personal data (statements, payout slips, phones of the outbox,
+    the member form): the roles table gives them only to roles that may read it."""
+    from hoptac.core.roles import ROLE_PERMISSIONS, Perm
+
+    wholesale = {Perm.LEDGER_VIEW, Perm.LEDGER_WRITE, Perm.MESSAGE_VIEW, Perm.MEMBER_EDIT, Perm.MEMBER_IMPORT}
+    wrong = [role for role, perms in ROLE_PERMISSIONS.items() if perms & wholesale and Perm.MEMBER_PERSONAL not in perms]
+    assert not wrong
