@@ -319,10 +319,13 @@ def staff_page(request, *, form=None, status: int = 200):
     """The staff page: roles, pending invitations and (for the chair) the invitation form.
     Also rendered by ``notify.invitations.staff_invite`` when its form has errors."""
     can_manage = request.access.can(Perm.STAFF_MANAGE)
-    links = (request.session.pop(INVITATION_LINKS, None) or {}) if can_manage else {}
     invitations = list(selectors.invitations_pending()) if can_manage else []
+    links = dict(request.session.get(INVITATION_LINKS) or {})
     for invitation in invitations:
-        invitation.link = links.get(str(invitation.pk), "")
+        # Each link is shown once; links of another cooperative's page stay for it.
+        invitation.link = links.pop(str(invitation.pk), "")
+    if can_manage and INVITATION_LINKS in request.session:
+        request.session[INVITATION_LINKS] = links
     return render(
         request,
         "coops/staff_list.html",
