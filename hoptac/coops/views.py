@@ -69,6 +69,8 @@ def _member_filters(request) -> tuple[MemberFilterForm, selectors.MemberFilters]
     at phone numbers (so that nobody can test which phone belongs to a member)."""
     form = MemberFilterForm(request.GET or None)
     personal = request.access.can(Perm.MEMBER_PERSONAL)
+    if not personal:
+        form.fields["q"].widget.attrs["placeholder"] = _("Name or village")
     filters = selectors.MemberFilters(by_phone=personal)
     if form.is_valid():
         filters = selectors.MemberFilters(
