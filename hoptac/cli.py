@@ -90,8 +90,13 @@ def _start_worker():
 
 
 def cmd_run(args) -> None:
+    if args.demo:
+        # A demo installation: the published demo accounts are expected (coops/checks.py).
+        os.environ["HOPTAC_DEMO"] = "1"
     _setup()
     _prepare(demo=args.demo)
+    if not args.demo:
+        _warn_demo_accounts()
     worker = _start_worker()
     url = f"http://{args.host}:{args.port}"
     print(f"\nHợp Tác is running at {url}\n")
@@ -110,6 +115,26 @@ def cmd_run(args) -> None:
                 worker.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+def _warn_demo_accounts() -> None:
+    from hoptac.coops.checks import check_demo_accounts
+
+    for problem in check_demo_accounts():
+        print(f"WARNING: {problem.msg}\n  {problem.hint}", file=sys.stderr, flush=True)
+
+
+def cmd_check(args) -> None:
+    """Django's deployment checks (``check --deploy``), the demo accounts included: exits
+    non-zero on an error."""
+    _setup()
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", deploy=True, fail_level=args.fail_level)
+    except SystemCheckError as error:
+        sys.exit(str(error))
 
 
 def cmd_worker(args) -> None:
@@ -240,6 +265,9 @@ def main(argv: list[str] | None = None) -> None:
         "--data-dir", default="", help="target data directory (default HOPTAC_DATA_DIR or ./var)"
     )
     restore.set_defaults(func=cmd_restore)
+    check = sub.add_parser("check", help="run the deployment checks (demo accounts included); non-zero on error")
+    check.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])
+    check.set_defaults(func=cmd_check)
     sub.add_parser("manage", help="run a Django management command: hoptac manage <command>")
     args = parser.parse_args(argv)
     args.func(args)

@@ -59,6 +59,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = envbool("DEBUG", False)
+# A demonstration installation (``hoptac run --demo`` sets it): the published demo accounts
+# are allowed. Anywhere else ``check --deploy`` fails while they exist (coops/checks.py).
+DEMO = envbool("DEMO", False)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from hoptac.coops import invitation_views
 from hoptac.coops import views as coop_views
 from hoptac.core.media import public_media
 
@@ -9,7 +10,10 @@ urlpatterns = [
     path("", coop_views.home, name="home"),
     path("switch/", coop_views.switch, name="switch"),
     path("accounts/", include("hoptac.accounts.urls")),
+    path("invitation/<str:token>/", invitation_views.invitation, name="invitation"),
     path("c/<slug:coop_slug>/", include("hoptac.coops.urls")),
+    # Inviting staff sends an SMS, which coops may not: these views are notify's.
+    path("c/<slug:coop_slug>/staff/", include("hoptac.notify.urls_staff")),
     path("c/<slug:coop_slug>/buying/", include("hoptac.offtake.urls")),
     path("c/<slug:coop_slug>/ledger/", include("hoptac.ledger.urls")),
     path("c/<slug:coop_slug>/catalog/", include("hoptac.catalog.urls")),

@@ -25,6 +25,7 @@ from tests.test_tenancy import (  # noqa: F401  (fixtures)
     coop_routes,
     coop_urls,
     group_a,
+    invitation_a,
     messages_a,
     offers_a,
     run_a,

@@ -158,6 +158,14 @@ def _receipt_body(world) -> dict:
 TODAY = dt.date.today
 
 
+def _invitation_id(world) -> int:
+    from hoptac.coops.services import invitation_create
+
+    with tenant(world["member"].cooperative):
+        invitation, _token = invitation_create(phone="0977000333", full_name="Lò Văn Hạnh", role="sales")
+    return invitation.pk
+
+
 PAYLOADS = {
     "coops:member_create": lambda w: (
         _url("coops:member_create"),
@@ -173,15 +181,11 @@ PAYLOADS = {
     ),
     "coops:member_import": lambda w: (_url("coops:member_import"), {"file": _xlsx()}),
     "coops:group_list": lambda w: (_url("coops:group_list"), {"name": "Tổ chè", "kind": "product"}),
-    "coops:staff_list": lambda w: (
-        _url("coops:staff_list"),
-        {
-            "phone": "0977000111",
-            "full_name": "Giàng Thị Súa",
-            "role": "collector",
-            "password": "mat-ong-2026",
-        },
+    "invitations:invite": lambda w: (
+        _url("invitations:invite"),
+        {"phone": "0977000111", "full_name": "Giàng Thị Súa", "role": "collector"},
     ),
+    "invitations:resend": lambda w: (_url("invitations:resend", invitation_id=_invitation_id(w)), {}),
     "offtake:receipt_create": lambda w: (_url("offtake:receipt_create"), _receipt_body(w)),
     "offtake:product_list": lambda w: (
         _url("offtake:product_list"),

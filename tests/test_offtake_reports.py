@@ -122,6 +122,10 @@ def test_reports_open_for_roles_with_report_view(request, login, role, goods, da
     client = login(request.getfixturevalue(role))
     for url in report_urls(day, goods["pa_vi"]):
         response = client.get(url)
+        if role == "officer" and "purchase-list" in url:
+            # The 01/TNDN names sellers with their addresses: not for the provincial officer.
+            assert response.status_code == 403, url
+            continue
         assert response.status_code == 200, url
         if ".xlsx" in url:
             assert response["Content-Type"] == XLSX

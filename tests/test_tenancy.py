@@ -258,9 +258,24 @@ def run_a(coop_a, member_a2, buying_a, accountant_a):
 
 
 @pytest.fixture
-def url_objects(member_a, member_a2, group_a, staff_a, buying_a, catalog_a, messages_a, offers_a, run_a):
+def invitation_a(coop_a, chair_a):
+    """A pending staff invitation of coop_a."""
+    from hoptac.coops.services import invitation_create
+
+    with tenant(coop_a):
+        invitation, _token = invitation_create(
+            phone="0977000444", full_name="Lò Văn Hạnh", role="sales", actor=chair_a
+        )
+    return {"invitation_id": invitation.pk}
+
+
+@pytest.fixture
+def url_objects(
+    member_a, member_a2, group_a, staff_a, buying_a, catalog_a, messages_a, offers_a, run_a, invitation_a
+):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
+        **invitation_a,
         "member_id": member_a.uuid,
         **run_a,
         "group_id": group_a.pk,
@@ -587,3 +602,186 @@ def test_member_list_of_own_cooperative_excludes_the_other(login, chair_a, membe
     body = login(chair_a).get("/c/coop-a/members/").content.decode()
     assert member_a.full_name in body
     assert member_b.full_name not in body
+
+
+# --- members' personal data: only roles with Perm.MEMBER_PERSONAL read it -----------------------
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_BETWEEN_DIGITS = re.compile(r"(?<=\d)[\s.\-\u00a0\u202f](?=\d)")
+
+
+def roles_without_personal_data() -> list[str]:
+    """Read from the roles table, not written here: every role that lacks the permission."""
+    from hoptac.core.roles import ROLE_PERMISSIONS, Perm
+
+    return sorted(str(role) for role, perms in ROLE_PERMISSIONS.items() if Perm.MEMBER_PERSONAL not in perms)
+
+
+def test_the_officer_has_no_personal_data_permission():
+    """The probe: the provincial officer exported every household's phone and bank account."""
+    assert Role.ALLIANCE in roles_without_personal_data()
+
+
+@pytest.fixture
+def personal_a(member_a, member_a2, run_a):
+    """Personal data of coop_a's members: phones, an email, a bank account, an ID number and
+    an exact birth date in the notes. Returned as what to look for once the separators
+    between digits are taken out (so 098 765 4321, 0987.654.321 and +84 987 654 321 all match)."""
+    Member.unscoped.filter(pk=member_a.pk).update(
+        email="duc.nguyen@example.vn", notes="CCCD 001080012345, sinh ngày 12/03/1980"
+    )
+    member_a2 = Member.unscoped.get(pk=member_a2.pk)
+    assert member_a2.bank_account == "7300205123456"
+    return [
+        member_a.phone[1:],  # 987654321: 0987654321, 84987654321, +84 987 654 321
+        member_a2.phone[1:],
+        member_a2.bank_account,
+        "001080012345",
+        "12031980",  # 12/03/1980 with the separators taken out
+        "duc.nguyen@example.vn",
+    ]
+
+
+def _readable_text(response) -> str:
+    """Everything a person could read in a response: an HTML page, a CSV, every cell of
+    every sheet of an xlsx."""
+    content_type = response.get("Content-Type", "")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content_type.startswith(XLSX_TYPE) or content[:2] == b"PK":
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content))
+        cells = []
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                cells += [str(cell.value) for cell in row if cell.value is not None]
+            cells += [str(sheet.oddHeader.center.text or ""), str(sheet.oddFooter.center.text or "")]
+        return "\n".join(cells)
+    return content.decode("utf-8", errors="replace")
+
+
+def _personal_leaks(text: str, personal: list[str]) -> list[str]:
+    squeezed = _BETWEEN_DIGITS.sub("", text)
+    squeezed = re.sub(r"(?<=\d)/(?=\d)", "", squeezed)
+    return [secret for secret in personal if secret in squeezed]
+
+
+@pytest.fixture
+def user_with_role(coop_a, officer):
+    def make(role: str):
+        if role == Role.ALLIANCE:
+            return officer  # reads coop_a as the province's officer
+        user = make_user(f"091700{len(role):02d}{list(Role).index(role):02d}", f"Vai trò {role}")
+        membership_set(user=user, cooperative=coop_a, role=role)
+        return user
+
+    return make
+
+
+@pytest.mark.parametrize("role", roles_without_personal_data())
+def test_roles_without_personal_data_see_none_on_any_page_or_download(
+    login, role, user_with_role, url_objects, personal_a
+):
+    client = login(user_with_role(role))
+    opened, problems = [], []
+    import datetime as dt
+
+    today = dt.date.today().isoformat()
+    extra = [  # pages and downloads that show more with a query
+        f"/c/coop-a/buying/reports/daily/?day={today}",
+        f"/c/coop-a/buying/reports/daily.xlsx?day={today}",
+        f"/c/coop-a/buying/reports/purchase-list.xlsx?start={today}&end={today}",
+        "/c/coop-a/members/?status=active",
+        "/c/coop-a/members/export.xlsx?status=left",
+    ]
+    for url in [u for _route, u in coop_urls("coop-a", url_objects)] + extra:
+        response = client.get(url)
+        if response.status_code != 200:
+            continue
+        opened.append(url)
+        leaked = _personal_leaks(_readable_text(response), personal_a)
+        if leaked:
+            problems.append(f"GET {url} as {role} shows {leaked}")
+    assert not problems, "\n".join(problems)
+    if role == Role.ALLIANCE:
+        # The walk reached the officer's pages and downloads, so the check above means something.
+        assert any(url.endswith("/members/") for url in opened)
+        assert any(url.endswith("export.xlsx") for url in opened)
+        assert any("/members/" in url and url.count("/") > 4 for url in opened)
+
+
+def test_the_same_pages_show_personal_data_to_the_chair(login, chair_a, url_objects, personal_a):
+    """The scan finds the data where it is allowed, so its silence above is not blindness."""
+    client = login(chair_a)
+    found = set()
+    for url in ("/c/coop-a/members/", "/c/coop-a/members/export.xlsx"):
+        found |= set(_personal_leaks(_readable_text(client.get(url)), personal_a))
+    assert found == set(personal_a)
+
+
+def test_a_phone_number_finds_no_member_for_the_officer(login, officer, chair_a, member_a, token_for_api):
+    """Searching by phone would tell the officer whose phone a number is."""
+    for query in (member_a.phone, "098 765 4321", "84987654321", "0987"):
+        body = login(officer).get("/c/coop-a/members/", {"q": query}).content.decode()
+        assert member_a.full_name not in body, query
+    # by name, the officer finds the member (without the phone)
+    body = login(officer).get("/c/coop-a/members/", {"q": "Nguyen Van Duc"}).content.decode()
+    assert member_a.full_name in body
+    assert member_a.phone not in body
+    # the chair still finds members by phone
+    assert member_a.full_name in login(chair_a).get("/c/coop-a/members/", {"q": member_a.phone}).content.decode()
+    # and the API answers the same way
+    api = token_for_api(officer)
+    found = api.get("/api/v1/c/coop-a/members", {"q": "Nguyen"}).json()["items"]
+    assert [item["phone"] for item in found] == [None]
+    assert api.get("/api/v1/c/coop-a/members", {"q": member_a.phone}).json()["items"] == []
+    chair = token_for_api(chair_a).get("/api/v1/c/coop-a/members", {"q": member_a.phone}).json()["items"]
+    assert [item["phone"] for item in chair] == [member_a.phone]
+
+
+@pytest.fixture
+def token_for_api(db):
+    from django.test import Client
+
+    from hoptac.api import services as api_services
+
+    def make(user):
+        secret = api_services.token_create(user=user, name="test").secret
+        return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    return make
+
+
+def test_the_officer_cannot_download_the_01_tndn_list(login, officer, accountant_a, buying_a):
+    assert login(officer).get("/c/coop-a/buying/reports/purchase-list.xlsx").status_code == 403
+    assert "01/TNDN" not in login(officer).get("/c/coop-a/buying/reports/").content.decode()
+    assert login(accountant_a).get("/c/coop-a/buying/reports/purchase-list.xlsx").status_code == 200
+
+
+def test_the_officer_gets_the_member_export_without_personal_columns(login, officer, chair_a, member_a):
+    import io
+
+    from openpyxl import load_workbook
+
+    def headers(user):
+        content = login(user).get("/c/coop-a/members/export.xlsx").content
+        sheet = load_workbook(io.BytesIO(content)).active
+        return [cell.value for cell in sheet[1]], [cell.value for cell in sheet[2]]
+
+    officer_headers, officer_row = headers(officer)
+    chair_headers, _row = headers(chair_a)
+    assert len(officer_headers) == len(chair_headers) - 5
+    assert member_a.full_name in officer_row
+    assert member_a.phone not in officer_row
+
+
+def test_roles_that_open_ledgers_messages_or_member_forms_may_read_personal_data():
+    """Those pages are made of personal data (statements, payout slips, phones of the outbox,
+    the member form): the roles table gives them only to roles that may read it."""
+    from hoptac.core.roles import ROLE_PERMISSIONS, Perm
+
+    wholesale = {Perm.LEDGER_VIEW, Perm.LEDGER_WRITE, Perm.MESSAGE_VIEW, Perm.MEMBER_EDIT, Perm.MEMBER_IMPORT}
+    wrong = [role for role, perms in ROLE_PERMISSIONS.items() if perms & wholesale and Perm.MEMBER_PERSONAL not in perms]
+    assert not wrong

@@ -51,9 +51,13 @@ def member_list(
     status: Literal["active", "left"] | None = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ):
-    """Members by name, 50 a page: just enough to pick one (uuid, name, village, phone, status)."""
+    """Members by name, 50 a page: just enough to pick one (uuid, name, village, phone, status).
+
+    The phone is null, and numbers in ``q`` match no phone, for a caller without the
+    ``member.personal`` permission (the provincial alliance officer)."""
+    personal = request.access.can(Perm.MEMBER_PERSONAL)
     members = coop_selectors.member_list(
-        coop_selectors.MemberFilters(q=q.replace("\x00", " "), status=status or "")
+        coop_selectors.MemberFilters(q=q.replace("\x00", " "), status=status or "", by_phone=personal)
     )
     meta, items = paginate(members, page)
     return {
@@ -63,7 +67,7 @@ def member_list(
                 "uuid": member.uuid,
                 "full_name": member.full_name,
                 "village": member.village.name if member.village_id else None,
-                "phone": member.phone or None,
+                "phone": (member.phone or None) if personal else None,
                 "status": member.status,
             }
             for member in items

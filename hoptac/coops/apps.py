@@ -6,3 +6,6 @@ class CoopsConfig(AppConfig):
     name = "hoptac.coops"
     label = "coops"
     verbose_name = _("Cooperatives")
+
+    def ready(self):
+        from hoptac.coops import checks  # noqa: F401 - registers the demo accounts check

@@ -558,12 +558,17 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
 # --- export ------------------------------------------------------------------------------
 
 
-def members_export_xlsx(members) -> bytes:
-    """The given members (already filtered) in the template's columns plus their status."""
+# Export columns holding the personal fields of core.roles.PERSONAL_MEMBER_FIELDS.
+PERSONAL_COLUMNS = {"phone", "email", "bank", "bank_account", "notes"}
+
+
+def members_export_xlsx(members, *, personal: bool = True) -> bytes:
+    """The given members (already filtered) in the template's columns plus their status;
+    with ``personal=False`` (a role without Perm.MEMBER_PERSONAL) without personal columns."""
     book = Workbook()
     sheet = book.active
     sheet.title = _("Members")
-    columns = COLUMNS + EXPORT_ONLY
+    columns = [c for c in COLUMNS + EXPORT_ONLY if personal or c.key not in PERSONAL_COLUMNS]
     _write_header(sheet, columns, mark_required=False)
     gender = dict(Gender.choices)
     ethnicity = dict(Ethnicity.choices)

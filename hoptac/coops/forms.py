@@ -241,23 +241,61 @@ class ImportForm(forms.Form):
 
 
 class StaffForm(forms.Form):
+    """The chair gives someone a role: by invitation, or directly for someone already on
+    this cooperative's staff."""
+
     phone = PhoneField(label=_("Phone"))
     full_name = forms.CharField(label=_("Full name"), max_length=120)
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in STAFF_ROLES])
-    password = forms.CharField(
-        label=_("Initial password"),
-        required=False,
+
+
+class NewPasswordForm(forms.Form):
+    """A new password typed twice, checked by Django's password validators."""
+
+    password1 = forms.CharField(
+        label=_("New password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_(
-            "Only for a person who has no account yet. Tell it to them in person; they can change it."
-        ),
+    )
+    password2 = forms.CharField(
+        label=_("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean_password(self):
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.for_user = for_user
+
+    def user_for_validators(self):
+        return self.for_user
+
+    def clean(self):
         from django.contrib.auth.password_validation import validate_password
 
-        password = self.cleaned_data.get("password")
-        if password:
-            validate_password(password)
-        return password
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords are not the same."))
+        elif first:
+            try:
+                validate_password(first, user=self.user_for_validators())
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class InvitationAccountForm(NewPasswordForm):
+    """Someone without an account accepts an invitation: their name and a password."""
+
+    full_name = forms.CharField(label=_("Your full name"), max_length=120)
+    field_order = ["full_name", "password1", "password2"]
+
+    def __init__(self, *args, phone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phone = phone
+
+    def user_for_validators(self):
+        from hoptac.accounts.models import User
+
+        return User(phone=self.phone, full_name=self.data.get("full_name", ""))

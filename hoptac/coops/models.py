@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -355,3 +356,65 @@ class Member(CoopOwned):
         from hoptac.lib.banks import bank_short_name
 
         return bank_short_name(self.bank_bin)
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+class StaffInvitation(CoopOwned):
+    """A role offered by the chair to a phone number: the role starts only when the person
+    with that phone accepts through the link (signing in, or creating their account).
+
+    The link's token is random and stored hashed (SHA-256): the database alone does not give
+    a working link. "Send again" draws a new token and a new expiry.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    phone = models.CharField(_("phone"), max_length=11)
+    full_name = models.CharField(_("full name"), max_length=120)
+    role = models.CharField(_("role"), max_length=16)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    sent_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+        indexes = [models.Index(fields=["cooperative", "phone", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone} — {self.role} — {self.status}"
+
+    @property
+    def state(self) -> str:
+        """The status, with a pending invitation past its expiry seen as expired."""
+        from django.utils import timezone
+
+        if self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return self.status
+
+    @property
+    def state_label(self) -> str:
+        return str(InvitationStatus(self.state).label)
+
+    @property
+    def role_label(self) -> str:
+        from hoptac.core.roles import Role
+
+        return str(Role(self.role).label)

@@ -20,6 +20,9 @@ class MemberFilters:
     group: int | None = None
     gender: str = ""
     ethnicity: str = ""
+    # False for a role without Perm.MEMBER_PERSONAL: numbers typed in the search are not
+    # matched against phone numbers.
+    by_phone: bool = True
 
 
 def member_list(filters: MemberFilters | None = None) -> QuerySet[Member]:
@@ -28,6 +31,9 @@ def member_list(filters: MemberFilters | None = None) -> QuerySet[Member]:
     filters = filters or MemberFilters()
     qs = Member.objects.select_related("village")
     for token in search_tokens(filters.q):
+        if not filters.by_phone and token.isdigit() and len(token) >= 3:
+            # Only a phone number has such a word: match nothing rather than tell.
+            return qs.none()
         qs = qs.filter(search_text__contains=" " + token)
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -145,3 +151,31 @@ def backup_keep() -> int:
     it, so the largest number any active cooperative asked for (nobody gets fewer)."""
     value = Cooperative.objects.filter(is_active=True).aggregate(keep=Max("backup_keep"))["keep"]
     return int(value or BACKUP_KEEP_DEFAULT)
+
+
+def staff_membership_by_phone(phone: str):
+    """The role of the person with ``phone`` in the current cooperative, if they have one."""
+    from hoptac.accounts.models import Membership
+    from hoptac.core.tenancy import require_cooperative
+
+    return (
+        Membership.objects.filter(cooperative=require_cooperative(), user__phone=phone)
+        .select_related("user")
+        .first()
+    )
+
+
+def staff_membership_get(membership_id: int):
+    """One role of the current cooperative (``Membership.DoesNotExist`` otherwise)."""
+    from hoptac.accounts.models import Membership
+    from hoptac.core.tenancy import require_cooperative
+
+    return Membership.objects.select_related("user").get(pk=membership_id, cooperative=require_cooperative())
+
+
+def invitations_pending():
+    """Invitations of the current cooperative still waiting for an answer (expired ones too,
+    so that the chair can send them again or cancel them)."""
+    from hoptac.coops.models import InvitationStatus, StaffInvitation
+
+    return StaffInvitation.objects.filter(status=InvitationStatus.PENDING).order_by("-sent_at")

@@ -4,6 +4,8 @@ writes an audit row with the acting user."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -11,9 +13,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hoptac.coops.models import Cooperative, Member, MemberGroup, MemberStatus, Village
+from hoptac.accounts.models import Membership
+from hoptac.coops.models import (
+    Cooperative,
+    InvitationStatus,
+    Member,
+    MemberGroup,
+    MemberStatus,
+    StaffInvitation,
+    Village,
+)
 from hoptac.core.audit import audit_record
-from hoptac.core.tenancy import require_cooperative
+from hoptac.core.tenancy import require_cooperative, tenant
 from hoptac.lib import bounds
 from hoptac.lib.text import fold
 
@@ -324,37 +335,239 @@ def members_import_with_groups(
     return members_import(rows=[data for data, _names in rows], actor=actor)
 
 
+INVITATION_DAYS = 7
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, _token_hash(token)
+
+
+def invitation_by_token(token: str) -> StaffInvitation | None:
+    """The invitation of a link (any cooperative: the link itself is the key), or None."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        StaffInvitation.unscoped.filter(token_hash=_token_hash(token), cooperative__is_active=True)
+        .select_related("cooperative")
+        .first()
+    )
+
+
+def _check_role(role: str) -> None:
+    from hoptac.core.roles import STAFF_ROLES
+
+    if role not in {r.value for r in STAFF_ROLES}:
+        raise ValidationError(_("Choose a role from the list."), code="role")
+
+
 @transaction.atomic
-def staff_set(*, phone: str, full_name: str, role: str, password: str | None = None, actor=None):
-    """Give the person with ``phone`` a role in the current cooperative, creating their
-    account (with the initial password the chair chose) if they have none yet. A member
+def invitation_create(*, phone: str, full_name: str, role: str, actor=None) -> tuple[StaffInvitation, str]:
+    """Offer ``role`` in the current cooperative to whoever holds ``phone``; returns the
+    invitation and the token of its link (shown once, never stored). An earlier pending
+    invitation to the same phone is cancelled. Nothing here depends on whether the phone
+    has an account: the answer to the chair must not tell."""
+    coop = require_cooperative()
+    _check_role(role)
+    full_name = " ".join((full_name or "").split())
+    now = timezone.now()
+    for earlier in StaffInvitation.objects.filter(phone=phone, status=InvitationStatus.PENDING):
+        earlier.status = InvitationStatus.CANCELLED
+        earlier.answered_at = now
+        earlier.save(update_fields=["status", "answered_at"])
+        audit_record(action="staff.invite_cancel", actor=actor, cooperative=coop, obj=earlier)
+    token, token_hash = _new_token()
+    invitation = StaffInvitation.objects.create(
+        cooperative=coop,
+        token_hash=token_hash,
+        phone=phone,
+        full_name=full_name,
+        role=role,
+        invited_by=actor if getattr(actor, "pk", None) else None,
+        sent_at=now,
+        expires_at=now + dt.timedelta(days=INVITATION_DAYS),
+    )
+    audit_record(
+        action="staff.invite", actor=actor, cooperative=coop, obj=invitation, data={"phone": phone, "role": role}
+    )
+    return invitation, token
+
+
+def _open_invitation(invitation: StaffInvitation) -> None:
+    if invitation.state != InvitationStatus.PENDING:
+        raise ValidationError(invitation_closed_message(invitation), code=invitation.state)
+
+
+def invitation_closed_message(invitation: StaffInvitation) -> str:
+    return {
+        InvitationStatus.ACCEPTED: _("This invitation has already been accepted."),
+        InvitationStatus.DECLINED: _("This invitation was declined."),
+        InvitationStatus.CANCELLED: _("This invitation was cancelled by the cooperative."),
+        InvitationStatus.EXPIRED: _(
+            "This invitation has expired. Ask the cooperative's chair to send it again."
+        ),
+    }.get(invitation.state, "")
+
+
+@transaction.atomic
+def invitation_renew(*, invitation: StaffInvitation, actor=None) -> str:
+    """A new link (new token, new expiry) for a pending or expired invitation; returns the token."""
+    coop = require_cooperative()
+    invitation = StaffInvitation.objects.get(pk=invitation.pk)
+    if invitation.status != InvitationStatus.PENDING:
+        raise ValidationError(invitation_closed_message(invitation), code=invitation.status)
+    token, invitation.token_hash = _new_token()
+    invitation.sent_at = timezone.now()
+    invitation.expires_at = invitation.sent_at + dt.timedelta(days=INVITATION_DAYS)
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    audit_record(action="staff.invite_resend", actor=actor, cooperative=coop, obj=invitation)
+    return token
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation_id: int, actor=None) -> StaffInvitation:
+    coop = require_cooperative()
+    invitation = StaffInvitation.objects.filter(pk=invitation_id).first()
+    if invitation is None:
+        raise StaffInvitation.DoesNotExist
+    if invitation.status != InvitationStatus.PENDING:
+        raise ValidationError(invitation_closed_message(invitation), code=invitation.status)
+    invitation.status = InvitationStatus.CANCELLED
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
+    audit_record(action="staff.invite_cancel", actor=actor, cooperative=coop, obj=invitation)
+    return invitation
+
+
+def _locked_invitation(invitation: StaffInvitation) -> StaffInvitation:
+    """The row read again inside the transaction, so that two answers cannot both win."""
+    fresh = StaffInvitation.unscoped.select_related("cooperative").get(pk=invitation.pk)
+    _open_invitation(fresh)
+    return fresh
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: StaffInvitation, user) -> Membership:
+    """The person with the invited phone, signed in, accepts: the role starts now. A member
     role is linked to the household with the same phone, when there is one."""
-    from hoptac.accounts.models import Membership, User
-    from hoptac.accounts.services import membership_set, user_create
+    from hoptac.accounts.services import membership_set
+    from hoptac.core.roles import Role
+
+    invitation = _locked_invitation(invitation)
+    if not user.is_authenticated or user.phone != invitation.phone:
+        raise ValidationError(
+            _("This invitation is for another phone number."), code="other_person"
+        )
+    coop = invitation.cooperative
+    with tenant(coop):
+        current = Membership.objects.filter(user=user, cooperative=coop).first()
+        if current and current.role == Role.CHAIR and invitation.role != Role.CHAIR:
+            _ensure_another_chair(coop, user)
+        member = None
+        if invitation.role == Role.MEMBER:
+            member = Member.objects.filter(phone=invitation.phone, status=MemberStatus.ACTIVE).first()
+        membership = membership_set(user=user, cooperative=coop, role=invitation.role, member=member)
+        updated = StaffInvitation.unscoped.filter(pk=invitation.pk, status=InvitationStatus.PENDING).update(
+            status=InvitationStatus.ACCEPTED, answered_by=user, answered_at=timezone.now()
+        )
+        if updated != 1:  # answered meanwhile by another request
+            raise ValidationError(_("This invitation has already been answered."), code="answered")
+        audit_record(
+            action="staff.invite_accept",
+            actor=user,
+            cooperative=coop,
+            obj=invitation,
+            data={"user": user.pk, "role": invitation.role},
+        )
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_new(*, invitation: StaffInvitation, full_name: str, password: str):
+    """Someone without an account accepts: their account is made for the invited phone
+    (with the password they chose) and the role starts. Returns the new user."""
+    from hoptac.accounts.models import User
+    from hoptac.accounts.services import user_create
+
+    invitation = _locked_invitation(invitation)
+    if User.objects.filter(phone=invitation.phone).exists():
+        raise ValidationError(
+            _("An account with this phone number already exists: sign in to accept the invitation."),
+            code="has_account",
+        )
+    user = user_create(phone=invitation.phone, password=password, full_name=" ".join(full_name.split()))
+    invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: StaffInvitation, user=None) -> StaffInvitation:
+    """The invitee says no (signed in as the invited phone, or with the link alone)."""
+    invitation = _locked_invitation(invitation)
+    if user is not None and user.is_authenticated and user.phone != invitation.phone:
+        raise ValidationError(_("This invitation is for another phone number."), code="other_person")
+    invitation.status = InvitationStatus.DECLINED
+    invitation.answered_by = user if user is not None and user.is_authenticated else None
+    invitation.answered_at = timezone.now()
+    updated = StaffInvitation.unscoped.filter(pk=invitation.pk, status=InvitationStatus.PENDING).update(
+        status=invitation.status, answered_by=invitation.answered_by, answered_at=invitation.answered_at
+    )
+    if updated != 1:
+        raise ValidationError(_("This invitation has already been answered."), code="answered")
+    audit_record(
+        action="staff.invite_decline",
+        actor=invitation.answered_by,
+        cooperative=invitation.cooperative,
+        obj=invitation,
+    )
+    return invitation
+
+
+@transaction.atomic
+def staff_role_change(*, membership_id: int, role: str, actor=None) -> Membership:
+    """Change the role of someone already on this cooperative's staff (no consent needed:
+    they already work here). A member role is linked to the household with the same phone."""
+    from hoptac.accounts.services import membership_set
     from hoptac.core.roles import Role
 
     coop = require_cooperative()
-    user = User.objects.filter(phone=phone).first()
-    if user is None:
-        if not password:
-            raise ValidationError(
-                _("This phone number has no account yet: give an initial password."), code="password"
-            )
-        user = user_create(phone=phone, password=password, full_name=full_name)
-    elif password:
-        _check_password_reset_allowed(user, coop)
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        audit_record(action="staff.password_reset", actor=actor, cooperative=coop, data={"user": user.pk})
-    current = Membership.objects.filter(user=user, cooperative=coop).first()
-    if current and current.role == Role.CHAIR and role != Role.CHAIR:
+    _check_role(role)
+    membership = Membership.objects.filter(pk=membership_id, cooperative=coop).select_related("user").first()
+    if membership is None:
+        raise Membership.DoesNotExist
+    user = membership.user
+    if membership.role == Role.CHAIR and role != Role.CHAIR:
         _ensure_another_chair(coop, user)
-    member = Member.objects.filter(phone=phone).first() if role == Role.MEMBER else None
+    member = None
+    if role == Role.MEMBER and user.phone:
+        member = Member.objects.filter(phone=user.phone, status=MemberStatus.ACTIVE).first()
     membership = membership_set(user=user, cooperative=coop, role=role, member=member)
     audit_record(
-        action="staff.set", actor=actor, cooperative=coop, obj=membership, data={"phone": phone, "role": role}
+        action="staff.set",
+        actor=actor,
+        cooperative=coop,
+        obj=membership,
+        data={"phone": user.phone, "role": role},
     )
     return membership
+
+
+@transaction.atomic
+def staff_password_set(*, membership_id: int, password: str, actor=None) -> None:
+    """The chair sets a new password for a person who works with this cooperative only."""
+    coop = require_cooperative()
+    membership = Membership.objects.filter(pk=membership_id, cooperative=coop).select_related("user").first()
+    if membership is None:
+        raise Membership.DoesNotExist
+    user = membership.user
+    _check_password_reset_allowed(user, coop)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(action="staff.password_reset", actor=actor, cooperative=coop, data={"user": user.pk})
 
 
 def _check_password_reset_allowed(user, coop) -> None:

@@ -22,6 +22,7 @@ from hoptac.coops.forms import (
     MemberFilterForm,
     MemberForm,
     MemberPageForm,
+    NewPasswordForm,
     StaffForm,
 )
 from hoptac.coops.models import Cooperative, Member, MemberGroup
@@ -32,6 +33,8 @@ from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 
 PAGE_SIZE = 50
+# Session key of the invitation links the chair has not seen yet (notify.invitations).
+INVITATION_LINKS = "invitation_links"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -61,14 +64,24 @@ def dashboard(request):
     return render(request, "coops/dashboard.html", {"summary": summary, "backup": backup})
 
 
-@coop_view(Perm.MEMBER_VIEW)
-def member_list(request):
+def _member_filters(request) -> tuple[MemberFilterForm, selectors.MemberFilters]:
+    """The list's filters; without Perm.MEMBER_PERSONAL, numbers in the search do not look
+    at phone numbers (so that nobody can test which phone belongs to a member)."""
     form = MemberFilterForm(request.GET or None)
-    filters = selectors.MemberFilters()
+    personal = request.access.can(Perm.MEMBER_PERSONAL)
+    if not personal:
+        form.fields["q"].widget.attrs["placeholder"] = _("Name or village")
+    filters = selectors.MemberFilters(by_phone=personal)
     if form.is_valid():
         filters = selectors.MemberFilters(
-            **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+            by_phone=personal, **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         )
+    return form, filters
+
+
+@coop_view(Perm.MEMBER_VIEW)
+def member_list(request):
+    form, filters = _member_filters(request)
     paginator = Paginator(selectors.member_list(filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
@@ -78,7 +91,8 @@ def member_list(request):
             "filter_form": form,
             "page": page,
             "total": paginator.count,
-            "filtered": any(v for v in vars(filters).values()),
+            "filtered": any(v for k, v in vars(filters).items() if k != "by_phone"),
+            "personal": request.access.can(Perm.MEMBER_PERSONAL),
         },
     )
 
@@ -103,7 +117,11 @@ def member_create(request):
 @coop_view(Perm.MEMBER_VIEW)
 def member_detail(request, member_id):
     member = _member_or_404(member_id)
-    return render(request, "coops/member_detail.html", {"member": member, "leave_form": LeaveForm()})
+    return render(
+        request,
+        "coops/member_detail.html",
+        {"member": member, "leave_form": LeaveForm(), "personal": request.access.can(Perm.MEMBER_PERSONAL)},
+    )
 
 
 @coop_view(Perm.MEMBER_EDIT)
@@ -209,15 +227,13 @@ def member_template(request):
 
 @coop_view(Perm.MEMBER_EXPORT)
 def member_export(request):
-    form = MemberFilterForm(request.GET or None)
-    filters = selectors.MemberFilters()
-    if form.is_valid():
-        filters = selectors.MemberFilters(
-            **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-        )
+    """The members as xlsx; without Perm.MEMBER_PERSONAL (the provincial officer), without the
+    personal columns (phone, email, bank, notes)."""
+    _form, filters = _member_filters(request)
     members = selectors.member_list(filters).prefetch_related("groups")
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return _xlsx(excel.members_export_xlsx(members), f"{request.cooperative.slug}-members-{stamp}.xlsx")
+    content = excel.members_export_xlsx(members, personal=request.access.can(Perm.MEMBER_PERSONAL))
+    return _xlsx(content, f"{request.cooperative.slug}-members-{stamp}.xlsx")
 
 
 @coop_view(Perm.MEMBER_VIEW)
@@ -301,31 +317,75 @@ def coop_settings(request):
     )
 
 
-@coop_view(Perm.COOP_VIEW)
-@creates
-@require_http_methods(["GET", "POST"])
-def staff_list(request):
-    form = StaffForm(request.POST or None)
-    if request.method == "POST":
-        if not request.access.can(Perm.STAFF_MANAGE):
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.staff_set(actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                made(request, form.cleaned_data["phone"])
-                messages.success(
-                    request, _("Role saved for %(phone)s.") % {"phone": form.cleaned_data["phone"]}
-                )
-                return redirect("coops:staff_list", coop_slug=request.cooperative.slug)
-    staff = selectors.staff_list()
+def staff_page(request, *, form=None, status: int = 200):
+    """The staff page: roles, pending invitations and (for the chair) the invitation form.
+    Also rendered by ``notify.invitations.staff_invite`` when its form has errors."""
+    can_manage = request.access.can(Perm.STAFF_MANAGE)
+    invitations = list(selectors.invitations_pending()) if can_manage else []
+    links = dict(request.session.get(INVITATION_LINKS) or {})
+    for invitation in invitations:
+        # Each link is shown once; links of another cooperative's page stay for it.
+        invitation.link = links.pop(str(invitation.pk), "")
+    if can_manage and INVITATION_LINKS in request.session:
+        request.session[INVITATION_LINKS] = links
     return render(
         request,
         "coops/staff_list.html",
-        {"staff": staff, "form": form, "can_manage": request.access.can(Perm.STAFF_MANAGE)},
+        {
+            "staff": selectors.staff_list(),
+            "form": form if form is not None else StaffForm(),
+            "can_manage": can_manage,
+            "invitations": invitations,
+        },
+        status=status,
     )
+
+
+@coop_view(Perm.COOP_VIEW)
+def staff_list(request):
+    return staff_page(request)
+
+
+@coop_view(Perm.STAFF_MANAGE)
+@repeat_safe("Setting the same new password again leaves the same password; nothing is created.")
+@require_http_methods(["GET", "POST"])
+def staff_password(request, membership_id):
+    """The chair sets a new password for someone who works with this cooperative only."""
+    try:
+        membership = selectors.staff_membership_get(membership_id)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    form = NewPasswordForm(request.POST or None, for_user=membership.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_password_set(
+                membership_id=membership.pk, password=form.cleaned_data["password1"], actor=request.user
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("New password set for %(name)s. Tell it to them in person; they can change it.")
+                % {"name": membership.user.full_name or membership.user},
+            )
+            return redirect("coops:staff_list", coop_slug=request.cooperative.slug)
+    return render(request, "coops/staff_password.html", {"form": form, "membership": membership})
+
+
+@coop_view(Perm.STAFF_MANAGE)
+@repeat_safe("A cancelled invitation is refused the second time.")
+@require_POST
+def invitation_cancel(request, invitation_id):
+    try:
+        services.invitation_cancel(invitation_id=invitation_id, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    else:
+        messages.success(request, _("Invitation cancelled: its link no longer works."))
+    return redirect("coops:staff_list", coop_slug=request.cooperative.slug)
 
 
 @coop_view(Perm.STAFF_MANAGE)

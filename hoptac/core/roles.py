@@ -2,6 +2,18 @@
 
 A view asks ``has_perm(role, Perm.MEMBER_EDIT)``; nothing else in the code decides by
 role name. Add a permission here, give it to roles here, and the views follow.
+
+Personal data of members (``Perm.MEMBER_PERSONAL``) is what identifies or reaches a person
+rather than what the cooperative does with them: the fields of
+:data:`PERSONAL_MEMBER_FIELDS` — phone number, email, bank and bank account number, and the
+free-text notes (which may hold an ID card number or an exact birth date) — and the
+documents made of them (the 01/TNDN purchase list with sellers' addresses and identity
+numbers, payout slips, statements, the messages). Name, gender, ethnicity, year of birth,
+village, membership dates, capital and purchases are not personal in this sense: the
+provincial alliance officer reads them for the province's statistics. A role without
+``MEMBER_PERSONAL`` gets pages and exports without those fields, or no access at all;
+``tests/test_tenancy.py`` walks every page and download as each such role (read from this
+table) and fails when a member's phone, bank account or notes appear.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ class Perm(StrEnum):
     COOP_EDIT = "coop.edit"
     STAFF_MANAGE = "staff.manage"
     MEMBER_VIEW = "member.view"
+    MEMBER_PERSONAL = "member.personal"  # phones, email, bank accounts, notes: see the docstring
     MEMBER_EDIT = "member.edit"
     MEMBER_LEAVE = "member.leave"
     MEMBER_IMPORT = "member.import"
@@ -57,6 +70,9 @@ class Perm(StrEnum):
     OWN_NOTICES = "notice.own"  # a member's own notice board
 
 
+# Member fields that only a role with Perm.MEMBER_PERSONAL reads (pages, exports, the API).
+PERSONAL_MEMBER_FIELDS = ("phone", "email", "bank_bin", "bank_account", "notes")
+
 _READ = {Perm.COOP_VIEW, Perm.MEMBER_VIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -64,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ACCOUNTANT: frozenset(
         _READ
         | {
+            Perm.MEMBER_PERSONAL,
             Perm.MEMBER_EDIT,
             Perm.MEMBER_LEAVE,
             Perm.MEMBER_IMPORT,
@@ -88,10 +105,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         }
     ),
     Role.COLLECTOR: frozenset(
-        _READ | {Perm.OFFTAKE_VIEW, Perm.RECEIPT_RECORD, Perm.STOCK_VIEW, Perm.MESSAGE_VIEW}
+        _READ
+        | {Perm.MEMBER_PERSONAL, Perm.OFFTAKE_VIEW, Perm.RECEIPT_RECORD, Perm.STOCK_VIEW, Perm.MESSAGE_VIEW}
     ),
     Role.SALES: frozenset(_READ | {Perm.CATALOG_EDIT, Perm.STOCK_VIEW, Perm.STOCK_SELL}),
     Role.MEMBER: frozenset({Perm.COOP_VIEW, Perm.OWN_STATEMENT, Perm.OWN_NOTICES}),
+    # Reads every cooperative of the province, without members' personal data: the member
+    # export without its personal columns, no ledger, no messages, no 01/TNDN list.
     Role.ALLIANCE: frozenset(
         _READ | {Perm.MEMBER_EXPORT, Perm.OFFTAKE_VIEW, Perm.REPORT_VIEW, Perm.STOCK_VIEW}
     ),

@@ -25,3 +25,12 @@ def fold(value: str) -> str:
 def search_tokens(query: str) -> list[str]:
     """Split a user's query into folded tokens; every token must match."""
     return [token for token in fold(query).split(" ") if token]
+
+
+_SECRET_LINK = re.compile(r"(/invitation/)[A-Za-z0-9_-]{8,}(/?)")
+
+
+def hide_secret_links(text: str) -> str:
+    """A message's text as staff may read it: the token of an invitation link (which opens a
+    role in a cooperative) replaced by "…". The message sent keeps the link."""
+    return _SECRET_LINK.sub(r"\1…\2", text or "")

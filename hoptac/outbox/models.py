@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hoptac.core.tenancy import CoopOwned
+from hoptac.lib.text import hide_secret_links
 
 
 class Channel(models.TextChoices):
@@ -118,6 +119,15 @@ class Message(CoopOwned):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.to_name or self.to_phone or self.to_email}"
+
+    @property
+    def shown_text(self) -> str:
+        """The text for pages and the API: secret links (an invitation's) hidden."""
+        return hide_secret_links(self.text)
+
+    @property
+    def shown_body(self) -> str:
+        return hide_secret_links(self.body)
 
     @property
     def fallback_list(self) -> list[str]:

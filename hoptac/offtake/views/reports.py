@@ -4,6 +4,7 @@ households without invoices (xlsx). All need ``report.view``."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -81,7 +82,12 @@ def daily_sheet_xlsx(request):
 @coop_view(Perm.REPORT_VIEW)
 @require_GET
 def purchase_list_xlsx(request):
-    """Bảng kê 01/TNDN for ``?start=YYYY-MM-DD&end=YYYY-MM-DD`` (the current month without)."""
+    """Bảng kê 01/TNDN for ``?start=YYYY-MM-DD&end=YYYY-MM-DD`` (the current month without).
+
+    A tax document naming each seller with their address (and identity number): closed to a
+    role without ``member.personal`` (the provincial officer)."""
+    if not request.access.can(Perm.MEMBER_PERSONAL):
+        raise PermissionDenied
     if "start" in request.GET or "end" in request.GET:
         form = PeriodForm(request.GET)
         if not form.is_valid():
