@@ -526,6 +526,8 @@ def test_redact_masks_the_secret_segment_only():
     assert redact("/hooks/dlr/esms/") == "/hooks/dlr/esms/"
     assert redact("/c/coop-a/members/") == "/c/coop-a/members/"
     assert redact(42) == 42
+    # The one-time token of a staff invitation link is a secret too.
+    assert redact("GET /invitation/Zk3-abc_DEF/ HTTP/1.1") == "GET /invitation/***/ HTTP/1.1"
 
 
 def _configured_handler() -> logging.Handler:

@@ -1,11 +1,13 @@
-"""Webhook secrets kept out of the logs.
+"""Secrets in addresses kept out of the logs: webhook secrets and invitation links.
 
 A gateway that can only be given an address calls ``/hooks/<kind>/<gateway>/<secret>/``
 (see ``hoptac.outbox.hooks``): the secret is then part of the request line that the
 access log and Django's request log (``Not Found: /hooks/…`` on a 404) write down.
 :func:`redact` rewrites it to ``/hooks/<kind>/<gateway>/***/``; :class:`RedactSecrets` is
 a logging filter that does it to every record of the handlers it is put on (settings'
-``LOGGING``), and ``hoptac.core.accesslog`` does it to gunicorn's access log.
+``LOGGING``), and ``hoptac.core.accesslog`` does it to gunicorn's access log. The one-time token of a staff
+invitation link (``/invitation/<token>/``) is masked the same way: whoever reads the log
+could otherwise take the invited role.
 """
 
 from __future__ import annotations
@@ -16,13 +18,18 @@ import re
 MASK = "***"
 # /hooks/<kind>/<gateway>/<secret>: the third segment after /hooks/ is the secret.
 _HOOK_SECRET = re.compile(r"(/hooks/[^/\s?#\"']+/[^/\s?#\"']+/)[^/\s?#\"']+")
+_INVITATION_TOKEN = re.compile(r"(/invitation/)[^/\s?#\"']+")
 SECRET_HEADERS = ("x-hoptac-secret", "x-hoptac-signature")
 
 
 def redact(value):
-    """``value`` with any webhook secret in a path replaced by ``***`` (non-text unchanged)."""
-    if isinstance(value, str) and "/hooks/" in value:
-        return _HOOK_SECRET.sub(rf"\g<1>{MASK}", value)
+    """``value`` with any webhook secret or invitation token in a path replaced by ``***``
+    (non-text unchanged)."""
+    if isinstance(value, str):
+        if "/hooks/" in value:
+            value = _HOOK_SECRET.sub(rf"\g<1>{MASK}", value)
+        if "/invitation/" in value:
+            value = _INVITATION_TOKEN.sub(rf"\g<1>{MASK}", value)
     return value
 
 
