@@ -178,7 +178,7 @@ def test_daily_sheet_lists_the_days_confirmed_receipts_with_totals(
     assert "Pả Vi" in page  # the members' village
     assert "2.957.500" in page  # the grand total, Vietnamese digits
     assert "14,7" in page  # net tea after the 2 % deduction
-    assert "@media print" in page and "size:A4" in page
+    assert "hoptac/print.css" in page  # print styles from a file
 
 
 def test_daily_sheet_for_all_points_and_today_by_default(
