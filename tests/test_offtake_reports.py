@@ -380,7 +380,7 @@ def test_purchase_list_before_circular_20_is_the_01_tndn_form(
     with tenant(coop_a):
         type(receipt).objects.filter(pk=receipt.pk).update(collector=collector_a)
     response = login(accountant_a).get(
-        f"{BASE}purchase-list.xlsx?start=2026-02-01&end=2026-02-28&point={goods['pa_vi'].pk}"
+        f"{BASE}purchase-list.xlsx?start=2026-02-01&end=2026-02-28&collection_point={goods['pa_vi'].pk}"
     )
     assert response.status_code == 200
     assert "bang-ke-01-tndn-20260201-20260228-diem-" in response["Content-Disposition"]
@@ -481,3 +481,5 @@ def test_reports_page_links_the_reports(login, chair_a, goods, day_receipts):
         assert target in page, target
     assert 'type="date"' in page
     assert "Điểm Pả Vi" in page  # the collection point choice
+    # Both forms choose a collection point, each its own field (no duplicate id on the page).
+    assert page.count('id="f-point"') == 1 and page.count('id="f-collection_point"') == 1

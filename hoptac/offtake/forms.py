@@ -261,7 +261,8 @@ class PurchaseListForm(PeriodForm):
     """The period of the bảng kê, and optionally one collection point: the form asks each
     buying station for its own list (the cooperative then adds them up)."""
 
-    point = forms.ModelChoiceField(
+    # Not "point": the daily sheet's form on the same page has a field of that name.
+    collection_point = forms.ModelChoiceField(
         label=_("Collection point"),
         queryset=None,
         required=False,
@@ -269,6 +270,5 @@ class PurchaseListForm(PeriodForm):
     )
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "list_%s")  # the daily sheet's form on the same page has a point too
         super().__init__(*args, **kwargs)
-        self.fields["point"].queryset = CollectionPoint.objects.order_by("name")
+        self.fields["collection_point"].queryset = CollectionPoint.objects.order_by("name")

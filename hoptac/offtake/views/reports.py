@@ -82,14 +82,14 @@ def daily_sheet_xlsx(request):
 @coop_view(Perm.REPORT_VIEW)
 @require_GET
 def purchase_list_xlsx(request):
-    """The bảng kê for ``?start=YYYY-MM-DD&end=YYYY-MM-DD[&point=<id>]`` (the current month
+    """The bảng kê for ``?start=YYYY-MM-DD&end=YYYY-MM-DD[&collection_point=<id>]`` (the current month
     without), on the form in force for the purchases' dates."""
     point = None
     if request.GET:
         form = PurchaseListForm(request.GET)
         if not form.is_valid():
             return _index(request, period_form=form, status=400)
-        start, end, point = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["point"]
+        start, end, point = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["collection_point"]
     else:
         start, end = PeriodForm.current_month()
     lines = selectors.purchase_list(start=start, end=end, point=point)
