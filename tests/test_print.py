@@ -220,7 +220,9 @@ def test_cash_payout_slip_is_one_page_with_header_and_signatures(
 
 @pytest.fixture
 def banked(header_coop):
-    member = make_member(header_coop, full_name="Sùng Thị Mỷ", bank_bin=AGRIBANK, bank_account="0073002051234")
+    member = make_member(
+        header_coop, full_name="Sùng Thị Mỷ", bank_bin=AGRIBANK, bank_account="0073002051234"
+    )
     with tenant(header_coop):
         ledger.adjustment_record(member=member, payable_delta=2_000_000, reason="Số dư đầu kỳ")
     return member

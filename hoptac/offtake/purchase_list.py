@@ -179,7 +179,7 @@ def point_address(point) -> str:
 
 
 def purchase_places(lines, *, cooperative, point=None) -> str:
-    """"Địa chỉ nơi tổ chức thu mua": the address of the collection point(s) of the lines;
+    """The form's "Địa chỉ nơi tổ chức thu mua": the address of the collection point(s) of the lines;
     the cooperative's own address for purchases recorded without a point."""
     if point is not None:
         return point_address(point)
@@ -193,7 +193,7 @@ def purchase_places(lines, *, cooperative, point=None) -> str:
 
 
 def collectors(lines) -> str:
-    """"Người phụ trách thu mua": the collectors who recorded the receipts, in order met."""
+    """The form's "Người phụ trách thu mua": the collectors who recorded the receipts, in order met."""
     names: list[str] = []
     for line in lines:
         collector = line.receipt.collector
@@ -237,8 +237,8 @@ def _sheet(book: Workbook, form: Form, lines, *, cooperative, start, end, point,
     for col, column in enumerate(form.columns, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = column.width
 
-    def merged(row, first, last, value, *, font=None, align=None, text=True):
-        cell = text_cell(sheet, row=row, column=first, value=value) if text else sheet.cell(row, first, value)
+    def merged(row, first, last, value, *, font=None, align=None):
+        cell = text_cell(sheet, row=row, column=first, value=value)
         if last > first:
             sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
         if font:
@@ -273,7 +273,9 @@ def _sheet(book: Workbook, form: Form, lines, *, cooperative, start, end, point,
 
     # Two header rows (the groups, then the columns), then the form's column numbers.
     head, sub, numbers = FIRST_ROW - 3, FIRST_ROW - 2, FIRST_ROW - 1
-    seller = [form.col(k) for k in ("name", "address", "id", "phone") if any(c.key == k for c in form.columns)]
+    seller = [
+        form.col(k) for k in ("name", "address", "id", "phone") if any(c.key == k for c in form.columns)
+    ]
     goods = [form.col(k) for k in ("goods", "quantity", "price", "amount")]
     for col, column in enumerate(form.columns, start=1):
         if col in seller or col in goods:
@@ -356,7 +358,7 @@ def _sheet(book: Workbook, form: Form, lines, *, cooperative, start, end, point,
 
 
 def _note(line) -> str:
-    """"Ghi chú": the receipt's code, who bought (the collector) and any deduction."""
+    """The "Ghi chú" of a row: the receipt's code, who bought (the collector) and any deduction."""
     receipt = line.receipt
     parts_ = [receipt.code]
     if receipt.collector is not None and receipt.collector.full_name:
