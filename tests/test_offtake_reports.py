@@ -18,7 +18,7 @@ from hoptac.catalog import services as catalog_services
 from hoptac.core.tenancy import tenant
 from hoptac.offtake import services
 from hoptac.offtake.models import ReceiptLine, ReceiptStatus
-from hoptac.offtake.xlsx import PURCHASE_LIST_FIRST_ROW
+from hoptac.offtake.purchase_list import FIRST_ROW as PURCHASE_LIST_FIRST_ROW
 from tests.conftest import make_member
 
 BASE = "/c/coop-a/buying/reports/"
@@ -182,7 +182,7 @@ def test_daily_sheet_lists_the_days_confirmed_receipts_with_totals(
     assert "Pả Vi" in page  # the members' village
     assert "2.957.500" in page  # the grand total, Vietnamese digits
     assert "14,7" in page  # net tea after the 2 % deduction
-    assert "@media print" in page and "size:A4" in page
+    assert "hoptac/print.css" in page  # print styles from a file
 
 
 def test_daily_sheet_for_all_points_and_today_by_default(
@@ -262,24 +262,76 @@ def test_daily_sheet_xlsx_holds_the_lines_and_totals(login, chair_a, coop_a, goo
 # --- bảng kê 01/TNDN ------------------------------------------------------------------------------------
 
 
-def test_purchase_list_xlsx_is_the_01_tndn_form(
-    login, accountant_a, coop_a, member_a, goods, day_receipts, day
+def _cells(sheet, first: int, last: int) -> list[str]:
+    return [str(c.value) for r in sheet.iter_rows(min_row=first, max_row=last) for c in r if c.value is not None]
+
+
+def _goods_rows(sheet, width: int) -> list[list]:
+    """The rows of goods: from the form's first row while column (1) holds a date."""
+    rows, row = [], PURCHASE_LIST_FIRST_ROW
+    while isinstance(sheet.cell(row=row, column=1).value, dt.datetime):
+        rows.append([sheet.cell(row=row, column=col).value for col in range(1, width + 1)])
+        row += 1
+    return rows
+
+
+def early_price(coop, goods) -> None:
+    """The honey price from the start of 2026, for receipts dated around the change of form."""
+    with tenant(coop):
+        services.price_set(product=goods["honey"], grade=1, price_vnd=500_000, effective_from=at(dt.date(2026, 1, 1), 0))
+
+
+def test_purchase_list_xlsx_is_the_02_tndn_form(
+    login, accountant_a, collector_a, coop_a, member_a, goods, day_receipts, day
 ):
+    """Purchases after Circular 20/2026/TT-BTC: form 02/TNDN, column for column."""
+    coop_a.phone = "0219388999"
+    coop_a.save()
+    with tenant(coop_a):  # one receipt was recorded by a collector, the others by nobody
+        first = day_receipts["in"][0]
+        type(first).objects.filter(pk=first.pk).update(collector=collector_a)
     response = login(accountant_a).get(f"{BASE}purchase-list.xlsx?start={day:%Y-%m-%d}&end={day:%Y-%m-%d}")
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX
+    assert f"bang-ke-02-tndn-{day:%Y%m%d}" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
-    sheet = book.active
-    header = " ".join(
-        str(cell.value)
-        for row in sheet.iter_rows(max_row=PURCHASE_LIST_FIRST_ROW - 1)
-        for cell in row
-        if cell.value
-    )
-    for text in (coop_a.name, "0101234567", "Mèo Vạc", f"{day:%d/%m/%Y}", "01/TNDN", "Điểm Pả Vi"):
-        assert text in header, text
-    with translation.override("vi"):
-        assert _("LIST OF GOODS AND SERVICES PURCHASED WITHOUT INVOICES") in header
+    assert book.sheetnames == ["02-TNDN"]
+    sheet = book["02-TNDN"]
+
+    # The header, as the form prints it.
+    head = _cells(sheet, 1, PURCHASE_LIST_FIRST_ROW - 4)
+    assert "Mẫu số: 02/TNDN" in head
+    assert "(Ban hành kèm theo Thông tư số 20/2026/TT-BTC của Bộ trưởng Bộ Tài chính)" in head
+    assert "BẢNG KÊ THU MUA HÀNG HÓA, DỊCH VỤ KHÔNG CÓ HÓA ĐƠN" in head
+    assert f"(Ngày {day.day:02d} tháng {day.month:02d} năm {day.year})" in head
+    assert f"- Tên doanh nghiệp: {coop_a.name}" in head
+    assert "- Mã số thuế: 0101234567" in head
+    assert f"- Địa chỉ: {coop_a.address}" in head
+    assert "- Số điện thoại: 0219388999" in head
+    places_line = next(text for text in head if text.startswith("- Địa chỉ nơi tổ chức thu mua: "))
+    assert "Pả Vi" in places_line and "Mèo Vạc" in places_line and "Tuyên Quang" in places_line
+    assert "Điểm Pả Vi" not in places_line and "Điểm Sủng Trà" not in places_line  # addresses, not names
+    assert not any("Người phụ trách thu mua" in text for text in head)  # not on the 02/TNDN
+
+    # Two header rows and the form's own numbers (1)…(10): no STT column.
+    group, columns, numbers = (PURCHASE_LIST_FIRST_ROW - 3, PURCHASE_LIST_FIRST_ROW - 2, PURCHASE_LIST_FIRST_ROW - 1)
+    assert [sheet.cell(row=numbers, column=c).value for c in range(1, 12)] == [f"({n})" for n in range(1, 11)] + [
+        None
+    ]
+    assert sheet.cell(row=group, column=1).value == "Ngày tháng năm mua hàng"
+    assert sheet.cell(row=group, column=2).value == "Người bán"
+    assert sheet.cell(row=group, column=6).value == "Hàng hóa, dịch vụ mua vào"
+    assert sheet.cell(row=group, column=10).value == "Ghi chú"
+    assert [sheet.cell(row=columns, column=c).value for c in range(2, 10)] == [
+        "Tên người bán",
+        "Địa chỉ",
+        "Số căn cước",
+        "Số điện thoại (nếu có)",
+        "Tên hàng hóa, dịch vụ",
+        "Số lượng, trọng lượng",
+        "Đơn giá",
+        "Tổng giá thanh toán",
+    ]
 
     with tenant(coop_a):
         expected = list(
@@ -288,33 +340,113 @@ def test_purchase_list_xlsx_is_the_01_tndn_form(
                 receipt__in=[*day_receipts["in"], day_receipts["other_point"]],
             ).order_by("receipt__collected_at", "receipt__number", "id")
         )
-    rows = []
-    row = PURCHASE_LIST_FIRST_ROW
-    while isinstance(sheet.cell(row=row, column=1).value, int):
-        rows.append([sheet.cell(row=row, column=col).value for col in range(1, 11)])
-        row += 1
-    assert [r[0] for r in rows] == list(range(1, len(expected) + 1))  # STT
+    rows = _goods_rows(sheet, 10)
+    assert len(rows) == len(expected)
+    assert [r[0].date() for r in rows] == [day] * len(expected)
     assert [r[6] for r in rows] == [float(line.net_quantity) for line in expected]
     assert [r[7] for r in rows] == [line.unit_price_vnd for line in expected]
     assert [r[8] for r in rows] == [line.amount_vnd for line in expected]
-    assert all(r[4] is None for r in rows)  # CCCD: not stored, left empty
-    first = rows[0]
-    assert first[1].date() == day
-    assert first[2] == member_a.full_name
-    assert "Mèo Vạc" in first[3] and "Tuyên Quang" in first[3]
-    assert "Mật ong bạc hà" in first[5]
-    assert first[9].startswith(day_receipts["in"][0].code)
+    assert all(r[3] in ("", None) for r in rows)  # Số căn cước: not stored, filled in by hand
+    top = rows[0]
+    assert top[1] == member_a.full_name
+    assert "Mèo Vạc" in top[2] and "Tuyên Quang" in top[2]
+    assert top[4] == member_a.phone
+    assert "Mật ong bạc hà" in top[5]
+    # The collector of each receipt is named on its rows (the first receipt's two lines).
+    assert top[9].startswith(first.code) and "Thu mua A" in top[9]
+    assert "Thu mua A" in rows[1][9]
+    assert all("Thu mua A" not in r[9] for r in rows[2:])
     notes = " ".join(r[9] for r in rows)
     assert day_receipts["voided"].code not in notes
     assert day_receipts["other_day"].code not in notes
+
     total = sum(line.amount_vnd for line in expected)
     assert total == 1_750_000 + 840_000 + 367_500 + 500_000
     assert named(book, "purchase_total") == total
-    assert sheet.cell(row=row, column=9).value == total  # the total row follows the lines
-    footer = " ".join(str(c.value) for r in sheet.iter_rows(min_row=row) for c in r if c.value)
-    with translation.override("vi"):
-        assert translation.pgettext("purchase list", "Prepared by") in footer
-    assert _("Director") in footer
+    footer = _cells(sheet, PURCHASE_LIST_FIRST_ROW + len(rows), sheet.max_row)
+    assert "- Tổng giá trị hàng hóa, dịch vụ mua vào:" in footer
+    today = timezone.localdate()
+    assert f"Ngày {today.day:02d} tháng {today.month:02d} năm {today.year}" in footer
+    assert "Người lập bảng kê" in footer and "(Ký, ghi rõ họ tên)" in footer
+    assert "Người đại diện hoặc người được ủy quyền của doanh nghiệp" in footer
+    assert "(Ký tên, đóng dấu)" in footer
+    assert sheet.page_setup.orientation == "landscape"
+
+
+def test_purchase_list_before_circular_20_is_the_01_tndn_form(
+    login, accountant_a, collector_a, coop_a, member_a, goods
+):
+    """Purchases before 12/03/2026 stay on form 01/TNDN of Circular 78/2014/TT-BTC: nine
+    columns (1)…(9), the collector in charge named, the director signs."""
+    old_day = dt.date(2026, 2, 20)
+    early_price(coop_a, goods)
+    receipt = record(coop_a, member_a, at(old_day, 8), (goods["honey"], "2", "l", 1, 0), point=goods["pa_vi"])
+    with tenant(coop_a):
+        type(receipt).objects.filter(pk=receipt.pk).update(collector=collector_a)
+    response = login(accountant_a).get(
+        f"{BASE}purchase-list.xlsx?start=2026-02-01&end=2026-02-28&collection_point={goods['pa_vi'].pk}"
+    )
+    assert response.status_code == 200
+    assert "bang-ke-01-tndn-20260201-20260228-diem-" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["01-TNDN"]
+    sheet = book["01-TNDN"]
+    head = _cells(sheet, 1, PURCHASE_LIST_FIRST_ROW - 4)
+    assert "Mẫu số: 01/TNDN" in head
+    assert "(Ban hành kèm theo Thông tư số 78/2014/TT-BTC ngày 18/6/2014 của Bộ Tài chính)" in head
+    assert "BẢNG KÊ THU MUA HÀNG HOÁ, DỊCH VỤ MUA VÀO KHÔNG CÓ HOÁ ĐƠN" in head
+    assert "(Từ ngày 01 tháng 02 năm 2026 đến ngày 28 tháng 02 năm 2026)" in head
+    assert f"- Tên doanh nghiệp: {coop_a.name}    Mã số thuế: 0101234567" in head
+    assert "- Người phụ trách thu mua: Thu mua A" in head
+    places_line = next(text for text in head if text.startswith("- Địa chỉ nơi tổ chức thu mua: "))
+    assert places_line.startswith("- Địa chỉ nơi tổ chức thu mua: Pả Vi, ") and "Điểm" not in places_line
+    numbers = PURCHASE_LIST_FIRST_ROW - 1
+    assert [sheet.cell(row=numbers, column=c).value for c in range(1, 11)] == [f"({n})" for n in range(1, 10)] + [
+        None
+    ]
+    labels = _cells(sheet, PURCHASE_LIST_FIRST_ROW - 3, PURCHASE_LIST_FIRST_ROW - 2)
+    for label in ("Ngày tháng năm mua hàng", "Người bán", "Tên người bán", "Địa chỉ", "Số CMT nhân dân",
+                  "Hàng hoá mua vào", "Tên mặt hàng", "Số lượng", "Đơn giá", "Tổng giá thanh toán", "Ghi chú"):
+        assert label in labels, label
+    assert "STT" not in labels and "Số điện thoại (nếu có)" not in labels
+    rows = _goods_rows(sheet, 9)
+    assert len(rows) == 1
+    assert rows[0][0].date() == old_day and rows[0][1] == member_a.full_name and rows[0][7] == 1_000_000
+    assert "Thu mua A" in rows[0][8]
+    footer = _cells(sheet, PURCHASE_LIST_FIRST_ROW + 1, sheet.max_row)
+    assert "- Tổng giá trị hàng hoá mua vào:" in footer
+    assert "Người lập bảng kê" in footer and "(Ký, ghi rõ họ tên)" in footer
+    assert "Giám đốc doanh nghiệp" in footer and "(Ký, ghi rõ họ tên, đóng dấu)" in footer
+    assert named(book, "purchase_total") == 1_000_000
+
+
+def test_purchase_list_across_the_change_gives_one_sheet_per_form(login, accountant_a, coop_a, member_a, goods):
+    early_price(coop_a, goods)
+    before = record(coop_a, member_a, at(dt.date(2026, 3, 11), 8), (goods["honey"], "1", "l", 1, 0))
+    after = record(coop_a, member_a, at(dt.date(2026, 3, 12), 8), (goods["honey"], "3", "l", 1, 0))
+    response = login(accountant_a).get(f"{BASE}purchase-list.xlsx?start=2026-03-01&end=2026-03-31")
+    assert response.status_code == 200
+    assert "bang-ke-01-02-tndn-20260301-20260331" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["01-TNDN", "02-TNDN"]
+    old, new = _goods_rows(book["01-TNDN"], 9), _goods_rows(book["02-TNDN"], 10)
+    assert [r[8].split(";")[0] for r in old] == [before.code]
+    assert [r[9].split(";")[0] for r in new] == [after.code]
+    assert named(book, "purchase_total_01_TNDN") == 500_000
+    assert named(book, "purchase_total_02_TNDN") == 1_500_000
+    assert "(Từ ngày 01 tháng 03 năm 2026 đến ngày 11 tháng 03 năm 2026)" in _cells(book["01-TNDN"], 1, 6)
+    assert "(Từ ngày 12 tháng 03 năm 2026 đến ngày 31 tháng 03 năm 2026)" in _cells(book["02-TNDN"], 1, 6)
+
+
+def test_purchase_list_writes_user_text_as_text(login, accountant_a, coop_a, goods):
+    """A member named like a formula is written as the characters typed, not as a formula."""
+    early_price(coop_a, goods)
+    evil = make_member(coop_a, full_name='=HYPERLINK("http://evil","x")')
+    record(coop_a, evil, at(dt.date(2026, 4, 2), 8), (goods["honey"], "1", "l", 1, 0))
+    response = login(accountant_a).get(f"{BASE}purchase-list.xlsx?start=2026-04-01&end=2026-04-30")
+    sheet = load_workbook(io.BytesIO(response.content))["02-TNDN"]
+    cell = sheet.cell(row=PURCHASE_LIST_FIRST_ROW, column=2)
+    assert cell.value == '=HYPERLINK("http://evil","x")' and cell.data_type == "s"
 
 
 def test_purchase_list_over_two_days_and_default_month(login, chair_a, goods, day_receipts, day):
@@ -327,7 +459,7 @@ def test_purchase_list_over_two_days_and_default_month(login, chair_a, goods, da
     response = client.get(f"{BASE}purchase-list.xlsx")
     assert response.status_code == 200
     first = timezone.localdate().replace(day=1)
-    assert f"bang-ke-01-tndn-{first:%Y%m%d}-" in response["Content-Disposition"]
+    assert f"tndn-{first:%Y%m%d}-" in response["Content-Disposition"]
 
 
 @pytest.mark.parametrize(
@@ -353,3 +485,5 @@ def test_reports_page_links_the_reports(login, chair_a, goods, day_receipts):
         assert target in page, target
     assert 'type="date"' in page
     assert "Điểm Pả Vi" in page  # the collection point choice
+    # Both forms choose a collection point, each its own field (no duplicate id on the page).
+    assert page.count('id="f-point"') == 1 and page.count('id="f-collection_point"') == 1

@@ -397,8 +397,11 @@ def test_label_sheet_defaults_and_validation(login, honey_lot, chair_a):
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('class="label"') == 21
-    assert "@page{size:A4;margin:7mm}" in html
-    assert "grid-template-columns:repeat(3,63.5mm)" in html
+    assert "hoptac/labels.css" in html and "<style" not in html  # styles from files only
+    css = client.get(url, {"as": "css"})  # the sheet's own sizes, linked by the page
+    assert css["Content-Type"].startswith("text/css")
+    assert "@page{size:A4 portrait;margin:7mm}" in css.content.decode()
+    assert "grid-template-columns:repeat(3,63.5mm)" in css.content.decode()
     assert "<svg" in html and honey_lot.code in html
     assert honey_lot.best_before.strftime("%d/%m/%Y") in html
     small = client.get(url, {"width": "50", "height": "30", "columns": "2", "rows": "3"})

@@ -66,8 +66,11 @@ Percent = Annotated[
     StringConstraints(pattern=r"^-?[0-9]{1,3}([.,][0-9]{1,2})?$"),
     Field(description='A decimal string, e.g. "2.5"; from 0 to 50.', examples=["0"]),
 ]
+# The bound before the validator: pydantic then applies it to the integer itself, and the
+# schema says ``maximum``. After a BeforeValidator it was kept as an unknown ``le`` keyword
+# (so clients saw no maximum, and Redocly's lint refused the schema).
 PriceVnd = Annotated[
-    int, BeforeValidator(_json_number), Field(le=MAX_PRICE_VND, description="Whole đồng per kg or litre.")
+    int, Field(le=MAX_PRICE_VND, description="Whole đồng per kg or litre."), BeforeValidator(_json_number)
 ]
 Grade = Annotated[int, Field(ge=1, le=3, description="1, 2 or 3 (loại 1/2/3).")]
 

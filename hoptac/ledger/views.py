@@ -307,6 +307,11 @@ def _qr(*, bank_bin: str, account: str, amount: int, code: str) -> tuple[str, st
     return payload, qr.svg(payload, scale=5, title=f"VietQR {code}")
 
 
+def _bank_slip_roles() -> list[str]:
+    """Who signs a bank-transfer slip: the member is paid by the bank, not in person."""
+    return [_("Prepared by"), _("Chief accountant"), _("Director")]
+
+
 def _bank_payout_page(request, payout: BankPayout, *, confirm_form=None, cancel_form=None, status=200):
     entries = selectors.payout_entries(payout.code)
     prepared = payout.status == PayoutStatus.PREPARED
@@ -328,6 +333,7 @@ def _bank_payout_page(request, payout: BankPayout, *, confirm_form=None, cancel_
             "bank_name": bank_name(payout.bank_bin),
             "vietqr": payload,
             "qr_svg": svg,
+            "signature_roles": _bank_slip_roles(),
             "can_write": request.access.can(Perm.LEDGER_WRITE),
             "confirm_form": confirm_form or PayoutConfirmForm(),
             "cancel_form": cancel_form or PayoutCancelForm(),
@@ -365,6 +371,7 @@ def payout_done(request, code):
         "bank_name": bank_name(member.bank_bin),
         "vietqr": "",
         "qr_svg": "",
+        "bank_signature_roles": _bank_slip_roles(),
         "signature_roles": [
             _("Director"),
             _("Chief accountant"),
@@ -570,6 +577,7 @@ def run_detail(request, number):
             "total": sum(p.amount for p in payouts),
             "open": any(p.status == PayoutStatus.PREPARED for p in payouts),
             "can_write": request.access.can(Perm.LEDGER_WRITE),
+            "signature_roles": _bank_slip_roles(),
         },
         status=400 if form.is_bound and form.errors else 200,
     )
@@ -616,6 +624,7 @@ def periods(request):
             "closed_through": selectors.coop_closed_through(),
             "closes": selectors.month_closes(),
             "can_write": request.access.can(Perm.LEDGER_WRITE),
+            "signature_roles": _bank_slip_roles(),
         },
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -255,3 +255,20 @@ class PeriodForm(forms.Form):
         first = today.replace(day=1)
         next_month = (first + dt.timedelta(days=32)).replace(day=1)
         return first, next_month - dt.timedelta(days=1)
+
+
+class PurchaseListForm(PeriodForm):
+    """The period of the bảng kê, and optionally one collection point: the form asks each
+    buying station for its own list (the cooperative then adds them up)."""
+
+    # Not "point": the daily sheet's form on the same page has a field of that name.
+    collection_point = forms.ModelChoiceField(
+        label=_("Collection point"),
+        queryset=None,
+        required=False,
+        empty_label=_("All collection points"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collection_point"].queryset = CollectionPoint.objects.order_by("name")

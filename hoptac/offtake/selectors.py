@@ -226,19 +226,26 @@ def season_summary(season: Season) -> list[SeasonRow]:
     return sorted(result, key=lambda r: r.member.full_name)
 
 
-def purchase_list(*, start: dt.date, end: dt.date) -> QuerySet[ReceiptLine]:
-    """Lines for the bảng kê 01/TNDN: produce bought from households without invoices."""
+def purchase_list(*, start: dt.date, end: dt.date, point=None) -> QuerySet[ReceiptLine]:
+    """Lines for the bảng kê 01/TNDN (02/TNDN): produce bought from households without
+    invoices, in time order, with the seller, the collection point and the collector."""
     start_at = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     end_at = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
-    return (
-        ReceiptLine.objects.filter(
-            receipt__status=ReceiptStatus.CONFIRMED,
-            receipt__collected_at__gte=start_at,
-            receipt__collected_at__lt=end_at,
-        )
-        .select_related("receipt", "receipt__member", "receipt__member__village", "product")
-        .order_by("receipt__collected_at", "receipt__number", "id")
+    lines = ReceiptLine.objects.filter(
+        receipt__status=ReceiptStatus.CONFIRMED,
+        receipt__collected_at__gte=start_at,
+        receipt__collected_at__lt=end_at,
     )
+    if point is not None:
+        lines = lines.filter(receipt__point=point)
+    return lines.select_related(
+        "receipt",
+        "receipt__member",
+        "receipt__member__village",
+        "receipt__point",
+        "receipt__collector",
+        "product",
+    ).order_by("receipt__collected_at", "receipt__number", "id")
 
 
 # --- setup pages and reports ------------------------------------------------------------------

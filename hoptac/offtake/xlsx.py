@@ -1,5 +1,5 @@
-"""Excel workbooks of buying from members: the daily collection sheet, the season summary per
-member and the bảng kê 01/TNDN (goods bought from households without invoices).
+"""Excel workbooks of buying from members: the daily collection sheet and the season summary
+per member (the bảng kê 01/TNDN or 02/TNDN is in ``offtake/purchase_list.py``).
 
 The numbers are the selectors' numbers, written as numbers: amounts in whole đồng with the
 ``#,##0`` format, quantities in the product's base unit (kg or litre), dates as real dates
@@ -13,7 +13,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from openpyxl import Workbook
@@ -21,8 +21,6 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
-from hoptac.lib import places
-from hoptac.lib.units import format_quantity
 from hoptac.offtake.models import Grade
 
 MONEY = "#,##0"
@@ -124,14 +122,6 @@ def _grade(value: int) -> str:
 
 def _unit_label(base_unit: str) -> str:
     return "kg" if base_unit == "kg" else "lít"
-
-
-def member_address(member) -> str:
-    """Village, commune and province of a member household, for the bảng kê."""
-    commune = places.commune_name(member.commune_code)
-    province = places.province_name(places.commune_province(member.commune_code))
-    village = member.village.name if member.village_id else ""
-    return ", ".join(part for part in (village, commune, province) if part)
 
 
 # --- daily collection sheet ----------------------------------------------------------------------
@@ -298,185 +288,4 @@ def season_summary_workbook(season, rows, *, cooperative) -> bytes:
     _name(book, sheet, "total_quantity", row, 5)
     _name(book, sheet, "total_amount", row, 6)
     _page_setup(sheet, landscape=False, title_row=header_row)
-    return _save(book)
-
-
-# --- bảng kê 01/TNDN -----------------------------------------------------------------------------------
-
-PURCHASE_LIST_FIRST_ROW = 15  # the first line of goods; rows above are the form's header
-
-
-def purchase_list_workbook(lines, *, cooperative, start: dt.date, end: dt.date) -> bytes:
-    """Bảng kê thu mua hàng hóa, dịch vụ mua vào không có hóa đơn (form 01/TNDN of Circular
-    78/2014/TT-BTC), one row per receipt line: the date, the seller (name, address; the
-    CCCD column stays empty because members' identity numbers are not stored), the goods
-    (name and grade, net quantity in kg or litre, unit price, amount) and the receipt code.
-
-    A form prescribed by the Ministry of Finance and filed with the tax office: it is
-    written in Vietnamese whatever the language of the interface.
-    """
-    with translation.override("vi"):
-        return _purchase_list(list(lines), cooperative=cooperative, start=start, end=end)
-
-
-def _purchase_list(lines, *, cooperative, start: dt.date, end: dt.date) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "01-TNDN"
-    widths = [6, 13, 24, 32, 14, 26, 11, 12, 16, 14]
-    for col, w in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(col)].width = w
-    width = len(widths)
-
-    def merged(row, first, last, value, *, font=None, align=None):
-        cell = sheet.cell(row=row, column=first, value=value)
-        if last > first:
-            sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-        if font:
-            cell.font = font
-        if align:
-            cell.alignment = align
-        return cell
-
-    merged(1, 1, 5, _("SOCIALIST REPUBLIC OF VIETNAM"), font=Font(bold=True), align=CENTER)
-    merged(1, 7, 10, _("Form 01/TNDN"), font=Font(bold=True), align=CENTER)
-    merged(2, 1, 5, _("Independence – Freedom – Happiness"), font=Font(bold=True), align=CENTER)
-    merged(
-        2,
-        7,
-        10,
-        _("(Issued with Circular 78/2014/TT-BTC of 18 June 2014 of the Ministry of Finance)"),
-        font=Font(italic=True, size=9),
-        align=CENTER,
-    )
-    sheet.row_dimensions[2].height = 30
-    merged(
-        4,
-        1,
-        width,
-        _("LIST OF GOODS AND SERVICES PURCHASED WITHOUT INVOICES"),
-        font=Font(bold=True, size=14),
-        align=CENTER,
-    )
-    merged(
-        5,
-        1,
-        width,
-        _("(From %(start)s to %(end)s)") % {"start": f"{start:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"},
-        font=Font(italic=True),
-        align=CENTER,
-    )
-    merged(7, 1, 6, _("- Enterprise: %(name)s") % {"name": cooperative.name})
-    merged(7, 7, 10, _("Tax code: %(code)s") % {"code": cooperative.tax_code or ""})
-    merged(8, 1, width, _("- Address: %(address)s") % {"address": cooperative.address})
-    points = sorted(
-        {line.receipt.point.name for line in lines if line.receipt.point_id is not None},
-    )
-    merged(9, 1, width, _("- Where the purchases were made: %(points)s") % {"points": "; ".join(points)})
-    merged(10, 1, width, _("- Person in charge of purchasing: %(name)s") % {"name": ""})
-
-    # Two header rows: the groups (seller, goods purchased), then the columns, then 1…10.
-    head, sub, numbers = 12, 13, 14
-    for col, label in (
-        (1, pgettext("row number", "No.")),
-        (2, _("Date of purchase")),
-        (10, _("Notes")),
-    ):
-        sheet.cell(row=head, column=col, value=label)
-        sheet.merge_cells(start_row=head, start_column=col, end_row=sub, end_column=col)
-    merged(head, 3, 5, _("Seller"))
-    merged(head, 6, 9, _("Goods purchased"))
-    for col, label in (
-        (3, _("Name of the seller")),
-        (4, _("Address")),
-        (5, _("Citizen ID (CCCD) number")),
-        (6, _("Name of the goods")),
-        (7, _("Quantity")),
-        (8, _("Unit price")),
-        (9, _("Total paid")),
-    ):
-        sheet.cell(row=sub, column=col, value=label)
-    for row in (head, sub):
-        for col in range(1, width + 1):
-            cell = sheet.cell(row=row, column=col)
-            cell.font, cell.alignment, cell.border = Font(bold=True), CENTER, BOX
-    sheet.row_dimensions[sub].height = 32
-    for col in range(1, width + 1):
-        cell = sheet.cell(row=numbers, column=col, value=col)
-        cell.font, cell.alignment, cell.border = Font(italic=True), CENTER, BOX
-    sheet.freeze_panes = sheet.cell(row=PURCHASE_LIST_FIRST_ROW, column=1)
-
-    row = numbers
-    total = 0
-    for number, line in enumerate(lines, start=1):
-        row += 1
-        receipt, member = line.receipt, line.receipt.member
-        goods = _("%(product)s, %(grade)s (%(unit)s)") % {
-            "product": line.product.name,
-            "grade": _grade(line.grade).lower(),
-            "unit": line.product.unit_label,
-        }
-        note = receipt.code
-        if line.deduction_pct:
-            note += " · " + _("less %(pct)s%%") % {"pct": format_quantity(line.deduction_pct)}
-        values = [
-            number,
-            timezone.localdate(receipt.collected_at),
-            member.full_name,
-            member_address(member),
-            None,  # CCCD: not stored
-            goods,
-            None,
-            None,
-            None,
-            note,
-        ]
-        for col, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=col, value=value)
-            cell.border = BOX
-            cell.alignment = WRAP
-        sheet.cell(row=row, column=2).number_format = DATE
-        _qty(sheet.cell(row=row, column=7), line.net_quantity)
-        _money(sheet.cell(row=row, column=8), line.unit_price_vnd)
-        _money(sheet.cell(row=row, column=9), line.amount_vnd)
-        total += line.amount_vnd
-
-    row += 1
-    merged(row, 1, 8, _("Total"), font=Font(bold=True), align=CENTER)
-    _money(sheet.cell(row=row, column=9), total)
-    for col in range(1, width + 1):
-        cell = sheet.cell(row=row, column=col)
-        cell.border, cell.font = BOX, Font(bold=True)
-    _name(book, sheet, "purchase_total", row, 9)
-
-    row += 2
-    merged(
-        row,
-        1,
-        width,
-        _("- Total value of the goods purchased: %(amount)s đồng")
-        % {"amount": f"{total:,}".replace(",", ".")},
-        font=Font(bold=True),
-    )
-    today = timezone.localdate()
-    row += 2
-    merged(
-        row,
-        6,
-        10,
-        _("Day %(day)s month %(month)s year %(year)s")
-        % {"day": f"{today.day:02d}", "month": f"{today.month:02d}", "year": today.year},
-        font=Font(italic=True),
-        align=CENTER,
-    )
-    row += 1
-    merged(row, 1, 4, pgettext("purchase list", "Prepared by"), font=Font(bold=True), align=CENTER)
-    merged(row, 6, 10, _("Director"), font=Font(bold=True), align=CENTER)
-    row += 1
-    merged(row, 1, 4, _("(signature, full name)"), font=Font(italic=True), align=CENTER)
-    merged(row, 6, 10, _("(signature, seal)"), font=Font(italic=True), align=CENTER)
-
-    _page_setup(sheet, landscape=True, title_row=sub)
-    sheet.print_title_rows = f"{head}:{numbers}"
-    sheet.print_area = f"A1:J{row + 4}"
     return _save(book)

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
@@ -112,11 +113,18 @@ def labels(request, lot_id):
     context = {"lot": lot, "form": form, "labels": []}
     if form.is_valid():
         sheet = form.cleaned_data
+        # The QR takes the label's height less the padding; the text the rest of the width.
+        qr_mm = min(sheet["height"] - 4, sheet["width"] * 9 / 20)
+        if request.GET.get("as") == "css":
+            # The sheet's sizes as a stylesheet of their own (the page has no inline style):
+            # the page links it with the same query, so the numbers are the validated form's.
+            css = render_to_string("trace/labels.css", {"sheet": sheet, "qr_mm": qr_mm})
+            return HttpResponse(css, content_type="text/css; charset=utf-8")
         data = trace_data(lot)
         url = trace_url(lot, request)
         svg = _scalable_qr(url)
-        # The QR takes the label's height less the padding; the text the rest of the width.
-        qr_mm = min(sheet["height"] - 4, sheet["width"] * 9 / 20)
+        query = request.GET.copy()
+        query["as"] = "css"
         context.update(
             sheet=sheet,
             t=data,
@@ -124,6 +132,7 @@ def labels(request, lot_id):
             qr_svg=svg,
             qr_mm=qr_mm,
             labels=range(sheet["columns"] * sheet["rows"]),
+            sheet_css=f"?{query.urlencode()}",
         )
         status = 200
     else:

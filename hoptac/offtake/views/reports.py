@@ -1,6 +1,7 @@
 """Reports of buying from members: the daily collection sheet per collection point (page,
-print and xlsx), the season summaries, and the bảng kê 01/TNDN of produce bought from
-households without invoices (xlsx). All need ``report.view``."""
+print and xlsx), the season summaries, and the bảng kê 01/TNDN (02/TNDN since Circular
+20/2026/TT-BTC) of produce bought from households without invoices (xlsx). All need
+``report.view``."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from django.views.decorators.http import require_GET
 
 from hoptac.coops.access import coop_view
 from hoptac.core.roles import Perm
-from hoptac.offtake import selectors, xlsx
-from hoptac.offtake.forms import DailySheetForm, PeriodForm
+from hoptac.offtake import purchase_list, selectors, xlsx
+from hoptac.offtake.forms import DailySheetForm, PeriodForm, PurchaseListForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -36,7 +37,7 @@ def _index(request, *, daily_form=None, period_form=None, status=200):
         "offtake/report_index.html",
         {
             "daily_form": daily_form or DailySheetForm(),
-            "period_form": period_form or PeriodForm(initial={"start": start, "end": end}),
+            "period_form": period_form or PurchaseListForm(initial={"start": start, "end": end}),
             "seasons": selectors.season_list(),
         },
         status=status,
@@ -82,23 +83,26 @@ def daily_sheet_xlsx(request):
 @coop_view(Perm.REPORT_VIEW)
 @require_GET
 def purchase_list_xlsx(request):
-    """Bảng kê 01/TNDN for ``?start=YYYY-MM-DD&end=YYYY-MM-DD`` (the current month without).
+    """The bảng kê for ``?start=YYYY-MM-DD&end=YYYY-MM-DD[&collection_point=<id>]`` (the current month
+    without), on the form in force for the purchases' dates.
 
     A tax document naming each seller with their address (and identity number): closed to a
     role without ``member.personal`` (the provincial officer)."""
     if not request.access.can(Perm.MEMBER_PERSONAL):
         raise PermissionDenied
-    if "start" in request.GET or "end" in request.GET:
-        form = PeriodForm(request.GET)
+    point = None
+    if request.GET:
+        form = PurchaseListForm(request.GET)
         if not form.is_valid():
             return _index(request, period_form=form, status=400)
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        start, end, point = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["collection_point"]
     else:
         start, end = PeriodForm.current_month()
-    # The collection points' names go in the form's header.
-    lines = selectors.purchase_list(start=start, end=end).select_related("receipt__point")
-    content = xlsx.purchase_list_workbook(lines, cooperative=request.cooperative, start=start, end=end)
-    return _xlsx(content, f"bang-ke-01-tndn-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
+    lines = selectors.purchase_list(start=start, end=end, point=point)
+    content = purchase_list.workbook(lines, cooperative=request.cooperative, start=start, end=end, point=point)
+    codes = "-".join(form.code.split("/")[0] for form, _start, _end in purchase_list.parts(start, end))
+    suffix = f"-diem-{point.pk}" if point is not None else ""
+    return _xlsx(content, f"bang-ke-{codes}-tndn-{start:%Y%m%d}-{end:%Y%m%d}{suffix}.xlsx")
 
 
 urlpatterns = [
