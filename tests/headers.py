@@ -21,24 +21,6 @@ CSP_DIRECTIVES = {
     "form-action": "'self'",
 }
 
-# Pages whose templates the "docs" helper of issue 10 rewrites (ledger/statement.html,
-# ledger/payout_done.html, ledger/_signatures.html, ledger/bank_payout.html, ledger/run.html,
-# offtake/receipt_print.html, offtake/daily_sheet.html, trace/labels.html): their print
-# styles move out of the page there. Until that work is merged these pages still carry
-# inline styles the policy blocks; tests/test_web_security.py expects them to fail (strict
-# xfail), so the integrator sees when they are fixed and removes them from this list.
-DOCS_HELPER_PAGES = frozenset(
-    {
-        "ledger:statement",
-        "ledger:me",
-        "ledger:payout_done",
-        "ledger:run",
-        "offtake:receipt_print",
-        "offtake:daily_sheet",
-        "trace:labels",
-    }
-)
-
 _STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 _STYLE_ATTR = re.compile(r"<[a-zA-Z][^>]*\sstyle\s*=", re.IGNORECASE)
 _HANDLER_ATTR = re.compile(r"<[a-zA-Z][^>]*\son[a-z]+\s*=", re.IGNORECASE)

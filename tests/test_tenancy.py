@@ -26,7 +26,7 @@ from hoptac.core.roles import Role
 from hoptac.core.tenancy import NoTenant, current_cooperative, tenant
 from hoptac.lib.phone import display_phone
 from tests.conftest import keyed, make_user
-from tests.headers import DOCS_HELPER_PAGES, header_problems, inline_problems
+from tests.headers import header_problems, inline_problems
 
 COOP_PREFIX = "c/<slug:coop_slug>/"
 MIN_COOP_URLS = 10
@@ -423,37 +423,15 @@ def test_every_page_sends_the_security_headers(login, chair_a, url_objects):
     """CSP, Permissions-Policy and ``Cache-Control: private, no-store`` on every page the
     walk opens (HTML pages, xlsx downloads, JSON exports), and no inline script or style the
     policy does not allow: a shared office PC keeps no copy of a member list or a statement.
-    The print pages of DOCS_HELPER_PAGES are checked for headers here and for inline styles
-    in tests/test_web_security.py."""
+    The print pages (statement, receipt, slips, labels) are in the walk like every other."""
     client = login(chair_a)
     problems = []
     seen = 0
     for route, url, response in owner_pages(client, url_objects):
         seen += 1
         problems += [f"GET {url}: {p}" for p in header_problems(response)]
-        if route.name not in DOCS_HELPER_PAGES:
-            problems += [f"GET {url}: {p}" for p in inline_problems(response)]
+        problems += [f"GET {url}: {p}" for p in inline_problems(response)]
     assert seen >= 40, f"only {seen} pages opened for the chair"
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Issue 10: the print pages (tests/headers.py DOCS_HELPER_PAGES) still carry inline "
-        "styles until the docs helper's rewrite is merged. When this XPASSes, remove the "
-        "pages from DOCS_HELPER_PAGES and this mark: the walk above then covers them."
-    ),
-)
-def test_print_pages_carry_no_inline_style_the_policy_blocks(login, chair_a, url_objects):
-    client = login(chair_a)
-    problems = []
-    found = set()
-    for route, url, response in owner_pages(client, url_objects):
-        if route.name in DOCS_HELPER_PAGES:
-            found.add(route.name)
-            problems += [f"GET {url}: {p}" for p in inline_problems(response)]
-    assert len(found) >= 5, f"the walk opened only {sorted(found)}"
     assert not problems, "\n".join(problems)
 
 
