@@ -27,15 +27,24 @@ def user_by_identifier(identifier: str) -> User | None:
     return User.objects.filter(lookup).first()
 
 
+def attempts_in_window(*, kind: str, identifier: str, ip_address: str | None, seconds: int) -> tuple[int, int]:
+    """How many attempts of ``kind`` the window holds for the account and for the address."""
+    since = timezone.now() - timedelta(seconds=seconds)
+    recent = LoginFailure.objects.filter(kind=kind, at__gte=since)
+    by_account = recent.filter(identifier=identifier_key(identifier)).count()
+    by_address = recent.filter(ip_address=ip_address).count() if ip_address else 0
+    return by_account, by_address
+
+
 def login_is_blocked(*, identifier: str, ip_address: str | None) -> bool:
-    """Too many recent failures for this account, or from this address."""
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    """Would the next sign-in of this account, from this address, be refused? (A read
+    only: the limiter itself records first and then counts, see ``accounts/limiter.py``.)"""
     limit = settings.LOGIN_FAILURE_LIMIT
-    recent = LoginFailure.objects.filter(at__gte=since)
-    if recent.filter(identifier=identifier_key(identifier)).count() >= limit:
-        return True
+    by_account, by_address = attempts_in_window(
+        kind="login", identifier=identifier, ip_address=ip_address, seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS
+    )
     # An address shared by a whole office or a mobile carrier's NAT gets more room.
-    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= limit * 4
+    return by_account >= limit or by_address >= limit * 4
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:

@@ -11,15 +11,30 @@ from hoptac.accounts.selectors import identifier_key
 
 
 @transaction.atomic
-def login_failure_record(*, identifier: str, ip_address: str | None) -> None:
-    LoginFailure.objects.create(identifier=identifier_key(identifier), ip_address=ip_address)
-    # Keep the table small: forget failures older than a day.
+def login_attempt_record(*, kind: str = "login", identifier: str, ip_address: str | None) -> int:
+    """Write one attempt of the limiter (``accounts/limiter.py``); returns its id. Called
+    outside any transaction, so that the row is committed before the limiter counts."""
+    row = LoginFailure.objects.create(kind=kind, identifier=identifier_key(identifier), ip_address=ip_address)
+    # Keep the table small: forget attempts older than a day.
     LoginFailure.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
+    return row.pk
 
 
 @transaction.atomic
-def login_failures_clear(*, identifier: str) -> None:
-    LoginFailure.objects.filter(identifier=identifier_key(identifier)).delete()
+def login_attempt_discard(*, attempt_id: int) -> None:
+    """Forget one attempt: the limiter refused it, so nothing was checked."""
+    LoginFailure.objects.filter(pk=attempt_id).delete()
+
+
+def login_failure_record(*, identifier: str, ip_address: str | None) -> None:
+    """A failed sign-in (kept for scripts and tests: the limiter records before checking)."""
+    login_attempt_record(kind="login", identifier=identifier, ip_address=ip_address)
+
+
+@transaction.atomic
+def login_failures_clear(*, identifier: str, kind: str = "login") -> None:
+    """Forget the account's attempts of ``kind``: it has just proved who it is."""
+    LoginFailure.objects.filter(kind=kind, identifier=identifier_key(identifier)).delete()
 
 
 @transaction.atomic
