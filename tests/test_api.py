@@ -223,9 +223,9 @@ def schema_operations(schema: dict | None = None, *, public: bool = False) -> li
     found = []
     for path, item in schema["paths"].items():
         for method, operation in item.items():
-            if method in {"get", "post", "put", "patch", "delete"}:
-                if public or operation["operationId"] not in PUBLIC_ROUTES:
-                    found.append((method.upper(), path, operation))
+            wanted = public or operation.get("operationId") not in PUBLIC_ROUTES
+            if method in {"get", "post", "put", "patch", "delete"} and wanted:
+                found.append((method.upper(), path, operation))
     assert len(found) >= MIN_OPERATIONS, f"Only {len(found)} operations in the schema: is the API mounted?"
     return found
 

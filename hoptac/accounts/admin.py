@@ -60,5 +60,14 @@ admin.site.login_form = AdminLoginForm
 @admin.register(PasswordResetCode)
 class PasswordResetCodeAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at", "expires_at", "tries", "used_at", "sent_by"]
-    readonly_fields = ["user", "code_hash", "created_at", "expires_at", "tries", "used_at", "ip_address", "sent_by"]
+    readonly_fields = [
+        "user",
+        "code_hash",
+        "created_at",
+        "expires_at",
+        "tries",
+        "used_at",
+        "ip_address",
+        "sent_by",
+    ]
     raw_id_fields = ["user"]

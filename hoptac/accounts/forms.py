@@ -22,7 +22,9 @@ def limited_sign_in(request, identifier: str, password: str):
     try:
         return limiter.sign_in(request, identifier=identifier, password=password)
     except limiter.Blocked as blocked:
-        raise forms.ValidationError(RATE_LIMITED, code="rate_limited", params={"minutes": blocked.minutes}) from None
+        raise forms.ValidationError(
+            RATE_LIMITED, code="rate_limited", params={"minutes": blocked.minutes}
+        ) from None
     except limiter.InvalidLogin:
         raise forms.ValidationError(INVALID_LOGIN, code="invalid_login") from None
 

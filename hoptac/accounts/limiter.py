@@ -57,7 +57,9 @@ def bucket(kind: str) -> Bucket:
     if kind == LOGIN:
         return Bucket(kind, settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_FAILURE_WINDOW_SECONDS)
     if kind == RESET_REQUEST:
-        return Bucket(kind, settings.PASSWORD_RESET_REQUEST_LIMIT, settings.PASSWORD_RESET_REQUEST_WINDOW_SECONDS)
+        return Bucket(
+            kind, settings.PASSWORD_RESET_REQUEST_LIMIT, settings.PASSWORD_RESET_REQUEST_WINDOW_SECONDS
+        )
     if kind == RESET_CODE:
         # Wrong codes (of any code of the account) count like wrong passwords.
         return Bucket(kind, settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_FAILURE_WINDOW_SECONDS)

@@ -27,7 +27,9 @@ def user_by_identifier(identifier: str) -> User | None:
     return User.objects.filter(lookup).first()
 
 
-def attempts_in_window(*, kind: str, identifier: str, ip_address: str | None, seconds: int) -> tuple[int, int]:
+def attempts_in_window(
+    *, kind: str, identifier: str, ip_address: str | None, seconds: int
+) -> tuple[int, int]:
     """How many attempts of ``kind`` the window holds for the account and for the address."""
     since = timezone.now() - timedelta(seconds=seconds)
     recent = LoginFailure.objects.filter(kind=kind, at__gte=since)
@@ -41,7 +43,10 @@ def login_is_blocked(*, identifier: str, ip_address: str | None) -> bool:
     only: the limiter itself records first and then counts, see ``accounts/limiter.py``.)"""
     limit = settings.LOGIN_FAILURE_LIMIT
     by_account, by_address = attempts_in_window(
-        kind="login", identifier=identifier, ip_address=ip_address, seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS
+        kind="login",
+        identifier=identifier,
+        ip_address=ip_address,
+        seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS,
     )
     # An address shared by a whole office or a mobile carrier's NAT gets more room.
     return by_account >= limit or by_address >= limit * 4
