@@ -8,6 +8,8 @@ from hoptac.coops import views as coop_views
 urlpatterns = [
     path("", coop_views.home, name="home"),
     path("switch/", coop_views.switch, name="switch"),
+    # Forgotten passwords: the code is sent through the outbox, hence in notify.
+    path("accounts/reset/", include("hoptac.notify.password_reset")),
     path("accounts/", include("hoptac.accounts.urls")),
     path("c/<slug:coop_slug>/", include("hoptac.coops.urls")),
     path("c/<slug:coop_slug>/buying/", include("hoptac.offtake.urls")),

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from hoptac.accounts.models import AllianceOfficer, LoginFailure, Membership, User
+from hoptac.accounts.models import AllianceOfficer, LoginFailure, Membership, PasswordResetCode, User
 from hoptac.lib.phone import InvalidPhone, normalize_phone
 
 
@@ -66,3 +66,25 @@ def membership_for(*, user: User, cooperative_id: int) -> Membership | None:
 
 def alliance_provinces(user: User) -> list[int]:
     return list(AllianceOfficer.objects.filter(user=user).values_list("province_code", flat=True))
+
+
+def reset_code_active(user: User) -> PasswordResetCode | None:
+    """The user's newest code that may still be tried: not used, not expired, tries left."""
+    return (
+        PasswordResetCode.objects.filter(
+            user=user,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            tries__lt=settings.PASSWORD_RESET_CODE_TRIES,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def reset_code_recent(user: User, seconds: int) -> PasswordResetCode | None:
+    """An active code made in the last ``seconds``: a second request (a double tap) sends none."""
+    code = reset_code_active(user)
+    if code is not None and code.created_at >= timezone.now() - timedelta(seconds=seconds):
+        return code
+    return None

@@ -44,6 +44,7 @@ from hoptac.notify import commands
 from hoptac.notify import selectors as notify_selectors
 from hoptac.notify import services as notify_services
 from hoptac.notify.models import SellOffer
+from hoptac.notify.password_reset import SOURCE as RESET_SOURCE
 from hoptac.outbox import services as outbox
 from hoptac.outbox.models import Kind, Message
 from hoptac.outbox.models import Status as MessageState
@@ -52,6 +53,7 @@ router = Router(tags=["messages"])
 
 SEND = "message.send"
 SOURCE = "api"
+HIDDEN = "******"
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -78,8 +80,9 @@ def message_out(message: Message) -> dict:
         "to_phone": message.to_phone,
         "to_email": message.to_email,
         "subject": message.subject,
-        "text": message.text,
-        "body": message.body,
+        # A password reset code is for its recipient only (notify/password_reset.py).
+        "text": HIDDEN if message.source_type == RESET_SOURCE else message.text,
+        "body": HIDDEN if message.source_type == RESET_SOURCE else message.body,
         "segments": message.segments,
         "cost_vnd": message.cost_vnd,
         "attempts": message.attempts,
