@@ -102,6 +102,13 @@ def test_admin_login_refuses_a_non_staff_account(client, db):
     assert response.context["form"].errors.as_data()["__all__"][0].code == "invalid_login"
 
 
+def test_a_very_long_admin_username_is_refused_not_a_server_error(client, superuser):
+    response = admin_sign_in(client, "wrong", username="9" * 5000)
+    assert response.status_code == 200
+    assert response.context["form"].errors.as_data()["__all__"][0].code == "invalid_login"
+    assert LoginFailure.objects.get().identifier == "9" * 254
+
+
 # --- concurrency --------------------------------------------------------------------------------
 
 THREADS = 16

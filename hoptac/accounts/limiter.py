@@ -33,6 +33,8 @@ LOGIN = "login"
 RESET_REQUEST = "reset"
 RESET_CODE = "reset_code"
 
+IDENTIFIER_LENGTH = 254  # LoginFailure.identifier
+
 # An address shared by a whole office or a mobile carrier's NAT gets more room.
 ADDRESS_FACTOR = 4
 
@@ -107,6 +109,8 @@ def attempt_begin(*, kind: str, identifier: str, ip_address: str | None) -> Atte
     """Record an attempt, then count: raises :class:`Blocked` when the account's (or the
     address's) attempts in the window, this one included, are over the limit."""
     rule = bucket(kind)
+    # The column's length: a longer text (the admin's form does not cap it) is no account.
+    identifier = (identifier or "")[:IDENTIFIER_LENGTH]
     attempt_id = services.login_attempt_record(kind=kind, identifier=identifier, ip_address=ip_address)
     by_account, by_address = selectors.attempts_in_window(
         kind=kind, identifier=identifier, ip_address=ip_address, seconds=rule.seconds
