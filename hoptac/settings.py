@@ -158,6 +158,8 @@ PASSWORD_RESET_MINUTES = envint("PASSWORD_RESET_MINUTES", 15)
 PASSWORD_RESET_CODE_TRIES = 3
 PASSWORD_RESET_REQUEST_LIMIT = envint("PASSWORD_RESET_LIMIT", 3)
 PASSWORD_RESET_REQUEST_WINDOW_SECONDS = envint("PASSWORD_RESET_WINDOW", 3600)
+# Every answer to a code request takes at least this long, account or not (no timing oracle).
+PASSWORD_RESET_MIN_SECONDS = 0.05
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -129,6 +129,20 @@ def test_unknown_and_known_phones_get_the_same_answer(chair_a):
     assert PasswordResetCode.objects.count() == 1
 
 
+def test_every_answer_takes_at_least_the_floor(chair_a):
+    """Making and queueing a code costs a few ms more than finding no account: both answers
+    are held to the same floor, so the timing does not tell which phones have accounts."""
+    import time
+
+    floor = settings.PASSWORD_RESET_MIN_SECONDS
+    assert floor >= 0.02
+    for phone in (CHAIR_PHONE, "0987000111"):
+        started = time.monotonic()
+        assert ask(Client(), phone).status_code == 302
+        assert time.monotonic() - started >= floor
+    assert len(reset_messages()) == 1
+
+
 def test_a_double_tap_sends_one_sms(client, chair_a):
     assert ask(client, CHAIR_PHONE).status_code == 302
     assert ask(client, CHAIR_PHONE).status_code == 302

@@ -19,6 +19,7 @@ hidden (``SOURCE``), so no staff member can read another person's code.
 from __future__ import annotations
 
 import logging
+import time
 
 from django import forms
 from django.conf import settings
@@ -162,8 +163,20 @@ def _too_many(blocked: limiter.Blocked, message) -> ValidationError:
 def request_code(request):
     """Step 1: the phone number. The same answer whether it has an account or not. A
     second request a moment later (a double tap) sends nothing new."""
+    started = time.monotonic()
     form = RequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        try:
+            return _request_code_post(request, form)
+        finally:
+            # Making and queueing a code takes a few milliseconds more than finding no
+            # account: every answer takes at least the same floor, so timing tells nothing.
+            time.sleep(max(0.0, settings.PASSWORD_RESET_MIN_SECONDS - (time.monotonic() - started)))
+    return render(request, "notify/password_reset_request.html", {"form": form})
+
+
+def _request_code_post(request, form):
+    if form.is_valid():
         identifier = form.cleaned_data["identifier"].strip()
         try:
             reset.code_request(
