@@ -158,6 +158,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = envint("LOGIN_FAILURE_WINDOW", 15 * 60)
 SESSION_COOKIE_AGE = envint("SESSION_AGE", 14 * 24 * 3600)
+# Password reset by SMS code (accounts.PasswordResetCode, notify/password_reset.py): how
+# long a code lasts, how many wrong tries burn it, and how many codes one phone (and, four
+# times more, one address) may ask for in the window.
+PASSWORD_RESET_MINUTES = envint("PASSWORD_RESET_MINUTES", 15)
+PASSWORD_RESET_CODE_TRIES = 3
+PASSWORD_RESET_REQUEST_LIMIT = envint("PASSWORD_RESET_LIMIT", 3)
+PASSWORD_RESET_REQUEST_WINDOW_SECONDS = envint("PASSWORD_RESET_WINDOW", 3600)
+# Every answer to a code request takes at least this long, account or not (no timing oracle).
+PASSWORD_RESET_MIN_SECONDS = 0.05
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -213,8 +222,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# How many reverse proxies of ours stand in front of the app. 0: the visitor's address is
+# REMOTE_ADDR; n: the n-th address from the right of X-Forwarded-For (accounts/limiter.py).
+# HOPTAC_BEHIND_PROXY, the older switch, means one proxy.
 BEHIND_PROXY = envbool("BEHIND_PROXY", False)
-if BEHIND_PROXY:
+TRUSTED_PROXIES = max(0, envint("TRUSTED_PROXIES", 1 if BEHIND_PROXY else 0))
+if BEHIND_PROXY or TRUSTED_PROXIES:
+    # Our proxy terminates TLS and sets (or overwrites) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Mail, cache, logging -------------------------------------------------------------

@@ -9,6 +9,8 @@ from hoptac.core.media import public_media
 urlpatterns = [
     path("", coop_views.home, name="home"),
     path("switch/", coop_views.switch, name="switch"),
+    # Forgotten passwords: the code is sent through the outbox, hence in notify.
+    path("accounts/reset/", include("hoptac.notify.password_reset")),
     path("accounts/", include("hoptac.accounts.urls")),
     path("invitation/<str:token>/", invitation_views.invitation, name="invitation"),
     path("c/<slug:coop_slug>/", include("hoptac.coops.urls")),

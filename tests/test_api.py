@@ -30,6 +30,7 @@ from hoptac.api.api import api
 from hoptac.api.common import PAGE_SIZE
 from hoptac.api.models import ApiToken, IdempotencyRecord
 from hoptac.api.schemas import ReceiptIn
+from hoptac.api.tokens import PUBLIC_ROUTES
 from hoptac.catalog.models import Product
 from hoptac.coops import services as coop_services
 from hoptac.core.roles import Perm, Role, has_perm
@@ -216,13 +217,15 @@ def openapi_schema() -> dict:
     return json.loads(response.content)
 
 
-def schema_operations(schema: dict | None = None) -> list[tuple[str, str, dict]]:
-    """(METHOD, path template, operation) of every operation of the OpenAPI schema."""
+def schema_operations(schema: dict | None = None, *, public: bool = False) -> list[tuple[str, str, dict]]:
+    """(METHOD, path template, operation) of every operation of the OpenAPI schema; the
+    few open ones (``PUBLIC_ROUTES``: asking for a token) only with ``public=True``."""
     schema = schema or openapi_schema()
     found = []
     for path, item in schema["paths"].items():
         for method, operation in item.items():
-            if method in {"get", "post", "put", "patch", "delete"}:
+            wanted = public or operation.get("operationId") not in PUBLIC_ROUTES
+            if method in {"get", "post", "put", "patch", "delete"} and wanted:
                 found.append((method.upper(), path, operation))
     assert len(found) >= MIN_OPERATIONS, f"Only {len(found)} operations in the schema: is the API mounted?"
     return found
@@ -300,10 +303,16 @@ def test_every_route_is_under_the_cooperative_and_gated():
     for bound in api._get_bound_routers():
         for path, path_view in bound.path_operations.items():
             for operation in path_view.operations:
+                if operation.view_func.__name__ in PUBLIC_ROUTES:
+                    continue
                 if not hasattr(operation.view_func, "coop_rule"):
                     problems.append(f"{operation.methods} {path}: handler without @coop_route")
     assert not problems, "\n".join(problems)
     assert {op["operationId"] for _m, _p, op in operations} == set(ROUTES)
+    # The open routes are exactly the listed ones, without authentication.
+    public = [op for _m, _p, op in schema_operations(public=True) if op["operationId"] in PUBLIC_ROUTES]
+    assert {op["operationId"] for op in public} == set(PUBLIC_ROUTES)
+    assert all(not op.get("security") for op in public)
 
 
 def test_walk_fails_on_a_path_parameter_it_does_not_know(path_objects):
@@ -1000,6 +1009,7 @@ EXPECTED_OPERATIONS = {
     ("GET", "/c/{slug}/messages/{message_id}"),
     ("GET", "/c/{slug}/offers"),
     ("POST", "/c/{slug}/offers/{offer_id}/answer"),
+    ("POST", "/auth/token"),
 }
 
 
@@ -1010,7 +1020,7 @@ def test_openapi_schema_lists_every_route(db):
     schema = json.loads(response.content)
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Hợp Tác API"
-    listed = {(m, p.removeprefix(PREFIX)) for m, p, _op in schema_operations(schema)}
+    listed = {(m, p.removeprefix(PREFIX)) for m, p, _op in schema_operations(schema, public=True)}
     assert listed == EXPECTED_OPERATIONS
     schemes = schema["components"]["securitySchemes"]
     assert schemes["TokenAuth"] == {"type": "http", "scheme": "bearer"}

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from hoptac.accounts.models import AllianceOfficer, LoginFailure, Membership, User
+from hoptac.accounts.forms import AdminLoginForm
+from hoptac.accounts.models import AllianceOfficer, LoginFailure, Membership, PasswordResetCode, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -47,5 +48,26 @@ class AllianceOfficerAdmin(admin.ModelAdmin):
 
 @admin.register(LoginFailure)
 class LoginFailureAdmin(admin.ModelAdmin):
-    list_display = ["identifier", "ip_address", "at"]
-    readonly_fields = ["identifier", "ip_address", "at"]
+    list_display = ["kind", "identifier", "ip_address", "at"]
+    list_filter = ["kind"]
+    readonly_fields = ["kind", "identifier", "ip_address", "at"]
+
+
+# The admin signs in through the site's limiter (accounts/limiter.py), never on its own.
+admin.site.login_form = AdminLoginForm
+
+
+@admin.register(PasswordResetCode)
+class PasswordResetCodeAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "expires_at", "tries", "used_at", "sent_by"]
+    readonly_fields = [
+        "user",
+        "code_hash",
+        "created_at",
+        "expires_at",
+        "tries",
+        "used_at",
+        "ip_address",
+        "sent_by",
+    ]
+    raw_id_fields = ["user"]

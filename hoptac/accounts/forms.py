@@ -1,22 +1,32 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import authenticate
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from hoptac.accounts import selectors, services
+from hoptac.accounts import limiter
+from hoptac.accounts.limiter import client_address
+
+__all__ = ["AdminLoginForm", "LoginForm", "client_address"]
+
+RATE_LIMITED = _(
+    "Too many failed sign-ins. Please wait %(minutes)s minutes and try again, "
+    "or ask your cooperative's chair to reset your password."
+)
+INVALID_LOGIN = _("The phone number (or email) and password do not match. Please check and try again.")
 
 
-def client_address(request) -> str | None:
-    """The visitor's address. Behind our own reverse proxy (HOPTAC_BEHIND_PROXY) it is
-    the last address the proxy appended to X-Forwarded-For, not the proxy's own."""
-    from django.conf import settings
-
-    if settings.BEHIND_PROXY:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR") or None
+def limited_sign_in(request, identifier: str, password: str):
+    """The user, through the one limiter, or a form error (``rate_limited`` or
+    ``invalid_login``)."""
+    try:
+        return limiter.sign_in(request, identifier=identifier, password=password)
+    except limiter.Blocked as blocked:
+        raise forms.ValidationError(
+            RATE_LIMITED, code="rate_limited", params={"minutes": blocked.minutes}
+        ) from None
+    except limiter.InvalidLogin:
+        raise forms.ValidationError(INVALID_LOGIN, code="invalid_login") from None
 
 
 class LoginForm(forms.Form):
@@ -36,35 +46,28 @@ class LoginForm(forms.Form):
         self.user = None
         super().__init__(*args, **kwargs)
 
-    def _ip(self) -> str | None:
-        if self.request is None:
-            return None
-        return client_address(self.request)
-
     def clean(self):
         cleaned = super().clean()
         identifier = cleaned.get("identifier")
         password = cleaned.get("password")
         if not identifier or not password:
             return cleaned
-        if selectors.login_is_blocked(identifier=identifier, ip_address=self._ip()):
-            raise forms.ValidationError(
-                _(
-                    "Too many failed sign-ins. Please wait %(minutes)s minutes and try again, "
-                    "or ask your cooperative's chair to reset your password."
-                ),
-                code="rate_limited",
-                params={"minutes": services.login_window_minutes()},
-            )
-        self.user = authenticate(self.request, username=identifier, password=password)
-        if self.user is None:
-            services.login_failure_record(identifier=identifier, ip_address=self._ip())
-            raise forms.ValidationError(
-                _("The phone number (or email) and password do not match. Please check and try again."),
-                code="invalid_login",
-            )
-        services.login_failures_clear(identifier=identifier)
+        self.user = limited_sign_in(self.request, identifier, password)
         return cleaned
 
     def get_user(self):
         return self.user
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The Django admin's sign-in (``admin.site.login_form``), through the same limiter:
+    the admin has no sign-in path of its own."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            self.user_cache = limited_sign_in(self.request, username, password)
+            # Staff only (the admin's own rule): a member's right password opens nothing here.
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

@@ -119,18 +119,49 @@ class AllianceOfficer(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, kept for a short window to slow down password guessing.
+    """One attempt at a way in, kept for a short window to slow down guessing: a sign-in
+    (site, admin, API token), a password reset request or a reset code typed in.
 
-    Stored in the database so that every app server process sees the same count.
+    The sign-in limiter (``accounts/limiter.py``) writes the row *before* checking the
+    password and counts the rows of the window afterwards, so that concurrent attempts
+    cannot all pass one check. Rows of attempts that succeed are deleted, and so are the
+    rows of attempts refused by the limiter; what stays are the failures (and, for reset
+    requests, the requests). Stored in the database so that every app server process sees
+    the same count.
     """
 
     identifier = models.CharField(max_length=254, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=16, default="login", db_index=True)
 
     class Meta:
         verbose_name = _("failed sign-in")
         verbose_name_plural = _("failed sign-ins")
 
     def __str__(self) -> str:
-        return f"{self.identifier} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.kind} {self.identifier} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PasswordResetCode(models.Model):
+    """A 6-digit code sent to a user (by SMS, or email) to set a new password.
+
+    Only a keyed hash of the code is stored. A code expires (``HOPTAC_PASSWORD_RESET_MINUTES``),
+    is used once, and is burnt after a few wrong tries.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reset_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    sent_by = models.CharField(max_length=8, blank=True)  # sms, email or "" (no way to reach)
+
+    class Meta:
+        verbose_name = _("password reset code")
+        verbose_name_plural = _("password reset codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

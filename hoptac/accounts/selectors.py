@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from hoptac.accounts.models import AllianceOfficer, LoginFailure, Membership, User
+from hoptac.accounts.models import AllianceOfficer, LoginFailure, Membership, PasswordResetCode, User
 from hoptac.lib.phone import InvalidPhone, normalize_phone
 
 
@@ -27,15 +27,29 @@ def user_by_identifier(identifier: str) -> User | None:
     return User.objects.filter(lookup).first()
 
 
+def attempts_in_window(
+    *, kind: str, identifier: str, ip_address: str | None, seconds: int
+) -> tuple[int, int]:
+    """How many attempts of ``kind`` the window holds for the account and for the address."""
+    since = timezone.now() - timedelta(seconds=seconds)
+    recent = LoginFailure.objects.filter(kind=kind, at__gte=since)
+    by_account = recent.filter(identifier=identifier_key(identifier)).count()
+    by_address = recent.filter(ip_address=ip_address).count() if ip_address else 0
+    return by_account, by_address
+
+
 def login_is_blocked(*, identifier: str, ip_address: str | None) -> bool:
-    """Too many recent failures for this account, or from this address."""
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    """Would the next sign-in of this account, from this address, be refused? (A read
+    only: the limiter itself records first and then counts, see ``accounts/limiter.py``.)"""
     limit = settings.LOGIN_FAILURE_LIMIT
-    recent = LoginFailure.objects.filter(at__gte=since)
-    if recent.filter(identifier=identifier_key(identifier)).count() >= limit:
-        return True
+    by_account, by_address = attempts_in_window(
+        kind="login",
+        identifier=identifier,
+        ip_address=ip_address,
+        seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS,
+    )
     # An address shared by a whole office or a mobile carrier's NAT gets more room.
-    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= limit * 4
+    return by_account >= limit or by_address >= limit * 4
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -52,3 +66,25 @@ def membership_for(*, user: User, cooperative_id: int) -> Membership | None:
 
 def alliance_provinces(user: User) -> list[int]:
     return list(AllianceOfficer.objects.filter(user=user).values_list("province_code", flat=True))
+
+
+def reset_code_active(user: User) -> PasswordResetCode | None:
+    """The user's newest code that may still be tried: not used, not expired, tries left."""
+    return (
+        PasswordResetCode.objects.filter(
+            user=user,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            tries__lt=settings.PASSWORD_RESET_CODE_TRIES,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def reset_code_recent(user: User, seconds: int) -> PasswordResetCode | None:
+    """An active code made in the last ``seconds``: a second request (a double tap) sends none."""
+    code = reset_code_active(user)
+    if code is not None and code.created_at >= timezone.now() - timedelta(seconds=seconds):
+        return code
+    return None

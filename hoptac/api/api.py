@@ -13,15 +13,16 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 
-from hoptac.api import lots, members, messages, prices, products, receipts
+from hoptac.api import lots, members, messages, prices, products, receipts, tokens
 from hoptac.api.access import api_language
 from hoptac.api.auth import AUTH
 
 DESCRIPTION = """\
-The JSON API of Hợp Tác for scripts and the offline field app. Every route is under
-`/c/{slug}/`, the cooperative's short name, and allowed by the caller's role there, as
+The JSON API of Hợp Tác for scripts and the offline field app. Every route but the token
+request is under `/c/{slug}/`, the cooperative's short name, and allowed by the caller's role there, as
 the web pages are. Authenticate with a personal token (`Authorization: Bearer hoptac_…`,
-made with `hoptac manage api_token <phone> <name>`) or, from the app's own pages, with the
+asked for with `POST /api/v1/auth/token` and a password, or made with
+`hoptac manage api_token <phone> <name>`) or, from the app's own pages, with the
 session cookie and the CSRF token. Money is whole đồng, quantities are decimal strings,
 date-times are ISO 8601 with their offset. See docs/api.md.
 """
@@ -113,3 +114,4 @@ api.add_router("", members.router)
 api.add_router("", products.router)
 api.add_router("", lots.router)
 api.add_router("", messages.router)
+api.add_router("", tokens.router)

@@ -59,6 +59,13 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+# Messages whose whole text is for their recipient only (``Message.source_type``): a password
+# reset code (hoptac/notify/password_reset.py) — staff reading the outbox must not take it.
+PASSWORD_RESET_SOURCE = "password_reset"
+SECRET_SOURCES = frozenset({PASSWORD_RESET_SOURCE})
+HIDDEN_TEXT = "******"
+
+
 class Message(CoopOwned):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Given to the gateway, the same on every attempt; a new one only when staff send a
@@ -122,11 +129,16 @@ class Message(CoopOwned):
 
     @property
     def shown_text(self) -> str:
-        """The text for pages and the API: secret links (an invitation's) hidden."""
+        """The text for pages and the API: secret links (an invitation's) hidden, and the
+        whole text of a message that is a secret (a password reset code) replaced."""
+        if self.source_type in SECRET_SOURCES:
+            return HIDDEN_TEXT
         return hide_secret_links(self.text)
 
     @property
     def shown_body(self) -> str:
+        if self.source_type in SECRET_SOURCES:
+            return HIDDEN_TEXT
         return hide_secret_links(self.body)
 
     @property
