@@ -50,13 +50,15 @@ class TokenOut(Schema):
     auth=None,
     response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Make a personal token with a password",
+    # Open to anyone (it is how a token is made): said explicitly, not left undefined.
+    openapi_extra={"security": []},
 )
 def auth_token(request, payload: TokenIn, response: HttpResponse):
     """A new personal token of the account with this phone (or email) and password. The
     token acts as its user: the user's roles decide what it may do. Wrong password and
     unknown account answer the same 401; too many failed attempts for the account or from
     the address answer 429 (with `Retry-After`) without checking the password."""
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     with translation.override(api_language(request)):
         try:
             user = limiter.sign_in(request, identifier=payload.identifier, password=payload.password)
