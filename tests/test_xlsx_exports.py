@@ -42,14 +42,16 @@ HOSTILE = {
     "left_name": f"\r=1+{MARK}-left",
     "group": f"={MARK}-group()",
     "product": f"={MARK}-product()",
-    "point": f"=HYPERLINK(\"http://evil.example/p\",\"{MARK}-point\")",
+    "point": f'=HYPERLINK("http://evil.example/p","{MARK}-point")',
     "season": f"={MARK}-season()",
     "memo": f'=HYPERLINK("http://evil.example/m","{MARK}-memo")',
 }
 # Route names whose view needs a query string to answer a file.
 QUERIES = {
     "offtake:daily_sheet_xlsx": lambda today: f"?day={today:%Y-%m-%d}",
-    "offtake:purchase_list_xlsx": lambda today: f"?start={today.replace(day=1):%Y-%m-%d}&end={today:%Y-%m-%d}",
+    "offtake:purchase_list_xlsx": lambda today: (
+        f"?start={today.replace(day=1):%Y-%m-%d}&end={today:%Y-%m-%d}"
+    ),
 }
 # At least these exports exist (the walk finds them, and any new one).
 KNOWN = {
@@ -173,7 +175,9 @@ def test_no_export_writes_user_text_as_a_formula(route, login, chair_a, hostile)
 
 
 @pytest.mark.parametrize("route", export_routes(), ids=lambda route: route.name)
-def test_every_sheet_of_every_export_prints_on_a4_one_page_wide_with_page_numbers(route, login, chair_a, hostile):
+def test_every_sheet_of_every_export_prints_on_a4_one_page_wide_with_page_numbers(
+    route, login, chair_a, hostile
+):
     content = fetch(login(chair_a), route, hostile)
     for part, root in sheets(content).items():
         setup = root.find("m:pageSetup", NS)
@@ -243,7 +247,7 @@ def test_put_writes_any_text_as_an_inline_string(value):
 def test_save_turns_a_formula_written_past_the_writer_into_text_but_keeps_ours():
     book = xlsx.workbook()
     sheet = book.active
-    sheet["A1"] = "=HYPERLINK(\"http://evil\",\"x\")"  # openpyxl makes this a formula
+    sheet["A1"] = '=HYPERLINK("http://evil","x")'  # openpyxl makes this a formula
     sheet["A2"] = 5
     sheet["A3"] = dt.date(2026, 1, 2)
     xlsx.formula(sheet, 4, 1, "SUM(A2:A2)")

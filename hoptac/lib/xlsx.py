@@ -132,7 +132,9 @@ def _header_footer_text(value: str, limit: int = 80) -> str:
     return clean_text(" ".join(str(value).split()))[:limit].replace("&", "&&")
 
 
-def page_setup(sheet, *, landscape: bool, title: str = "", repeat_rows: tuple[int, int] | None = None) -> None:
+def page_setup(
+    sheet, *, landscape: bool, title: str = "", repeat_rows: tuple[int, int] | None = None
+) -> None:
     """Print setup: A4, portrait or landscape, fit to one page wide (as many pages down as
     needed), the header rows repeated on every page, ``title`` at the top and the page
     number at the foot of each page."""
@@ -235,7 +237,8 @@ def _too_many_rows(limits: Limits) -> XlsxRefused:
 def _too_many_columns(limits: Limits) -> XlsxRefused:
     return XlsxRefused(
         "columns",
-        _("The sheet has more than %(max)s columns. Keep only the template's columns.") % {"max": limits.columns},
+        _("The sheet has more than %(max)s columns. Keep only the template's columns.")
+        % {"max": limits.columns},
     )
 
 
@@ -346,7 +349,8 @@ def check(content: bytes, limits: Limits) -> None:
         infos = archive.infolist()
         if len(infos) > limits.parts:
             raise XlsxRefused(
-                "parts", _("The file holds more than %(max)s parts: it is not a member list.") % {"max": limits.parts}
+                "parts",
+                _("The file holds more than %(max)s parts: it is not a member list.") % {"max": limits.parts},
             )
         unpacked = sum(info.file_size for info in infos)
         if unpacked > limits.unpacked_bytes:
@@ -375,7 +379,9 @@ def check(content: bytes, limits: Limits) -> None:
             _check_part(archive, info, limits, totals)
 
 
-def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, totals: dict[str, int]) -> None:
+def _check_part(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, totals: dict[str, int]
+) -> None:
     scan = _Scan(limits, totals)
     parser = scan.parser()
     try:
@@ -390,7 +396,9 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
             return
         raise XlsxRefused(
             "malformed",
-            _("The file is damaged (part %(part)s is not well-formed XML). Save it again from Excel as .xlsx.")
+            _(
+                "The file is damaged (part %(part)s is not well-formed XML). Save it again from Excel as .xlsx."
+            )
             % {"part": info.filename[:80]},
         ) from None
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError, ValueError):
