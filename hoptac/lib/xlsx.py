@@ -205,7 +205,6 @@ class XlsxRefused(Exception):
         self.message = message
 
 
-_CELL_REF = re.compile(r"^\$?([A-Za-z]+)\$?(\d+)$")
 _RANGE = re.compile(r"^\$?([A-Za-z]+)?\$?(\d+)?(?::\$?([A-Za-z]+)?\$?(\d+)?)?$")
 
 
@@ -242,16 +241,30 @@ def _too_many_columns(limits: Limits) -> XlsxRefused:
     )
 
 
-class _Scan:
-    """Streams one part through expat: no DTD, well formed, and within the limits."""
+class _Totals:
+    """What the parts of one workbook hold together."""
 
-    def __init__(self, limits: Limits, totals: dict[str, int]):
+    __slots__ = ("cells", "strings")
+
+    def __init__(self):
+        self.cells = 0
+        self.strings = 0
+
+
+class _Scan:
+    """Streams one part through expat: no DTD, well formed, and within the limits. Called
+    for every element of a sheet, so it does as little as it can per element."""
+
+    def __init__(self, limits: Limits, totals: _Totals, names: dict[str, str], letters: dict[str, int]):
         self.limits = limits
-        self.totals = totals  # shared by every part: cells, strings
+        self.totals = totals
+        self.names = names  # expat's name ("namespace local") -> local name
+        self.letters = letters  # column letters -> column number
         self.rows = 0  # rows of this part
         self.last_row = 0
-        self.column = 0  # columns of the current row, for cells without a reference
-        self.string_chars = -1  # characters of the current shared string; -1 outside <si>
+        self.column = 0  # the column of the current cell
+        self.string_chars = 0  # characters of the current shared string
+        self.expat = None
 
     def parser(self):
         parser = ParserCreate(namespace_separator=" ")
@@ -261,8 +274,7 @@ class _Scan:
         parser.EntityDeclHandler = self.doctype
         parser.ExternalEntityRefHandler = self.doctype
         parser.StartElementHandler = self.start
-        parser.EndElementHandler = self.end
-        parser.CharacterDataHandler = self.chars
+        self.expat = parser
         return parser
 
     def doctype(self, *_args):
@@ -275,21 +287,26 @@ class _Scan:
         )
 
     def start(self, name: str, attrs: dict[str, str]):
-        local = name.rpartition(" ")[2]
+        local = self.names.get(name)
+        if local is None:
+            local = self.names[name] = name.rpartition(" ")[2]
         if local == "c":
-            self.totals["cells"] += 1
-            if self.totals["cells"] > self.limits.cells:
+            self.totals.cells += 1
+            if self.totals.cells > self.limits.cells:
                 raise XlsxRefused(
                     "cells",
                     _("The file has more than %(max)s cells. Split it and import each part.")
                     % {"max": f"{self.limits.cells:,}".replace(",", ".")},
                 )
-            self.column += 1
-            ref = _CELL_REF.match(attrs.get("r", ""))
+            ref = attrs.get("r")
             if ref:
-                self.column = _column_index(ref.group(1))
-                if int(ref.group(2)) > self.limits.rows:
-                    raise _too_many_rows(self.limits)
+                letters = ref.rstrip("0123456789")
+                column = self.letters.get(letters)
+                if column is None:
+                    column = self.letters[letters] = _column_index(letters)
+                self.column = column
+            else:
+                self.column += 1
             if self.column > self.limits.columns:
                 raise _too_many_columns(self.limits)
         elif local == "row":
@@ -300,14 +317,17 @@ class _Scan:
             if self.rows > self.limits.rows or self.last_row > self.limits.rows:
                 raise _too_many_rows(self.limits)
         elif local == "si":
-            self.totals["strings"] += 1
+            self.totals.strings += 1
             self.string_chars = 0
-            if self.totals["strings"] > self.limits.strings:
+            if self.totals.strings > self.limits.strings:
                 raise XlsxRefused(
                     "strings",
                     _("The file holds more than %(max)s different texts. Split it and import each part.")
                     % {"max": f"{self.limits.strings:,}".replace(",", ".")},
                 )
+        elif local == "sst":
+            # The shared strings table: from here on, measure the length of each string.
+            self.expat.CharacterDataHandler = self.chars
         elif local == "dimension":
             self.dimension(attrs.get("ref", ""))
 
@@ -323,19 +343,14 @@ class _Scan:
         if any(c > self.limits.columns for c in columns):
             raise _too_many_columns(self.limits)
 
-    def end(self, name: str):
-        if name.rpartition(" ")[2] == "si":
-            self.string_chars = -1
-
     def chars(self, data: str):
-        if self.string_chars >= 0:
-            self.string_chars += len(data)
-            if self.string_chars > self.limits.string_chars:
-                raise XlsxRefused(
-                    "string_length",
-                    _("A cell holds more than %(max)s characters, more than Excel allows.")
-                    % {"max": f"{self.limits.string_chars:,}".replace(",", ".")},
-                )
+        self.string_chars += len(data)
+        if self.string_chars > self.limits.string_chars:
+            raise XlsxRefused(
+                "string_length",
+                _("A cell holds more than %(max)s characters, more than Excel allows.")
+                % {"max": f"{self.limits.string_chars:,}".replace(",", ".")},
+            )
 
 
 def check(content: bytes, limits: Limits) -> None:
@@ -372,17 +387,13 @@ def check(content: bytes, limits: Limits) -> None:
                     )
                     % {"ratio": info.file_size // max(info.compress_size, 1)},
                 )
-        totals = {"cells": 0, "strings": 0}
+        totals, names, letters = _Totals(), {}, {}
         for info in infos:
-            if info.is_dir():
-                continue
-            _check_part(archive, info, limits, totals)
+            if not info.is_dir():
+                _check_part(archive, info, _Scan(limits, totals, names, letters))
 
 
-def _check_part(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, totals: dict[str, int]
-) -> None:
-    scan = _Scan(limits, totals)
+def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, scan: _Scan) -> None:
     parser = scan.parser()
     try:
         with archive.open(info) as stream:
