@@ -59,7 +59,14 @@ def households(count: int) -> bytes:
     sheet.append(["Họ và tên *", "Giới tính", "Năm sinh", "Số điện thoại", "Xã/phường *", "Ngày vào HTX *"])
     for number in range(count):
         sheet.append(
-            [f"Vàng A Páo {number}", "Nam", 1960 + number % 40, f"09{number:08d}", "Mèo Vạc", dt.date(2022, 3, 1)]
+            [
+                f"Vàng A Páo {number}",
+                "Nam",
+                1960 + number % 40,
+                f"09{number:08d}",
+                "Mèo Vạc",
+                dt.date(2022, 3, 1),
+            ]
         )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -16,11 +16,13 @@ import io
 import re
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 from django.utils import timezone
 
+import hoptac
 from hoptac.coops import services as coop_services
 from hoptac.coops.models import Cooperative, Member
 from hoptac.core.tenancy import tenant
@@ -222,6 +224,20 @@ def test_a_control_character_in_a_note_does_not_break_the_export(login, chair_a,
     response = login(chair_a).get("/c/coop-a/members/export.xlsx")
     assert response.status_code == 200
     assert "Gọi trước khi đến" in texts(response.content)
+
+
+def test_only_the_one_writer_and_reader_make_or_open_workbooks():
+    """Rule 11: a module that made its own ``Workbook()`` could save a formula the writer
+    never saw; one that called ``load_workbook`` would read without the limits."""
+    package = Path(hoptac.__file__).parent
+    offenders = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        if path.relative_to(package).as_posix() != "lib/xlsx.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\bWorkbook\(|\bload_workbook\b|\.save\(buffer\)", line)
+    ]
+    assert not offenders, f"use hoptac.lib.xlsx (workbook, save, read_rows) instead: {offenders}"
 
 
 # --- the writer itself ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ message for people.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import weakref
@@ -36,6 +37,7 @@ from dataclasses import dataclass
 from pyexpat import XML_PARAM_ENTITY_PARSING_NEVER as NO_PARAM_ENTITIES
 from pyexpat import ExpatError, ParserCreate
 
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -77,6 +79,8 @@ def clean_text(value) -> str:
 def _assign(cell, value) -> None:
     if isinstance(value, Promise):
         value = str(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = timezone.localtime(value).replace(tzinfo=None)  # Excel has no time zones
     if isinstance(value, str):
         cell.value = clean_text(value)
         cell.data_type = "s"  # never "f" (formula) nor "e" (error), whatever it begins with
@@ -85,7 +89,8 @@ def _assign(cell, value) -> None:
 
 
 def put(sheet, row: int, column: int, value, *, number_format: str | None = None, font=None, alignment=None):
-    """Write ``value`` in a cell: a ``str`` always as text, numbers and dates as they are."""
+    """Write ``value`` in a cell: a ``str`` always as text, numbers and dates as they are (an
+    aware datetime as the local wall-clock time)."""
     cell = sheet.cell(row=row, column=column)
     _assign(cell, value)
     if number_format:
