@@ -433,15 +433,16 @@ def read_rows(content: bytes, limits: Limits, *, sheet: int = 0) -> Iterator[tup
     try:
         if not book.worksheets or sheet >= len(book.worksheets):
             raise XlsxRefused("empty", _("The first sheet is empty."))
-        rows = book.worksheets[sheet].iter_rows(min_row=1, values_only=True)
+        try:
+            rows = book.worksheets[sheet].iter_rows(min_row=1, values_only=True)
+        except Exception:
+            raise unreadable() from None
         number = 0
         while True:
             try:
                 values = next(rows)
             except StopIteration:
                 break
-            except XlsxRefused:
-                raise
             except Exception:
                 raise unreadable() from None
             number += 1
