@@ -11,6 +11,7 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -319,6 +320,22 @@ def test_a_well_formed_minimal_workbook_passes_the_checks_and_imports(login, cha
     response = login(chair_a).post(IMPORT_URL, keyed({"file": upload}))
     assert response.status_code == 302, response.content.decode()[:2000]
     assert list(Member.unscoped.values_list("full_name", flat=True)) == ["Sùng Thị Mỷ"]
+
+
+def test_a_template_filled_and_saved_by_libreoffice_passes_the_checks_and_imports(login, chair_a, coop_a):
+    """A real office suite's file (LibreOffice Calc 7.4 wrote its cells to row 1,000, its
+    own styles and document properties) is within every limit. The file was made from the
+    template of coop_a, two households typed under the example row."""
+    content = (Path(__file__).parent / "files" / "members-saved-by-libreoffice.xlsx").read_bytes()
+    xlsx.check(content, xlsx.Limits())
+    upload = SimpleUploadedFile("members.xlsx", content, content_type=xlsx.CONTENT_TYPE)
+    response = login(chair_a).post(IMPORT_URL, keyed({"file": upload}))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    members = dict(Member.unscoped.values_list("full_name", "notes"))
+    assert members == {
+        "Sùng Mí Chá": '=HYPERLINK("http://x","y")',
+        "Giàng Thị Dợ": "+84 nhắn qua trưởng thôn",
+    }
 
 
 def test_empty_rows_count_towards_the_limit_while_reading(settings):
