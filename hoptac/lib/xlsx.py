@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import weakref
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -59,8 +58,9 @@ MAX_CELL_CHARS = 32_767  # Excel's limit for the text of one cell
 
 # --- writing ---------------------------------------------------------------------------------
 
-# Sheet -> coordinates of the formulas written through formula(): the only ones save() keeps.
-_FORMULAS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# The attribute of a sheet holding the coordinates of the formulas written through
+# formula(): the only formulas save() keeps.
+_FORMULAS = "_hoptac_formulas"
 
 
 def workbook() -> Workbook:
@@ -115,7 +115,11 @@ def formula(sheet, row: int, column: int, expression: str, *, number_format: str
     cell.value = "=" + expression.removeprefix("=")
     if number_format:
         cell.number_format = number_format
-    _FORMULAS.setdefault(sheet, set()).add(cell.coordinate)
+    ours = getattr(sheet, _FORMULAS, None)
+    if ours is None:
+        ours = set()
+        setattr(sheet, _FORMULAS, ours)
+    ours.add(cell.coordinate)
     return cell
 
 
@@ -167,7 +171,7 @@ def neutralise(book: Workbook) -> int:
     how many cells it changed (0 when every cell went through :func:`put`)."""
     changed = 0
     for sheet in book.worksheets:
-        ours = _FORMULAS.get(sheet, set())
+        ours = getattr(sheet, _FORMULAS, set())
         for cell in sheet._cells.values():
             if cell.data_type in ("f", "e") and isinstance(cell._value, str) and cell.coordinate not in ours:
                 cell._value = clean_text(cell._value)
