@@ -203,6 +203,9 @@ class Limits:
     string_chars: int = MAX_CELL_CHARS
     parts: int = 1_000  # files inside the zip
     ratio: int = 100  # unpacked / packed size of one part, checked for parts over 1 MB
+    elements: int = 1_000_000  # XML elements of all parts together
+    part_elements: int = 50_000  # XML elements of a part other than a sheet or the strings
+    sheets: int = 100
 
 
 class XlsxRefused(Exception):
@@ -253,11 +256,24 @@ def _too_many_columns(limits: Limits) -> XlsxRefused:
 class _Totals:
     """What the parts of one workbook hold together."""
 
-    __slots__ = ("cells", "strings")
+    __slots__ = ("cells", "elements", "sheets", "strings")
 
     def __init__(self):
         self.cells = 0
+        self.elements = 0
+        self.sheets = 0
         self.strings = 0
+
+
+def _too_complex(limit: int) -> XlsxRefused:
+    return XlsxRefused(
+        "elements",
+        _(
+            "The file is too complex (more than %(max)s pieces of styles, names or other parts). "
+            "Copy only the member list into a new workbook, save it as .xlsx and try again."
+        )
+        % {"max": f"{limit:,}".replace(",", ".")},
+    )
 
 
 class _Scan:
@@ -273,6 +289,7 @@ class _Scan:
         self.last_row = 0
         self.column = 0  # the column of the current cell
         self.string_chars = 0  # characters of the current shared string
+        self.elements = 0  # elements of this part
         self.expat = None
 
     def parser(self):
@@ -296,6 +313,37 @@ class _Scan:
         )
 
     def start(self, name: str, attrs: dict[str, str]):
+        """The root element: a sheet or the shared strings are read cell by cell (``cell``),
+        any other part (styles, the workbook, relations…) is only counted (``other``),
+        openpyxl building an object for most of its elements."""
+        local = name.rpartition(" ")[2]
+        handler = self.cell if local in ("worksheet", "sst") else self.other
+        self.expat.StartElementHandler = handler
+        handler(name, attrs)
+
+    def other(self, name: str, attrs: dict[str, str]):
+        self.totals.elements += 1
+        self.elements += 1
+        if self.elements > self.limits.part_elements:
+            raise _too_complex(self.limits.part_elements)
+        if self.totals.elements > self.limits.elements:
+            raise _too_complex(self.limits.elements)
+        local = self.names.get(name)
+        if local is None:
+            local = self.names[name] = name.rpartition(" ")[2]
+        if local == "sheet":
+            self.totals.sheets += 1
+            if self.totals.sheets > self.limits.sheets:
+                raise XlsxRefused(
+                    "sheets",
+                    _("The file has more than %(max)s sheets. Keep only the member list in it.")
+                    % {"max": self.limits.sheets},
+                )
+
+    def cell(self, name: str, attrs: dict[str, str]):
+        self.totals.elements += 1
+        if self.totals.elements > self.limits.elements:
+            raise _too_complex(self.limits.elements)
         local = self.names.get(name)
         if local is None:
             local = self.names[name] = name.rpartition(" ")[2]
