@@ -203,6 +203,13 @@ WHITENOISE_USE_FINDERS = DEBUG or not envbool("STATIC_MANIFEST", not DEBUG)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_IMPORT_BYTES = envint("MAX_IMPORT_BYTES", 5 * 1024 * 1024)
+# What an imported workbook may hold (hoptac.lib.xlsx.Limits, read by coops.excel): checked
+# before openpyxl opens it and again while it streams, so a crafted file is refused at once.
+MAX_IMPORT_ROWS = envint("MAX_IMPORT_ROWS", 5000)  # households (rows with data) per file
+MAX_IMPORT_SHEET_ROWS = 2 * MAX_IMPORT_ROWS  # the last row of a sheet, empty rows counted
+MAX_IMPORT_COLUMNS = 60
+MAX_IMPORT_CELLS = 200_000  # every sheet together, empty styled cells counted
+MAX_IMPORT_UNPACKED_BYTES = envint("MAX_IMPORT_UNPACKED_BYTES", 20 * 1024 * 1024)
 # The largest request body accepted at all (413 above it, before anything is read): room
 # for the largest upload (a photo, a document or a member import) and its form.
 MAX_BODY = max(envint("MAX_BODY", 10 * 1024 * 1024), MAX_IMPORT_BYTES + 1024 * 1024)

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
-import zipfile
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from hoptac.coops import services
@@ -28,11 +25,10 @@ from hoptac.coops.ethnicities import ethnicity_candidates, ethnicity_find
 from hoptac.coops.forms import MemberForm
 from hoptac.coops.models import CHANNEL_ORDERS, Ethnicity, Gender, MemberGroup, MemberStatus, MemberType
 from hoptac.core.tenancy import require_cooperative
-from hoptac.lib import places
+from hoptac.lib import places, xlsx
 from hoptac.lib.banks import bank_choices, bank_name
 from hoptac.lib.text import fold
 
-MAX_ROWS = 5000
 # The template's example row. It is recognised by its content, wherever it is: a row whose
 # name, year of birth, phone, village and bank account are still the example's is skipped
 # and counted as such; a row where any of them was changed is a household like any other
@@ -145,16 +141,11 @@ STATUS_WORDS = {
 
 # --- template ----------------------------------------------------------------------------
 
-HEADER_FILL = PatternFill("solid", fgColor="1F5F3F")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-
-
 def _write_header(sheet, columns, *, mark_required: bool) -> None:
     for index, column in enumerate(columns, start=1):
         text = str(column.label) + (" *" if mark_required and column.required else "")
-        cell = sheet.cell(row=1, column=index, value=text)
-        cell.fill = HEADER_FILL
-        cell.font = HEADER_FONT
+        cell = xlsx.put(sheet, 1, index, text, font=xlsx.HEADER_FONT)
+        cell.fill = xlsx.HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
@@ -165,7 +156,7 @@ def template_workbook() -> bytes:
     """An empty member list with headers in the active language, one example row and a
     sheet of the values each column accepts."""
     coop = require_cooperative()
-    book = Workbook()
+    book = xlsx.workbook()
     sheet = book.active
     sheet.title = _("Members")
     _write_header(sheet, COLUMNS, mark_required=True)
@@ -185,7 +176,7 @@ def template_workbook() -> bytes:
         "notes": str(EXAMPLE_NOTE),
     }
     for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=2, column=index, value=example[column.key])
+        cell = xlsx.put(sheet, 2, index, example[column.key])
         if column.key == "joined_on":
             cell.number_format = "DD/MM/YYYY"
         if column.key in ("phone", "bank_account"):
@@ -210,10 +201,10 @@ def template_workbook() -> bytes:
         (_("How to reach them"), [str(label) for _v, label in CHANNEL_ORDERS]),
     ]
     for col, (title, values) in enumerate(lists_columns, start=1):
-        lists.cell(row=1, column=col, value=title).font = Font(bold=True)
+        xlsx.put(lists, 1, col, title, font=Font(bold=True))
         lists.column_dimensions[get_column_letter(col)].width = 26
         for row, value in enumerate(values, start=2):
-            lists.cell(row=row, column=col, value=value)
+            xlsx.text(lists, row, col, value)  # group names are typed by people
     for key, list_col in (
         ("gender", 1),
         ("ethnicity", 2),
@@ -250,15 +241,12 @@ def template_workbook() -> bytes:
         _("If any row has a mistake, nothing is imported and every mistake is listed."),
     ]
     for row, line in enumerate(lines, start=1):
-        guide.cell(row=row, column=1, value=line).font = Font(bold=row == 1)
+        xlsx.put(guide, row, 1, line, font=Font(bold=row == 1))
     guide.column_dimensions["A"].width = 100
-    return _save(book)
-
-
-def _save(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    xlsx.page_setup(sheet, landscape=True, title=f"{coop.name} · {sheet.title}", repeat_rows=(1, 1))
+    xlsx.page_setup(lists, landscape=True, title=f"{coop.name} · {lists.title}", repeat_rows=(1, 1))
+    xlsx.page_setup(guide, landscape=False, title=f"{coop.name} · {guide.title}")
+    return xlsx.save(book)
 
 
 # --- import ------------------------------------------------------------------------------
@@ -277,6 +265,7 @@ class ImportResult:
     skipped_example: int = 0  # rows that were still the template's example
     errors: list[RowError] = field(default_factory=list)
     file_error: str = ""
+    file_code: str = ""  # what was wrong with the file: "rows", "doctype", "unreadable"…
 
     @property
     def ok(self) -> bool:
@@ -284,7 +273,9 @@ class ImportResult:
 
 
 class ImportFileError(Exception):
-    pass
+    def __init__(self, message: str, *, code: str = "file"):
+        super().__init__(message)
+        self.code = code
 
 
 def _is_example(values: dict[str, object]) -> bool:
@@ -310,46 +301,61 @@ def _example_notes() -> frozenset[str]:
     return frozenset(notes)
 
 
+def import_limits() -> xlsx.Limits:
+    """The limits of an imported workbook, from the settings (``MAX_IMPORT_*``)."""
+    return xlsx.Limits(
+        unpacked_bytes=settings.MAX_IMPORT_UNPACKED_BYTES,
+        rows=settings.MAX_IMPORT_SHEET_ROWS,
+        columns=settings.MAX_IMPORT_COLUMNS,
+        cells=settings.MAX_IMPORT_CELLS,
+        strings=settings.MAX_IMPORT_CELLS,
+    )
+
+
 def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]], int]:
+    """The header's columns, the rows with data and how many example rows were skipped.
+
+    The workbook is read by the one reader with limits (``lib.xlsx.read_rows``): a file that
+    is not a workbook, too large unpacked, with XML declarations, damaged XML or too many
+    rows, columns or cells is refused with a message before any row is looked at."""
+    max_rows = settings.MAX_IMPORT_ROWS
+    rows = xlsx.read_rows(content, import_limits())
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(
-            _("This file cannot be read as an Excel workbook (.xlsx). Save it as .xlsx and try again.")
-        ) from exc
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise ImportFileError(_("The first sheet is empty.")) from None
-    known = _header_keys()
-    columns: dict[int, str] = {}
-    for index, text in enumerate(header):
-        key = known.get(fold(str(text or "")).rstrip(" *").strip())
-        if key:
-            columns[index] = key
-    missing = [str(c.label) for c in COLUMNS if c.required and c.key not in columns.values()]
-    if missing:
-        raise ImportFileError(
-            _("The first row must hold the column headers of the template. Missing: %(columns)s.")
-            % {"columns": ", ".join(missing)}
-        )
-    data = []
-    skipped_example = 0
-    for number, row in enumerate(rows, start=2):
-        # Only the template's columns count: a stray value in an unknown column is not a row.
-        if row is None or all(_text(row[i]) == "" for i in columns if i < len(row)):
-            continue
-        if _is_example({key: row[i] for i, key in columns.items() if i < len(row)}):
-            skipped_example += 1
-            continue
-        data.append((number, row))
-        if len(data) > MAX_ROWS:
+        first = next(rows, None)
+        if first is None:
+            raise ImportFileError(_("The first sheet is empty."), code="empty")
+        known = _header_keys()
+        columns: dict[int, str] = {}
+        for index, text in enumerate(first[1]):
+            key = known.get(fold(str(text or "")).rstrip(" *").strip())
+            if key:
+                columns[index] = key
+        missing = [str(c.label) for c in COLUMNS if c.required and c.key not in columns.values()]
+        if missing:
             raise ImportFileError(
-                _("The file has more than %(max)s rows. Split it and import each part.") % {"max": MAX_ROWS}
+                _("The first row must hold the column headers of the template. Missing: %(columns)s.")
+                % {"columns": ", ".join(missing)},
+                code="headers",
             )
-    book.close()
+        data = []
+        skipped_example = 0
+        for number, row in rows:
+            # Only the template's columns count: a stray value in an unknown column is not a row.
+            if all(_text(row[i]) == "" for i in columns if i < len(row)):
+                continue
+            if _is_example({key: row[i] for i, key in columns.items() if i < len(row)}):
+                skipped_example += 1
+                continue
+            data.append((number, row))
+            if len(data) > max_rows:
+                raise ImportFileError(
+                    _("The file has more than %(max)s rows. Split it and import each part.") % {"max": max_rows},
+                    code="data_rows",
+                )
+    except xlsx.XlsxRefused as refused:
+        raise ImportFileError(refused.message, code=refused.code) from None
+    finally:
+        rows.close()
     return columns, data, skipped_example
 
 
@@ -480,13 +486,14 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
     try:
         columns, rows, skipped_example = _read_rows(content)
     except ImportFileError as exc:
-        return ImportResult(file_error=str(exc))
+        return ImportResult(file_error=str(exc), file_code=exc.code)
     if not rows:
         if skipped_example:
             return ImportResult(
-                file_error=_("The file holds only the example row: write your households in it or below it.")
+                file_error=_("The file holds only the example row: write your households in it or below it."),
+                file_code="only_example",
             )
-        return ImportResult(file_error=_("The file has no member rows under the headers."))
+        return ImportResult(file_error=_("The file has no member rows under the headers."), file_code="no_rows")
     lookups = (
         _choice_lookup(Gender.choices, GENDER_WORDS),
         _choice_lookup(MemberType.choices, MEMBER_TYPE_WORDS),
@@ -550,7 +557,7 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
         )
     except ValidationError as error:
         # Someone added the same household while this file was being checked: nothing stored.
-        return ImportResult(file_error=" ".join(error.messages))
+        return ImportResult(file_error=" ".join(error.messages), file_code="conflict")
     result.created = len(created)
     return result
 
@@ -561,11 +568,27 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
 # Export columns holding the personal fields of core.roles.PERSONAL_MEMBER_FIELDS.
 PERSONAL_COLUMNS = {"phone", "email", "bank", "bank_account", "notes"}
 
+# Columns of the export whose values people type: written as text, whatever they begin with.
+TEXT_KEYS = {
+    "full_name",
+    "phone",
+    "commune",
+    "village_name",
+    "bank",
+    "bank_account",
+    "groups",
+    "email",
+    "notes",
+    "left_reason",
+}
+
 
 def members_export_xlsx(members, *, personal: bool = True) -> bytes:
-    """The given members (already filtered) in the template's columns plus their status;
-    with ``personal=False`` (a role without Perm.MEMBER_PERSONAL) without personal columns."""
-    book = Workbook()
+    """The given members (already filtered) in the template's columns plus their status,
+    set up to print landscape on A4, one page wide, the header row on every page; with
+    ``personal=False`` (a role without Perm.MEMBER_PERSONAL) without personal columns."""
+    coop = require_cooperative()
+    book = xlsx.workbook()
     sheet = book.active
     sheet.title = _("Members")
     columns = [c for c in COLUMNS + EXPORT_ONLY if personal or c.key not in PERSONAL_COLUMNS]
@@ -598,14 +621,17 @@ def members_export_xlsx(members, *, personal: bool = True) -> bytes:
             "left_reason": member.left_reason,
         }
         for col, column in enumerate(columns, start=1):
-            cell = sheet.cell(row=row, column=col, value=values[column.key])
+            value = values[column.key]
+            if column.key in TEXT_KEYS:
+                cell = xlsx.text(sheet, row, col, value)
+            else:
+                cell = xlsx.put(sheet, row, col, value)
             if column.key in ("joined_on", "left_on"):
                 cell.number_format = "DD/MM/YYYY"
-            elif column.key in ("phone", "bank_account"):
-                cell.number_format = "@"
             elif column.key == "capital_vnd":
                 cell.number_format = "#,##0"
-    return _save(book)
+    xlsx.page_setup(sheet, landscape=True, title=f"{coop.name} · {sheet.title}", repeat_rows=(1, 1))
+    return xlsx.save(book)
 
 
 __all__ = [

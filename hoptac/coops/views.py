@@ -197,7 +197,11 @@ def member_import(request):
             )
         else:
             result = excel.members_import_xlsx(content=upload.read(), actor=request.user)
-            if result.ok:
+            if result.file_error:
+                # A file refused as a whole (not a workbook, too large, crafted, no headers):
+                # the form answers with the reason, nothing was stored.
+                form.add_error("file", result.file_error)
+            elif result.ok:
                 made(
                     request,
                     ngettext("%(count)s member imported", "%(count)s members imported", result.created)
@@ -210,7 +214,7 @@ def member_import(request):
                     text += " " + _("The template's unchanged example row was skipped.")
                 messages.success(request, text)
                 return redirect("coops:member_list", coop_slug=request.cooperative.slug)
-    status = 422 if result is not None and not result.ok else 200
+    status = 422 if result is not None and result.errors else 200
     return render(request, "coops/member_import.html", {"form": form, "result": result}, status=status)
 
 

@@ -2,29 +2,25 @@
 
 Amounts are whole đồng with the ``#,##0`` format, dates are real dates shown
 ``dd/mm/yyyy``. The closing balance cell carries the workbook name ``closing_balance``
-(and the opening one ``opening_balance``) so a formula or a check can find it.
+(and the opening one ``opening_balance``) so a formula or a check can find it. Written
+through the one writer (``lib.xlsx``): names, memos and codes are text, never formulas.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.styles import Border, Font, PatternFill, Side
 
 from hoptac.ledger.selectors import Statement
+from hoptac.lib import xlsx
 from hoptac.lib.money import group_digits
 
-MONEY = "#,##0"
-DATE = "dd/mm/yyyy"
-HEADER_FILL = PatternFill("solid", fgColor="1F5F3F")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+MONEY = xlsx.MONEY
+DATE = xlsx.DATE
 TOTAL_FILL = PatternFill("solid", fgColor="EEF1EF")
 THIN = Side(style="thin", color="D5DBD7")
 
@@ -47,37 +43,26 @@ COL_IN, COL_OUT, COL_BALANCE = 6, 7, 8
 
 
 def text_cell(sheet, *, row: int, column: int, value: str):
-    """A cell holding ``value`` as text, whatever it starts with: user text (a name, a
-    memo) is never a formula (``=HYPERLINK(...)`` stays the characters typed)."""
-    cell = sheet.cell(row=row, column=column)
-    cell.value = "" if value is None else str(value)
-    cell.data_type = "s"
-    cell.number_format = "@"
-    return cell
-
-
-def _name(book: Workbook, name: str, sheet_title: str, row: int, col: int) -> None:
-    ref = f"'{sheet_title}'!${get_column_letter(col)}${row}"
-    book.defined_names[name] = DefinedName(name, attr_text=ref)
+    """A cell holding ``value`` as text (``lib.xlsx.text``): user text (a name, a memo) is
+    never a formula (``=HYPERLINK(...)`` stays the characters typed)."""
+    return xlsx.text(sheet, row, column, value)
 
 
 def statement_workbook(stmt: Statement, *, cooperative, start: dt.date, end: dt.date) -> bytes:
     member = stmt.member
-    book = Workbook()
+    book = xlsx.workbook()
     sheet = book.active
     sheet.title = _("Statement")[:31]
 
     # The cooperative's header and what this is.
-    sheet["A1"] = cooperative.name
-    sheet["A1"].font = Font(bold=True, size=13)
+    xlsx.put(sheet, 1, 1, cooperative.name, font=Font(bold=True, size=13))
     details = [cooperative.address]
     if cooperative.tax_code:
         details.append(_("Tax code: %(code)s") % {"code": cooperative.tax_code})
     if cooperative.phone:
         details.append(_("Phone: %(phone)s") % {"phone": cooperative.phone})
-    sheet["A2"] = " · ".join(d for d in details if d)
-    sheet["A3"] = _("MEMBER STATEMENT")
-    sheet["A3"].font = Font(bold=True, size=14)
+    xlsx.put(sheet, 2, 1, " · ".join(d for d in details if d))
+    xlsx.put(sheet, 3, 1, _("MEMBER STATEMENT"), font=Font(bold=True, size=14))
     village = member.village.name if getattr(member, "village", None) else ""
     text_cell(
         sheet,
@@ -85,25 +70,23 @@ def statement_workbook(stmt: Statement, *, cooperative, start: dt.date, end: dt.
         column=1,
         value=_("Member: %(name)s") % {"name": member.full_name} + (f" — {village}" if village else ""),
     )
-    sheet["A5"] = _("Period: %(start)s to %(end)s") % {
-        "start": start.strftime("%d/%m/%Y"),
-        "end": end.strftime("%d/%m/%Y"),
-    }
-    sheet["A6"] = _("Printed on %(day)s") % {"day": timezone.localdate().strftime("%d/%m/%Y")}
+    xlsx.put(
+        sheet,
+        5,
+        1,
+        _("Period: %(start)s to %(end)s")
+        % {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y")},
+    )
+    xlsx.put(sheet, 6, 1, _("Printed on %(day)s") % {"day": timezone.localdate().strftime("%d/%m/%Y")})
 
     header_row = 8
-    for col, (label, width) in enumerate(_columns(), start=1):
-        cell = sheet.cell(row=header_row, column=col, value=label)
-        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(col)].width = width
+    xlsx.header_row(sheet, header_row, _columns())
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
 
     row = header_row + 1
-    sheet.cell(row=row, column=4, value=_("Opening balance")).font = Font(bold=True)
-    opening = sheet.cell(row=row, column=COL_BALANCE, value=stmt.opening.net)
-    opening.number_format, opening.font = MONEY, Font(bold=True)
-    _name(book, "opening_balance", sheet.title, row, COL_BALANCE)
+    xlsx.put(sheet, row, 4, _("Opening balance"), font=Font(bold=True))
+    xlsx.put(sheet, row, COL_BALANCE, stmt.opening.net, number_format=MONEY, font=Font(bold=True))
+    xlsx.define_name(book, sheet, "opening_balance", row, COL_BALANCE)
 
     for number, line in enumerate(stmt.lines, start=1):
         row += 1
@@ -125,26 +108,24 @@ def statement_workbook(stmt: Statement, *, cooperative, start: dt.date, end: dt.
             if col in (3, 4, 5):
                 text_cell(sheet, row=row, column=col, value=value)
                 continue
-            cell = sheet.cell(row=row, column=col, value=value)
+            cell = xlsx.put(sheet, row, col, value)
             if col == 2:
                 cell.number_format = DATE
             elif col >= COL_IN:
                 cell.number_format = MONEY
 
     row += 1
-    sheet.cell(row=row, column=4, value=_("Total")).font = Font(bold=True)
+    xlsx.put(sheet, row, 4, _("Total"), font=Font(bold=True))
     for col, value in ((COL_IN, stmt.total_in), (COL_OUT, stmt.total_out)):
-        cell = sheet.cell(row=row, column=col, value=value)
-        cell.number_format, cell.font = MONEY, Font(bold=True)
+        xlsx.put(sheet, row, col, value, number_format=MONEY, font=Font(bold=True))
     for col in range(1, COL_BALANCE + 1):
         sheet.cell(row=row, column=col).fill = TOTAL_FILL
         sheet.cell(row=row, column=col).border = Border(top=THIN)
 
     row += 1
-    sheet.cell(row=row, column=4, value=_("Closing balance")).font = Font(bold=True)
-    closing = sheet.cell(row=row, column=COL_BALANCE, value=stmt.closing.net)
-    closing.number_format, closing.font = MONEY, Font(bold=True)
-    _name(book, "closing_balance", sheet.title, row, COL_BALANCE)
+    xlsx.put(sheet, row, 4, _("Closing balance"), font=Font(bold=True))
+    xlsx.put(sheet, row, COL_BALANCE, stmt.closing.net, number_format=MONEY, font=Font(bold=True))
+    xlsx.define_name(book, sheet, "closing_balance", row, COL_BALANCE)
 
     row += 1
     for label, value in (
@@ -152,27 +133,24 @@ def statement_workbook(stmt: Statement, *, cooperative, start: dt.date, end: dt.
         (_("of which the member owes the cooperative"), stmt.closing.receivable),
     ):
         row += 1
-        sheet.cell(row=row, column=4, value=label)
-        sheet.cell(row=row, column=COL_BALANCE, value=value).number_format = MONEY
+        xlsx.put(sheet, row, 4, label)
+        xlsx.put(sheet, row, COL_BALANCE, value, number_format=MONEY)
     row += 2
-    sheet.cell(
-        row=row,
-        column=1,
-        value=_(
-            "Balance: positive, the cooperative owes the member; negative, the member owes the cooperative."
-        ),
-    ).font = Font(italic=True)
+    xlsx.put(
+        sheet,
+        row,
+        1,
+        _("Balance: positive, the cooperative owes the member; negative, the member owes the cooperative."),
+        font=Font(italic=True),
+    )
 
-    sheet.page_setup.orientation = "portrait"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    xlsx.page_setup(
+        sheet,
+        landscape=False,
+        title=f"{cooperative.name} · {_('MEMBER STATEMENT')} · {member.full_name}",
+        repeat_rows=(header_row, header_row),
+    )
+    return xlsx.save(book)
 
 
 def payout_batch_workbook(run, payouts, *, cooperative) -> bytes:
@@ -182,14 +160,15 @@ def payout_batch_workbook(run, payouts, *, cooperative) -> bytes:
     workbook names ``batch_total`` and ``batch_count``."""
     from hoptac.lib.banks import bank_name
 
-    book = Workbook()
+    book = xlsx.workbook()
     sheet = book.active
     sheet.title = run.code[:31]
     text_cell(sheet, row=1, column=1, value=cooperative.name).font = Font(bold=True, size=13)
-    sheet["A2"] = _("Payout run %(run)s of %(day)s") % {
+    run_title = _("Payout run %(run)s of %(day)s") % {
         "run": run.code,
         "day": timezone.localtime(run.created_at).strftime("%d/%m/%Y"),
     }
+    xlsx.put(sheet, 2, 1, run_title)
     columns = [
         (pgettext("row number", "No."), 6),
         (_("Account number"), 22),
@@ -200,30 +179,26 @@ def payout_batch_workbook(run, payouts, *, cooperative) -> bytes:
         (_("Transfer content"), 28),
     ]
     header_row = 4
-    for col, (label, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=header_row, column=col, value=label)
-        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(col)].width = width
+    xlsx.header_row(sheet, header_row, columns)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
     row = header_row
     for number, payout in enumerate(payouts, start=1):
         row += 1
-        sheet.cell(row=row, column=1, value=number)
+        xlsx.put(sheet, row, 1, number)
         text_cell(sheet, row=row, column=2, value=payout.bank_account)
         text_cell(sheet, row=row, column=3, value=payout.account_holder)
         text_cell(sheet, row=row, column=4, value=bank_name(payout.bank_bin) or payout.bank_bin)
         text_cell(sheet, row=row, column=5, value=payout.bank_bin)
-        sheet.cell(row=row, column=6, value=int(payout.amount)).number_format = MONEY
+        xlsx.put(sheet, row, 6, int(payout.amount), number_format=MONEY)
         text_cell(sheet, row=row, column=7, value=payout.code)
     row += 1
-    sheet.cell(row=row, column=3, value=_("Total")).font = Font(bold=True)
-    total = sheet.cell(row=row, column=6, value=sum(int(p.amount) for p in payouts))
-    total.number_format, total.font = MONEY, Font(bold=True)
-    _name(book, "batch_total", sheet.title, row, 6)
-    count = sheet.cell(row=row, column=1, value=len(payouts))
-    _name(book, "batch_count", sheet.title, row, 1)
-    count.font = Font(bold=True)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    xlsx.put(sheet, row, 3, _("Total"), font=Font(bold=True))
+    total = sum(int(p.amount) for p in payouts)
+    xlsx.put(sheet, row, 6, total, number_format=MONEY, font=Font(bold=True))
+    xlsx.define_name(book, sheet, "batch_total", row, 6)
+    xlsx.put(sheet, row, 1, len(payouts), font=Font(bold=True))
+    xlsx.define_name(book, sheet, "batch_count", row, 1)
+    xlsx.page_setup(
+        sheet, landscape=True, title=f"{cooperative.name} · {run_title}", repeat_rows=(header_row, header_row)
+    )
+    return xlsx.save(book)

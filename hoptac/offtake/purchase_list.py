@@ -25,17 +25,15 @@ read as a formula.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from django.utils import timezone, translation
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from hoptac.ledger.xlsx import text_cell
-from hoptac.lib import places
+from hoptac.lib import places, xlsx
 from hoptac.lib.units import format_quantity
 from hoptac.offtake.models import Grade
 
@@ -206,7 +204,7 @@ def workbook(lines, *, cooperative, start: dt.date, end: dt.date, point=None) ->
     """The purchase list of ``lines`` (confirmed receipt lines of the period, in time order)
     on the form(s) in force for the period: one sheet per form."""
     lines = list(lines)
-    book = Workbook()
+    book = xlsx.workbook()
     book.remove(book.active)
     cut = parts(start, end)
     with translation.override("vi"):
@@ -226,12 +224,10 @@ def workbook(lines, *, cooperative, start: dt.date, end: dt.date, point=None) ->
                 point=point,
                 single=len(cut) == 1,
             )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx.save(book)
 
 
-def _sheet(book: Workbook, form: Form, lines, *, cooperative, start, end, point, single: bool) -> None:
+def _sheet(book, form: Form, lines, *, cooperative, start, end, point, single: bool) -> None:
     sheet = book.create_sheet(form.sheet_title)
     width = len(form.columns)
     for col, column in enumerate(form.columns, start=1):
@@ -314,20 +310,18 @@ def _sheet(book: Workbook, form: Form, lines, *, cooperative, start, end, point,
             else:
                 cell = sheet.cell(row=row, column=col)
             cell.border, cell.alignment = BOX, WRAP
-        day = sheet.cell(row=row, column=form.col("date"), value=timezone.localdate(receipt.collected_at))
-        day.number_format = DATE
-        quantity = sheet.cell(row=row, column=form.col("quantity"), value=line.net_quantity)
-        quantity.number_format = "#,##0.0##" if line.net_quantity % 1 else "#,##0"
-        sheet.cell(row=row, column=form.col("price"), value=line.unit_price_vnd).number_format = MONEY
-        sheet.cell(row=row, column=form.col("amount"), value=line.amount_vnd).number_format = MONEY
+        xlsx.put(sheet, row, form.col("date"), timezone.localdate(receipt.collected_at), number_format=DATE)
+        quantity_format = "#,##0.0##" if line.net_quantity % 1 else "#,##0"
+        xlsx.put(sheet, row, form.col("quantity"), line.net_quantity, number_format=quantity_format)
+        xlsx.put(sheet, row, form.col("price"), line.unit_price_vnd, number_format=MONEY)
+        xlsx.put(sheet, row, form.col("amount"), line.amount_vnd, number_format=MONEY)
         total += line.amount_vnd
 
     # "- Tổng giá trị …": the total as a number in the amount column, named for formulas.
     row += 2
     amount_col = form.col("amount")
     merged(row, 1, amount_col - 1, form.total_label, font=Font(bold=True))
-    cell = sheet.cell(row=row, column=amount_col, value=total)
-    cell.number_format, cell.font = MONEY, Font(bold=True)
+    xlsx.put(sheet, row, amount_col, total, number_format=MONEY, font=Font(bold=True))
     text_cell(sheet, row=row, column=amount_col + 1, value="đồng")
     ref = f"'{sheet.title}'!${get_column_letter(amount_col)}${row}"
     names = [f"purchase_total_{form.sheet_title.replace('-', '_')}"]
@@ -348,12 +342,8 @@ def _sheet(book: Workbook, form: Form, lines, *, cooperative, start, end, point,
     merged(row, 1, half, form.left_hint, font=Font(italic=True), align=CENTER)
     merged(row, half + 1, width, form.right_hint, font=Font(italic=True), align=CENTER)
 
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{head}:{numbers}"
+    # A4 landscape, one page wide, the column headings repeated, page numbers at the foot.
+    xlsx.page_setup(sheet, landscape=True, repeat_rows=(head, numbers))
     sheet.print_area = f"A1:{get_column_letter(width)}{row + 5}"
 
 

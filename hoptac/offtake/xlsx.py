@@ -4,13 +4,14 @@ per member (the bảng kê 01/TNDN or 02/TNDN is in ``offtake/purchase_list.py``
 The numbers are the selectors' numbers, written as numbers: amounts in whole đồng with the
 ``#,##0`` format, quantities in the product's base unit (kg or litre), dates as real dates
 shown ``dd/mm/yyyy``. Each total cell carries a workbook name (``grand_total``,
-``total_amount``…) so that a formula, or a test, finds it without counting rows.
+``total_amount``…) so that a formula, or a test, finds it without counting rows. Every cell
+goes through the one writer (``lib.xlsx``): names of members, villages, products, points and
+seasons are written as text, never as formulas, and every sheet prints on A4.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django.utils import timezone
@@ -18,16 +19,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
 
+from hoptac.lib import xlsx
 from hoptac.offtake.models import Grade
 
-MONEY = "#,##0"
-DATE = "dd/mm/yyyy"
-TIME = "hh:mm"
-HEADER_FILL = PatternFill("solid", fgColor="1F5F3F")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+MONEY = xlsx.MONEY
+DATE = xlsx.DATE
+TIME = xlsx.TIME
+HEADER_FILL = xlsx.HEADER_FILL
+HEADER_FONT = xlsx.HEADER_FONT
 TOTAL_FILL = PatternFill("solid", fgColor="EEF1EF")
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -56,36 +56,30 @@ def _money(cell, value) -> None:
 
 
 def _name(book: Workbook, sheet, name: str, row: int, col: int) -> None:
-    ref = f"'{sheet.title}'!${get_column_letter(col)}${row}"
-    book.defined_names[name] = DefinedName(name, attr_text=ref)
+    xlsx.define_name(book, sheet, name, row, col)
 
 
 def _coop_header(sheet, cooperative, *, width: int) -> int:
     """Name, address, tax code and phone on rows 1–2; returns the next free row."""
-    sheet.cell(row=1, column=1, value=cooperative.name).font = Font(bold=True, size=13)
+    xlsx.put(sheet, 1, 1, cooperative.name, font=Font(bold=True, size=13))
     details = [cooperative.address]
     if cooperative.tax_code:
         details.append(_("Tax code: %(code)s") % {"code": cooperative.tax_code})
     if cooperative.phone:
         details.append(_("Phone: %(phone)s") % {"phone": cooperative.phone})
-    sheet.cell(row=2, column=1, value=" · ".join(d for d in details if d))
+    xlsx.put(sheet, 2, 1, " · ".join(d for d in details if d))
     for row in (1, 2):
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
     return 3
 
 
 def _title(sheet, row: int, text: str, *, width: int, size: int = 14) -> None:
-    cell = sheet.cell(row=row, column=1, value=text)
-    cell.font = Font(bold=True, size=size)
-    cell.alignment = Alignment(horizontal="center")
+    xlsx.put(sheet, row, 1, text, font=Font(bold=True, size=size), alignment=Alignment(horizontal="center"))
     sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
 
 
 def _table_header(sheet, row: int, columns: list[tuple[str, int]]) -> None:
-    for col, (label, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=row, column=col, value=label)
-        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, CENTER
-        sheet.column_dimensions[get_column_letter(col)].width = width
+    xlsx.header_row(sheet, row, columns)
     sheet.row_dimensions[row].height = 32
 
 
@@ -96,19 +90,12 @@ def _total_row(sheet, row: int, width: int) -> None:
         cell.font = Font(bold=True)
 
 
-def _page_setup(sheet, *, landscape: bool, title_row: int) -> None:
-    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{title_row}:{title_row}"
+def _page_setup(sheet, *, landscape: bool, title_row: int, title: str = "") -> None:
+    xlsx.page_setup(sheet, landscape=landscape, title=title, repeat_rows=(title_row, title_row))
 
 
 def _save(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx.save(book)
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
@@ -129,7 +116,7 @@ def _unit_label(base_unit: str) -> str:
 
 def daily_sheet_workbook(sheet_data, *, cooperative) -> bytes:
     """Every line of the day's confirmed receipts, then the totals per product and grade."""
-    book = Workbook()
+    book = xlsx.workbook()
     sheet = book.active
     sheet.title = _("Daily sheet")[:31]
     columns = [
@@ -150,12 +137,11 @@ def daily_sheet_workbook(sheet_data, *, cooperative) -> bytes:
     row = _coop_header(sheet, cooperative, width=width)
     _title(sheet, row + 1, _("DAILY COLLECTION SHEET"), width=width)
     point = sheet_data.point.name if sheet_data.point else _("All collection points")
-    sheet.cell(
-        row=row + 2,
-        column=1,
-        value=_("Day: %(day)s · Collection point: %(point)s")
-        % {"day": sheet_data.day.strftime("%d/%m/%Y"), "point": point},
-    )
+    day_line = _("Day: %(day)s · Collection point: %(point)s") % {
+        "day": sheet_data.day.strftime("%d/%m/%Y"),
+        "point": point,
+    }
+    xlsx.put(sheet, row + 2, 1, day_line)
     header_row = row + 4
     _table_header(sheet, header_row, columns)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
@@ -175,16 +161,16 @@ def daily_sheet_workbook(sheet_data, *, cooperative) -> bytes:
                 _grade(line.grade),
             ]
             for col, value in enumerate(values, start=1):
-                sheet.cell(row=row, column=col, value=value)
+                xlsx.put(sheet, row, col, value)
             sheet.cell(row=row, column=3).number_format = TIME
             _qty(sheet.cell(row=row, column=8), line.quantity)
-            sheet.cell(row=row, column=9, value=line.get_unit_display())
+            xlsx.put(sheet, row, 9, line.get_unit_display())
             _qty(sheet.cell(row=row, column=10), line.net_quantity)
             _money(sheet.cell(row=row, column=11), line.unit_price_vnd)
             _money(sheet.cell(row=row, column=12), line.amount_vnd)
 
     row += 2
-    sheet.cell(row=row, column=1, value=_("Totals by product and grade")).font = Font(bold=True)
+    xlsx.put(sheet, row, 1, _("Totals by product and grade"), font=Font(bold=True))
     row += 1
     for col, label in (
         (6, _("Product")),
@@ -193,23 +179,23 @@ def daily_sheet_workbook(sheet_data, *, cooperative) -> bytes:
         (10, _("Net (kg or litre)")),
         (12, _("Amount (VND)")),
     ):
-        cell = sheet.cell(row=row, column=col, value=label)
-        cell.font = Font(bold=True)
+        xlsx.put(sheet, row, col, label, font=Font(bold=True))
     for total in sheet_data.totals:
         row += 1
-        sheet.cell(row=row, column=6, value=total["product__name"])
-        sheet.cell(row=row, column=7, value=_grade(total["grade"]))
+        xlsx.put(sheet, row, 6, total["product__name"])
+        xlsx.put(sheet, row, 7, _grade(total["grade"]))
         _qty(sheet.cell(row=row, column=8), total["quantity"])
-        sheet.cell(row=row, column=9, value=_unit_label(total["product__base_unit"]))
+        xlsx.put(sheet, row, 9, _unit_label(total["product__base_unit"]))
         _qty(sheet.cell(row=row, column=10), total["net"])
         _money(sheet.cell(row=row, column=12), total["amount"])
     row += 1
     _total_row(sheet, row, width)
-    sheet.cell(row=row, column=6, value=_("Grand total"))
-    sheet.cell(
-        row=row,
-        column=7,
-        value=ngettext("%(count)s receipt", "%(count)s receipts", len(sheet_data.receipts))
+    xlsx.put(sheet, row, 6, _("Grand total"))
+    xlsx.put(
+        sheet,
+        row,
+        7,
+        ngettext("%(count)s receipt", "%(count)s receipts", len(sheet_data.receipts))
         % {"count": len(sheet_data.receipts)},
     )
     _money(sheet.cell(row=row, column=12), sheet_data.total_vnd)
@@ -217,9 +203,10 @@ def daily_sheet_workbook(sheet_data, *, cooperative) -> bytes:
 
     row += 3
     for col, label in ((2, _("Collector")), (6, _("Accountant")), (10, _("Director"))):
-        sheet.cell(row=row, column=col, value=label).font = Font(bold=True)
-        sheet.cell(row=row + 1, column=col, value=_("(signature, full name)")).font = Font(italic=True)
-    _page_setup(sheet, landscape=True, title_row=header_row)
+        xlsx.put(sheet, row, col, label, font=Font(bold=True))
+        xlsx.put(sheet, row + 1, col, _("(signature, full name)"), font=Font(italic=True))
+    title = f"{cooperative.name} · {_('DAILY COLLECTION SHEET')} · {sheet_data.day:%d/%m/%Y}"
+    _page_setup(sheet, landscape=True, title_row=header_row, title=title)
     return _save(book)
 
 
@@ -230,7 +217,7 @@ def season_summary_workbook(season, rows, *, cooperative) -> bytes:
     """Per member: receipts, quantity and amount bought in the season, and the fulfilment of
     the member's agreement."""
     unit = season.product.unit_label
-    book = Workbook()
+    book = xlsx.workbook()
     sheet = book.active
     sheet.title = _("Season summary")[:31]
     columns = [
@@ -246,10 +233,11 @@ def season_summary_workbook(season, rows, *, cooperative) -> bytes:
     width = len(columns)
     row = _coop_header(sheet, cooperative, width=width)
     _title(sheet, row + 1, _("SEASON SUMMARY"), width=width)
-    sheet.cell(
-        row=row + 2,
-        column=1,
-        value=_("%(season)s · %(product)s · %(start)s to %(end)s")
+    xlsx.put(
+        sheet,
+        row + 2,
+        1,
+        _("%(season)s · %(product)s · %(start)s to %(end)s")
         % {
             "season": season.name,
             "product": season.product.name,
@@ -266,26 +254,27 @@ def season_summary_workbook(season, rows, *, cooperative) -> bytes:
     for number, item in enumerate(rows, start=1):
         row += 1
         member = item.member
-        sheet.cell(row=row, column=1, value=number)
-        sheet.cell(row=row, column=2, value=member.full_name)
-        sheet.cell(row=row, column=3, value=member.village.name if member.village_id else "")
-        sheet.cell(row=row, column=4, value=item.receipts)
+        xlsx.put(sheet, row, 1, number)
+        xlsx.text(sheet, row, 2, member.full_name)
+        xlsx.text(sheet, row, 3, member.village.name if member.village_id else "")
+        xlsx.put(sheet, row, 4, item.receipts)
         _qty(sheet.cell(row=row, column=5), item.quantity)
         _money(sheet.cell(row=row, column=6), item.amount_vnd)
         if item.committed is not None:
             _qty(sheet.cell(row=row, column=7), item.committed)
-            sheet.cell(row=row, column=8, value=item.percent)
+            xlsx.put(sheet, row, 8, item.percent)
         total_qty += item.quantity
         total_amount += item.amount_vnd
         total_receipts += item.receipts
 
     row += 1
     _total_row(sheet, row, width)
-    sheet.cell(row=row, column=2, value=_("Total"))
-    sheet.cell(row=row, column=4, value=total_receipts)
+    xlsx.put(sheet, row, 2, _("Total"))
+    xlsx.put(sheet, row, 4, total_receipts)
     _qty(sheet.cell(row=row, column=5), total_qty)
     _money(sheet.cell(row=row, column=6), total_amount)
     _name(book, sheet, "total_quantity", row, 5)
     _name(book, sheet, "total_amount", row, 6)
-    _page_setup(sheet, landscape=False, title_row=header_row)
+    title = f"{cooperative.name} · {_('SEASON SUMMARY')} · {season.name}"
+    _page_setup(sheet, landscape=False, title_row=header_row, title=title)
     return _save(book)
