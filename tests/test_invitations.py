@@ -276,3 +276,19 @@ def test_the_link_is_not_readable_on_the_message_pages(login, chair_a, collector
         assert "/invitation/…/" in page.content.decode()
         for url in ("/c/coop-a/messages/outbox/", "/c/coop-a/messages/"):
             assert token not in client.get(url).content.decode()
+
+
+def test_the_role_is_never_chosen_in_advance(login, chair_a):
+    """The form starts on "choose a role": a thumb that misses the list must not invite a
+    second chair. Sent without a role, it is refused and nothing is sent."""
+    client = login(chair_a)
+    page = client.get(STAFF_URL).content.decode()
+    select = re.search(r'<select name="role"[^>]*>(.*?)</select>', page, re.S)
+    assert select, "no role list on the staff page"
+    assert re.match(r'\s*<option value=""', select.group(1)), select.group(1)[:120]
+    chosen = re.findall(r'<option value="(\w*)"[^>]*\bselected', select.group(1))
+    assert chosen in ([], [""]), chosen
+    response = invite(client, "0977000222", role="")
+    assert response.status_code in (200, 400)
+    assert not StaffInvitation.unscoped.filter(phone="0977000222").exists()
+    assert not Message.unscoped.filter(source_type="invitation").exists()

@@ -246,7 +246,10 @@ class StaffForm(forms.Form):
 
     phone = PhoneField(label=_("Phone"))
     full_name = forms.CharField(label=_("Full name"), max_length=120)
-    role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in STAFF_ROLES])
+    # No role chosen in advance: a slip of the thumb must not invite a second chair.
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("— choose a role —"))] + [(r.value, r.label) for r in STAFF_ROLES]
+    )
 
 
 class NewPasswordForm(forms.Form):

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hoptac.core.tenancy import CoopOwned
 from hoptac.lib import places
@@ -359,11 +360,12 @@ class Member(CoopOwned):
 
 
 class InvitationStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting for an answer")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    CANCELLED = "cancelled", _("Cancelled")
-    EXPIRED = "expired", _("Expired")
+    # A context of their own: "Accepted" of a message means its gateway took it.
+    PENDING = "pending", pgettext_lazy("invitation", "Waiting for an answer")
+    ACCEPTED = "accepted", pgettext_lazy("invitation", "Accepted")
+    DECLINED = "declined", pgettext_lazy("invitation", "Declined")
+    CANCELLED = "cancelled", pgettext_lazy("invitation", "Cancelled")
+    EXPIRED = "expired", pgettext_lazy("invitation", "Expired")
 
 
 class StaffInvitation(CoopOwned):
