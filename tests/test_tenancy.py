@@ -427,7 +427,7 @@ def test_every_page_sends_the_security_headers(login, chair_a, url_objects):
     client = login(chair_a)
     problems = []
     seen = 0
-    for route, url, response in owner_pages(client, url_objects):
+    for _route, url, response in owner_pages(client, url_objects):
         seen += 1
         problems += [f"GET {url}: {p}" for p in header_problems(response)]
         problems += [f"GET {url}: {p}" for p in inline_problems(response)]

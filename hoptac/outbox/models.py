@@ -61,7 +61,7 @@ def new_request_id() -> str:
 
 # Messages whose whole text is for their recipient only (``Message.source_type``): a password
 # reset code (hoptac/notify/password_reset.py) — staff reading the outbox must not take it.
-PASSWORD_RESET_SOURCE = "password_reset"
+PASSWORD_RESET_SOURCE = "password_reset"  # noqa: S105 - a source type, not a password
 SECRET_SOURCES = frozenset({PASSWORD_RESET_SOURCE})
 HIDDEN_TEXT = "******"
 
