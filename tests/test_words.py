@@ -97,7 +97,7 @@ CONCEPTS = [
         "grade",
         {"loại hàng": "field", r"loại (?:[123]|%\(grade\)s)": "value"},
         ("hạng [123]",),
-        msgids=r"\bgrades?\b",
+        msgids=r"(?<!\()\bgrades?\b",
         not_in_entries=("phân loại",),
     ),
     Concept(
@@ -381,10 +381,13 @@ def test_literal_finder():
 
 _LEAD = r"(?:bấm|Bấm|nút|chọn|Chọn|mở|Mở|menu|mục|trang|Trang)"
 _BOLD_AFTER = re.compile(_LEAD + r"\s+\*\*([^*\n]+?)\*\*")
-_PATH = re.compile(r"(?<!\*)\*([^*\n]+?→[^*\n]+?)\*(?!\*)")
+_PATH = re.compile(r"(?<![*\w])\*(\S[^*\n]*?→[^*\n]*?\S)\*(?![*\w])")
 # names the guide uses that are not catalogue entries, with the reason
 GUIDE_ALLOWED = {
     "Hợp Tác": "the software's name",
+    "Quay lại": "the browser's Back button, not ours",
+    "VI": "the language button shows the language's code, not a translation",
+    "EN": "the language button shows the language's code, not a translation",
 }
 
 
