@@ -220,6 +220,7 @@ def test_statement_page_uses_the_member_columns(client, accountant_a, member_a):
     url = reverse("ledger:statement", kwargs={"coop_slug": member_a.cooperative.slug, "member_id": member_a.uuid})
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "HTX phải trả" in page and "Ông/bà đã nhận" in page
+    assert "HTX còn nợ ông/bà" in page and "Ông/bà còn nợ HTX" in page
     assert ">Tăng<" not in page and ">Giảm<" not in page
 
 
