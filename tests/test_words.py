@@ -116,7 +116,12 @@ CONCEPTS = [
     Concept("collector", {"cán bộ thu mua": "both"}, ("người thu gom", "thu gom viên", "nhân viên thu mua")),
     Concept("receipt", {"phiếu thu mua": "both"}, ("biên nhận thu mua", "phiếu cân")),
     Concept("payout", {"chi trả": "both"}, ("trả tiền hàng",)),
-    Concept("statement", {"sao kê": "both"}, ("bảng sao kê",), msgids=r"^(Statement|My statement|MEMBER STATEMENT|statements?)$"),
+    Concept(
+        "statement",
+        {"sao kê": "both"},
+        ("bảng sao kê",),
+        msgids=r"^(Statement|My statement|MEMBER STATEMENT|statements?)$",
+    ),
     Concept("member household", {"hộ thành viên": "both"}, ("nông hộ", "hộ gia đình thành viên")),
     Concept(
         "left the cooperative",
@@ -130,15 +135,37 @@ CONCEPTS = [
         ("đang hoạt động", "ngừng sử dụng", "đang sử dụng"),
         msgids=r"^(active|inactive|Active|Active members)$",
     ),
-    Concept("unit of measure", {"đơn vị tính": "both"}, ("đơn vị mua bán",), msgids=r"^(Unit|unit|Bought and sold by)$"),
+    Concept(
+        "unit of measure",
+        {"đơn vị tính": "both"},
+        ("đơn vị mua bán",),
+        msgids=r"^(Unit|unit|Bought and sold by)$",
+    ),
     Concept("packing date", {"ngày đóng gói": "both"}, ("đóng gói xong",), msgids=r"^Packing date$"),
     Concept("sales role", {"cán bộ bán hàng": "both"}, (), msgids=r"^Sales$"),
-    Concept("PHIẾU CHI signer", {"người lập phiếu": "accountant", "người lập biểu": "statement", "người lập bảng kê": "tax form"}, (), msgids=r"^Prepared by$"),
-    Concept("province after the 2025 merger", {"tỉnh tuyên quang": "both"}, ("tỉnh hà giang",), msgids=r"UBND tỉnh"),
+    Concept(
+        "PHIẾU CHI signer",
+        {"người lập phiếu": "accountant", "người lập biểu": "statement", "người lập bảng kê": "tax form"},
+        (),
+        msgids=r"^Prepared by$",
+    ),
+    Concept(
+        "province after the 2025 merger",
+        {"tỉnh tuyên quang": "both"},
+        ("tỉnh hà giang",),
+        msgids=r"UBND tỉnh",
+    ),
     Concept(
         "calques the review named",
         {},
-        ("một nơi cho", "báo cáo phát", "thất bại hẳn", "không được làm việc này", "chọn tất cả phiếu đang hiển thị", "danh mục sản phẩm"),
+        (
+            "một nơi cho",
+            "báo cáo phát",
+            "thất bại hẳn",
+            "không được làm việc này",
+            "chọn tất cả phiếu đang hiển thị",
+            "danh mục sản phẩm",
+        ),
     ),
 ]
 
@@ -146,10 +173,7 @@ CONCEPTS = [
 def test_glossary_document_names_every_chosen_word():
     text = GLOSSARY.read_text(encoding="utf-8").lower()
     missing = [
-        (c.name, word)
-        for c in CONCEPTS
-        for word in c.allowed
-        if not re.search(word, text, re.IGNORECASE)
+        (c.name, word) for c in CONCEPTS for word in c.allowed if not re.search(word, text, re.IGNORECASE)
     ]
     assert not missing, f"docs/glossary.md does not list: {missing}"
 
@@ -192,9 +216,9 @@ def test_a_word_with_two_meanings_has_two_contexts():
     t = _translations()
     assert t[("", "Delivered")] == "Đã giao"
     assert t[("message", "Delivered")] == "Đã đến máy"
-    from hoptac.outbox.models import Status
-
     from django.utils import translation
+
+    from hoptac.outbox.models import Status
 
     with translation.override("vi"):
         assert str(Status.DELIVERED.label) == "Đã đến máy"
@@ -205,11 +229,14 @@ def test_member_statement_speaks_to_the_member():
     t = _translations()
     member = {k: v for k, v in t.items() if k[0] == "member statement"}
     assert member, "the member statement's columns have a context of their own"
-    for (ctx, msgid), text in member.items():
+    for (_ctx, msgid), text in member.items():
         assert not re.search(r"\b(Tăng|Giảm|bút toán)\b", text), (msgid, text)
     assert t[("member statement", "In")] == "HTX phải trả"
     assert t[("member statement", "Out")] == "Ông/bà đã nhận"
-    for msgid in ("Entries of the period, oldest first, with the balance after each", "No entries in this period."):
+    for msgid in (
+        "Entries of the period, oldest first, with the balance after each",
+        "No entries in this period.",
+    ):
         assert "giao dịch" in t[("", msgid)] and "bút toán" not in t[("", msgid)]
 
 
@@ -217,7 +244,9 @@ def test_statement_page_uses_the_member_columns(client, accountant_a, member_a):
     from django.urls import reverse
 
     client.force_login(accountant_a)
-    url = reverse("ledger:statement", kwargs={"coop_slug": member_a.cooperative.slug, "member_id": member_a.uuid})
+    url = reverse(
+        "ledger:statement", kwargs={"coop_slug": member_a.cooperative.slug, "member_id": member_a.uuid}
+    )
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "HTX phải trả" in page and "Ông/bà đã nhận" in page
     assert "HTX còn nợ ông/bà" in page and "Ông/bà còn nợ HTX" in page
@@ -228,10 +257,47 @@ def test_statement_page_uses_the_member_columns(client, accountant_a, member_a):
 
 # Visible words a template may show untranslated: names, codes and units.
 VISIBLE_ALLOWED = {
-    "Hợp Tác", "VietQR", "AGPL", "AGPL-3.0-or-later", "HTX", "SMS", "Zalo", "OCOP", "QR", "GTIN", "API", "JSON",
-    "Excel", "xlsx", "A4", "A5", "kg", "g", "ml", "l", "đ", "₫", "VND", "VI", "EN", "Tiếng Việt",
-    "English", "VietGAP", "HACCP", "TNDN", "GS1", "ID", "PDF", "OpenAPI", "Swagger", "SODU", "GIA",
-    "BAN", "HUY", "DK", "L",
+    "Hợp Tác",
+    "VietQR",
+    "AGPL",
+    "AGPL-3.0-or-later",
+    "HTX",
+    "SMS",
+    "Zalo",
+    "OCOP",
+    "QR",
+    "GTIN",
+    "API",
+    "JSON",
+    "Excel",
+    "xlsx",
+    "A4",
+    "A5",
+    "kg",
+    "g",
+    "ml",
+    "l",
+    "đ",
+    "₫",
+    "VND",
+    "VI",
+    "EN",
+    "Tiếng Việt",
+    "English",
+    "VietGAP",
+    "HACCP",
+    "TNDN",
+    "GS1",
+    "ID",
+    "PDF",
+    "OpenAPI",
+    "Swagger",
+    "SODU",
+    "GIA",
+    "BAN",
+    "HUY",
+    "DK",
+    "L",
 }
 
 _TEMPLATE_STRIP = [
@@ -291,7 +357,9 @@ def test_templates_show_only_translated_text():
         words = [w for w in visible_text(path.read_text(encoding="utf-8")) if w not in allowed]
         if words:
             problems[rel] = sorted(set(words))[:12]
-    assert not problems, "Text outside {% translate %} in templates:\n" + "\n".join(f"{k}: {v}" for k, v in problems.items())
+    assert not problems, "Text outside {% translate %} in templates:\n" + "\n".join(
+        f"{k}: {v}" for k, v in problems.items()
+    )
 
 
 def test_visible_text_finder():
@@ -409,7 +477,16 @@ def test_guide_names_only_what_the_catalogue_has():
 
 def test_guide_uses_the_glossary_words():
     text = GUIDE.read_text(encoding="utf-8")
-    for word in ("file", "tỉ lệ", "ứng vật tư", "Đang hoạt động", "Đơn vị mua bán", "Dòng mẫu", "Chờ: hết hạn mức", "Xem trước"):
+    for word in (
+        "file",
+        "tỉ lệ",
+        "ứng vật tư",
+        "Đang hoạt động",
+        "Đơn vị mua bán",
+        "Dòng mẫu",
+        "Chờ: hết hạn mức",
+        "Xem trước",
+    ):
         assert not _rx(re.escape(word)).search(text), f"the guide still says {word!r}"
     for wrong in ("chưa dùng được", "đang được xây dựng"):
         assert wrong not in text, f"the guide says a feature is not there: {wrong!r}"
