@@ -122,6 +122,7 @@ CONCEPTS = [
         ("bảng sao kê",),
         msgids=r"^(Statement|My statement|MEMBER STATEMENT|statements?)$",
     ),
+    Concept("offer to sell", {"đề nghị bán": "both"}, ("chào bán",), msgids=r"^(Offers to sell|Offer)$"),
     Concept("member household", {"hộ thành viên": "both"}, ("nông hộ", "hộ gia đình thành viên")),
     Concept(
         "left the cooperative",
