@@ -91,7 +91,7 @@ class CertificateForm(forms.Form):
         help_text=_("Only for OCOP."),
     )
     number = forms.CharField(label=_("Certificate number"), max_length=60, required=False)
-    issuer = forms.CharField(label=_("Issued by"), max_length=200, help_text=_("e.g. UBND tỉnh Hà Giang"))
+    issuer = forms.CharField(label=_("Issued by"), max_length=200, help_text=_("e.g. UBND tỉnh Tuyên Quang"))
     issued_on = DateField(label=_("Issue date"), kind="certificate")
     expires_on = DateField(
         label=_("Expiry date"),

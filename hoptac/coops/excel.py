@@ -128,6 +128,9 @@ MEMBER_TYPE_WORDS = {
 }
 STATUS_WORDS = {
     "hoạt động": "active",
+    # the label before the glossary chose "đang sinh hoạt": files exported earlier still import
+    "đang hoạt động": "active",
+    "sinh hoạt": "active",
     "đang là thành viên": "active",
     "active": "active",
     "đã ra": "left",

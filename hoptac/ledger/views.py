@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -707,7 +707,7 @@ def _statement_context(request, member) -> dict:
         "today": timezone.localdate(),
         "period_query": f"?start={start:%Y-%m-%d}&end={end:%Y-%m-%d}",
         "can_view_ledger": request.access.can(Perm.LEDGER_VIEW),
-        "signature_roles": [_("Prepared by"), _("Chief accountant"), _("Member")],
+        "signature_roles": [pgettext("statement", "Prepared by"), _("Chief accountant"), _("Member")],
         "can_send": request.access.can(Perm.LEDGER_WRITE),
         "can_send_period": end < timezone.localdate(),
         "send_form": StatementSendForm(initial={"start": start, "end": end}),

@@ -33,8 +33,8 @@ def _columns() -> list[tuple[str, int]]:
         (_("Kind"), 22),
         (_("Description"), 44),
         (_("Code"), 12),
-        (_("In (VND)"), 15),
-        (_("Out (VND)"), 15),
+        (pgettext("member statement", "In (VND)"), 15),
+        (pgettext("member statement", "Out (VND)"), 15),
         (_("Balance (VND)"), 16),
     ]
 

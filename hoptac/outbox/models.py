@@ -19,6 +19,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hoptac.core.tenancy import CoopOwned
 from hoptac.lib.text import hide_secret_links
@@ -35,7 +36,7 @@ class Status(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
-    DELIVERED = "delivered", _("Delivered")
+    DELIVERED = "delivered", pgettext_lazy("message", "Delivered")
     FAILED = "failed", _("Failed")
     HELD = "held", _("Held: quota reached")
     DOUBT = "doubt", _("Unknown: check before resending")
