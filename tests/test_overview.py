@@ -310,3 +310,19 @@ def test_balance_words_say_who_owes_whom():
         assert balance_words(1_000) == "The cooperative still owes your household 1,000\u00a0₫."
         assert balance_words(-1_000) == "Your household still owes the cooperative 1,000\u00a0₫."
         assert "settled" in balance_words(0)
+
+
+def test_stock_chart_compares_only_quantities_of_one_unit(login, chair_a, coop_a, known):
+    """Raw honey in litres and finished jars in packs are listed, but one chart never puts
+    packs beside kilograms."""
+    from hoptac.inventory import services as inventory
+    from hoptac.offtake.models import ReceiptLine
+
+    with tenant(coop_a):
+        line_ids = list(ReceiptLine.objects.values_list("pk", flat=True))
+        inventory.raw_lot_create(product=known["honey"], receipt_line_ids=line_ids)
+    card = cards(login(chair_a).get("/c/coop-a/"))["stock"]
+    assert card.number == "1" and len(card.lines) == 1
+    root = ET.fromstring(str(card.chart))
+    assert len(root.findall(f"{SVG}rect")) == 1
+    assert "kg" in root[0].text

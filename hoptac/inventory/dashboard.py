@@ -26,12 +26,15 @@ def stock(viewer) -> Card | None:
     rows = [row for row in selectors.stock_summary() if row["on_hand"] > 0]
     products = {row["lot__product_id"] for row in rows}
     lines, bars = [], []
+    # The chart compares like with like: the rows counted in the first row's unit.
+    chart_unit = _unit(rows[0]) if rows else ""
     for row in rows:
         kind = _("finished") if row["lot__kind"] == "finished" else _("raw")
         name = f"{row['lot__product__name']} ({kind})"
         amount = dashboard.qty(row["on_hand"], _unit(row))
         lines.append(Line(text=name, value=amount))
-        bars.append((name, float(row["on_hand"]), amount))
+        if _unit(row) == chart_unit:
+            bars.append((name, float(row["on_hand"]), amount))
     return Card(
         key="stock",
         title=_("Stock"),
@@ -40,6 +43,8 @@ def stock(viewer) -> Card | None:
         text="" if rows else _("Nothing in stock."),
         url=reverse("inventory:stock", kwargs={"coop_slug": viewer.slug}),
         link_text=_("Stock by product"),
-        chart=dashboard.bars(bars, title=_("Stock on hand by product")) if bars else "",
+        chart=dashboard.bars(bars, title=_("Stock on hand by product, in %(unit)s") % {"unit": chart_unit})
+        if bars
+        else "",
         lines=tuple(lines),
     )
