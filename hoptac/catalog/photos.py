@@ -156,3 +156,18 @@ def check_document(upload) -> str:
         if head.startswith(magic):
             return ext
     raise ValidationError(_("The document must be a PDF, JPEG or PNG file."), code="document")
+
+
+def srcset(photo) -> str:
+    """The ``srcset`` of a stored photo from its resized variants: the 320 px one and the
+    800 px one, each with its real width (a photo narrower than a variant was not enlarged,
+    so a variant the same width as a smaller one is left out). ``""`` without variants."""
+    entries, seen = [], set()
+    for field, target in ((photo.small, SMALL_WIDTH), (photo.medium, MEDIUM_WIDTH)):
+        if not field:
+            continue
+        width = variant_size(photo.width, photo.height, target)[0]
+        if width and width not in seen:
+            seen.add(width)
+            entries.append(f"{field.url} {width}w")
+    return ", ".join(entries)

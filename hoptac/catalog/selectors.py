@@ -18,14 +18,21 @@ def product_list(*, active_only: bool = False) -> QuerySet[Product]:
     return qs.filter(is_active=True) if active_only else qs
 
 
+def first_photos(product_ids) -> dict[int, ProductPhoto]:
+    """The first photo of each product (by position), one query: the photo a list, a lot
+    page or the overview shows for the product."""
+    found: dict[int, ProductPhoto] = {}
+    for photo in ProductPhoto.objects.filter(product_id__in=list(product_ids)).order_by("position", "id"):
+        found.setdefault(photo.product_id, photo)
+    return found
+
+
 def catalog_list() -> list[Product]:
     """Products for the catalog page, each with ``first_photo`` (or None) and ``ocop_stars``
     (the stars of its latest OCOP certificate, or None), in a fixed number of queries."""
     products = list(product_list())
     ids = [p.pk for p in products]
-    first_photo: dict[int, ProductPhoto] = {}
-    for photo in ProductPhoto.objects.filter(product_id__in=ids).order_by("position", "id"):
-        first_photo.setdefault(photo.product_id, photo)
+    first_photo = first_photos(ids)
     stars: dict[int, int] = {}
     ocop = Certificate.objects.filter(product_id__in=ids, kind=CertificateKind.OCOP).order_by(
         "issued_on", "id"

@@ -28,9 +28,10 @@ from hoptac.coops.forms import (
 from hoptac.coops.models import Cooperative, Member, MemberGroup
 from hoptac.core.backup import backup_health
 from hoptac.core.conflicts import EditGuard
+from hoptac.core.dashboard import Viewer, cards_for
 from hoptac.core.formkeys import creates, edits, made, repeat_safe
 from hoptac.core.forms import add_errors
-from hoptac.core.roles import Perm
+from hoptac.core.roles import Perm, Role
 
 PAGE_SIZE = 50
 # Session key of the invitation links the chair has not seen yet (notify.invitations).
@@ -58,10 +59,28 @@ def _member_or_404(member_uuid) -> Member:
 
 @coop_view(Perm.COOP_VIEW)
 def dashboard(request):
+    """The overview: cards with a figure and a small chart, each contributed by the app that
+    owns it (``core.dashboard``), for what this role may open. A member's account gets its
+    household's own page: balance in words, latest deliveries, prices, notices."""
     summary = selectors.coop_summary() if request.access.can(Perm.MEMBER_VIEW) else None
     # The chair sees when the last backup was made, where, and a warning when it is old.
     backup = backup_health() if request.access.can(Perm.COOP_EDIT) else None
-    return render(request, "coops/dashboard.html", {"summary": summary, "backup": backup})
+    is_member = request.access.role == Role.MEMBER
+    household = selectors.own_household(request.user, request.cooperative) if is_member else None
+    viewer = Viewer(request=request, access=request.access, household=household, today=timezone.localdate())
+    cards = cards_for(viewer)
+    return render(
+        request,
+        "coops/dashboard.html",
+        {
+            "summary": summary,
+            "backup": backup,
+            "is_member": is_member,
+            "household": household,
+            "cards": [c for c in cards if c.audience == "staff"],
+            "member_cards": [c for c in cards if c.audience == "member"],
+        },
+    )
 
 
 def _member_filters(request) -> tuple[MemberFilterForm, selectors.MemberFilters]:

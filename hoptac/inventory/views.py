@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hoptac.catalog import selectors as catalog_selectors
 from hoptac.coops.access import coop_view
 from hoptac.core.formkeys import creates, made
 from hoptac.core.forms import add_errors
@@ -139,6 +140,8 @@ def _detail(request, lot, *, step_form=None, move_form=None, take_out_form=None,
         "move_form": move_form or MovementForm(prefix="move", may_edit=may_edit),
         "kinds": LotKind,
         "take_out_form": take_out_form,
+        # The lot's product photo (the catalogue's first one), shown small.
+        "photo": catalog_selectors.first_photos([lot.product_id]).get(lot.product_id),
     }
     return render(request, "inventory/lot_detail.html", context, status=status)
 

@@ -379,3 +379,31 @@ def members_by_uuid(uuids) -> list:
 def bank_payouts_of(member) -> QuerySet[BankPayout]:
     """Bank transfers of ``member`` prepared and not yet confirmed nor cancelled, oldest first."""
     return BankPayout.objects.filter(member=member, status=PayoutStatus.PREPARED).order_by("id")
+
+
+@dataclass(frozen=True)
+class CoopBalances:
+    """The cooperative's position with its members, by ``member_balance``'s definition."""
+
+    owed_to_members: int  # the sum of positive balances: the cooperative owes these members
+    members_owed_to: int  # how many members the cooperative owes
+    owed_by_members: int  # the sum of negative balances, as a positive number
+    members_owing: int  # how many members owe the cooperative
+
+
+def coop_balances() -> CoopBalances:
+    """What the cooperative owes its members and what they owe it, netted per member as
+    every balance is (``balances_for``'s sums). One query whatever the number of members."""
+    owed_to = owed_by = n_to = n_by = 0
+    rows = Entry.objects.values("member_id").annotate(
+        payable=Sum("payable_delta"), receivable=Sum("receivable_delta")
+    )
+    for row in rows:
+        net = Balance(row["payable"] or 0, row["receivable"] or 0).net
+        if net > 0:
+            owed_to += net
+            n_to += 1
+        elif net < 0:
+            owed_by -= net
+            n_by += 1
+    return CoopBalances(owed_to, n_to, owed_by, n_by)

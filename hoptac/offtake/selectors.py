@@ -299,3 +299,210 @@ def daily_sheet_printable(*, day: dt.date, point=None) -> DailySheet:
     for total in sheet.totals:
         total["grade_label"] = Grade(total["grade"]).label
     return sheet
+
+
+# --- the overview page's cards (offtake/dashboard.py) -------------------------------------------
+
+OVERVIEW_WEEKS = 12  # the weekly chart shows at most this many weeks
+
+
+@dataclass(frozen=True)
+class ProductBuying:
+    product_id: int
+    name: str
+    unit: str
+    quantity: Decimal
+    amount_vnd: int
+    households: int
+    committed: Decimal  # agreements' committed quantity in the base unit (0: none)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.committed:
+            return None
+        return int((self.quantity * 100 / self.committed).to_integral_value())
+
+
+@dataclass(frozen=True)
+class SeasonOverview:
+    seasons: list[Season]
+    current: bool  # False: no season covers today, these are the last ones that ended
+    products: list[ProductBuying]
+    amount_vnd: int
+    households: int
+    weeks: list[tuple[dt.date, int]]  # (Monday, amount bought that week)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def season_overview(*, today: dt.date | None = None) -> SeasonOverview:
+    """This season's buying for the chair's overview: per product the volume (net, in the
+    product's unit), value, households and the agreements' committed quantity; value by
+    week. "This season" is every season that covers today, or else the last one that
+    ended. Five queries whatever the number of receipts, members and agreements."""
+    from django.db.models import Q
+    from django.db.models.functions import TruncWeek
+
+    today = today or timezone.localdate()
+    seasons = list(
+        Season.objects.filter(starts_on__lte=today, ends_on__gte=today).select_related("product").order_by("id")
+    )
+    current = bool(seasons)
+    if not seasons:
+        last = (
+            Season.objects.filter(starts_on__lte=today).select_related("product").order_by("-ends_on", "-id").first()
+        )
+        seasons = [last] if last is not None else []
+    if not seasons:
+        return SeasonOverview([], False, [], 0, 0, [])
+    where = Q()
+    first = None
+    for season in seasons:
+        start = bounds.clamp_date(season.starts_on)
+        end = bounds.clamp_date(season.ends_on)
+        first = start if first is None else min(first, start)
+        where |= Q(
+            product_id=season.product_id,
+            receipt__collected_at__gte=_day_start(start),
+            receipt__collected_at__lt=_day_start(end + dt.timedelta(days=1)),
+        )
+    lines = ReceiptLine.objects.filter(where, receipt__status=ReceiptStatus.CONFIRMED)
+    per_product = {
+        row["product_id"]: row
+        for row in lines.values("product_id").annotate(
+            qty=Sum("net_quantity"), amount=Sum("amount_vnd"), households=Count("receipt__member", distinct=True)
+        )
+    }
+    households = lines.aggregate(n=Count("receipt__member", distinct=True))["n"] or 0
+    committed = dict(
+        Agreement.objects.filter(season__in=seasons)
+        .values("season__product_id")
+        .annotate(total=Sum("committed_base"))
+        .values_list("season__product_id", "total")
+    )
+    by_week = {
+        (row["week"].date() if isinstance(row["week"], dt.datetime) else row["week"]): row["amount"] or 0
+        for row in lines.annotate(week=TruncWeek("receipt__collected_at"))
+        .values("week")
+        .annotate(amount=Sum("amount_vnd"))
+        .order_by("week")
+    }
+    last_day = min(today, max(bounds.clamp_date(s.ends_on) for s in seasons))
+    monday = last_day - dt.timedelta(days=last_day.weekday())
+    start_monday = first - dt.timedelta(days=first.weekday())
+    weeks = []
+    while monday >= start_monday and len(weeks) < OVERVIEW_WEEKS:
+        weeks.append((monday, int(by_week.get(monday, 0))))
+        monday -= dt.timedelta(days=7)
+    weeks.reverse()
+    products = []
+    seen = set()
+    for season in seasons:
+        product = season.product
+        if product.pk in seen:
+            continue
+        seen.add(product.pk)
+        row = per_product.get(product.pk) or {}
+        products.append(
+            ProductBuying(
+                product_id=product.pk,
+                name=product.name,
+                unit=product.unit_label,
+                quantity=row.get("qty") or Decimal(0),
+                amount_vnd=row.get("amount") or 0,
+                households=row.get("households") or 0,
+                committed=committed.get(product.pk) or Decimal(0),
+            )
+        )
+    products.sort(key=lambda p: p.name)
+    return SeasonOverview(
+        seasons=seasons,
+        current=current,
+        products=products,
+        amount_vnd=sum(p.amount_vnd for p in products),
+        households=households,
+        weeks=weeks,
+    )
+
+
+@dataclass(frozen=True)
+class CollectorDay:
+    day: dt.date
+    receipts: int
+
+
+@dataclass(frozen=True)
+class CollectorOverview:
+    receipts_today: int
+    receipts_week: int
+    days: list[CollectorDay]  # Monday to today
+    products: list[dict]  # name, unit, today, week (net quantity in the product's unit)
+
+
+def collector_overview(*, user, today: dt.date | None = None) -> CollectorOverview:
+    """What ``user`` bought today and this week (Monday to today), confirmed receipts only:
+    receipts per day and quantity per product, no money. Two queries."""
+    from django.db.models import Q
+    from django.db.models.functions import TruncDate
+
+    today = today or timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    start, tomorrow = _day_start(monday), _day_start(today + dt.timedelta(days=1))
+    today_start = _day_start(today)
+    receipts = Receipt.objects.filter(
+        collector=user, status=ReceiptStatus.CONFIRMED, collected_at__gte=start, collected_at__lt=tomorrow
+    )
+    per_day = {
+        row["day"]: row["n"]
+        for row in receipts.annotate(day=TruncDate("collected_at")).values("day").annotate(n=Count("id"))
+    }
+    days = [
+        CollectorDay(day=monday + dt.timedelta(days=i), receipts=per_day.get(monday + dt.timedelta(days=i), 0))
+        for i in range((today - monday).days + 1)
+    ]
+    rows = (
+        ReceiptLine.objects.filter(
+            receipt__collector=user,
+            receipt__status=ReceiptStatus.CONFIRMED,
+            receipt__collected_at__gte=start,
+            receipt__collected_at__lt=tomorrow,
+        )
+        .values("product__name", "product__base_unit")
+        .annotate(
+            week=Sum("net_quantity"),
+            today=Sum("net_quantity", filter=Q(receipt__collected_at__gte=today_start)),
+        )
+        .order_by("product__name")
+    )
+    products = [
+        {
+            "name": row["product__name"],
+            "unit": "kg" if row["product__base_unit"] == "kg" else _litre(),
+            "today": row["today"] or Decimal(0),
+            "week": row["week"] or Decimal(0),
+        }
+        for row in rows
+    ]
+    return CollectorOverview(
+        receipts_today=per_day.get(today, 0),
+        receipts_week=sum(per_day.values()),
+        days=days,
+        products=products,
+    )
+
+
+def _litre() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("litre")
+
+
+def member_recent_receipts(member, *, limit: int = 5) -> list[Receipt]:
+    """The newest confirmed receipts of ``member`` with their lines' products (two queries)."""
+    return list(
+        Receipt.objects.filter(member=member, status=ReceiptStatus.CONFIRMED)
+        .prefetch_related("lines__product")
+        .order_by("-collected_at", "-number")[:limit]
+    )

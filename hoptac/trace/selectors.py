@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hoptac.catalog.models import Certificate, ProductPhoto
+from hoptac.catalog.photos import srcset as photo_srcset
 from hoptac.catalog.photos import variant_size
 from hoptac.catalog.selectors import certificate_status
 from hoptac.core.tenancy import tenant
@@ -141,6 +142,23 @@ def _origin(lot: Lot) -> Origin:
 def trace_data(lot: Lot, *, today: dt.date | None = None) -> dict:
     """Everything a trace page or export says about ``lot`` (with its product and
     cooperative loaded), read in the lot's own cooperative."""
+    return _trace(lot, today=today)[0]
+
+
+def trace_page_data(lot: Lot, *, today: dt.date | None = None) -> tuple[dict, dict]:
+    """What :func:`trace_data` says, and what only the page shows (not part of the export
+    schema): the photo's ``srcset`` from its resized variants and the cooperative's logo.
+    No query more than the export."""
+    data, photo = _trace(lot, today=today)
+    logo = lot.cooperative.logo
+    page = {
+        "photo_srcset": photo_srcset(photo) if photo is not None else "",
+        "logo_url": logo.url if logo else "",
+    }
+    return data, page
+
+
+def _trace(lot: Lot, *, today: dt.date | None = None) -> tuple[dict, ProductPhoto | None]:
     today = today or timezone.localdate()
     coop = lot.cooperative
     product = lot.product
@@ -255,4 +273,4 @@ def trace_data(lot: Lot, *, today: dt.date | None = None) -> dict:
             for cert in certificates
         ],
         "photo": photo_data,
-    }
+    }, photo

@@ -19,7 +19,7 @@ from hoptac.core.roles import Perm
 from hoptac.inventory.models import Lot
 from hoptac.lib import qr
 from hoptac.trace.forms import LabelSheetForm
-from hoptac.trace.selectors import gs1_lot, public_lot, trace_data, trace_url
+from hoptac.trace.selectors import gs1_lot, public_lot, trace_data, trace_page_data, trace_url
 
 PUBLIC_MAX_AGE = 300
 SCHEMA_PATH = Path(__file__).parent / "schema" / "trace-export.schema.json"
@@ -51,13 +51,14 @@ def _page(request, lot: Lot | None) -> HttpResponse:
     language = _language(request)
     if lot is None:
         return _not_found(request, language)
-    data = trace_data(lot)
+    data, page = trace_page_data(lot)
     with translation.override(language):
         response = render(
             request,
             "trace/lot.html",
             {
                 "t": data,
+                "page": page,
                 "lang": language,
                 "other_lang": "vi" if language == "en" else "en",
                 "page_path": request.path,

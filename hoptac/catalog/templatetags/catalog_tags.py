@@ -9,6 +9,7 @@ nothing unless a cooperative is current and the reader may edit the catalog.
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 
 from hoptac.catalog import photos, selectors
 from hoptac.core.roles import Perm
@@ -37,6 +38,27 @@ def small_height(photo) -> int:
 @register.filter
 def small_width(photo) -> int:
     return photos.variant_size(photo.width, photo.height, photos.SMALL_WIDTH)[0]
+
+
+@register.simple_tag
+def product_photo(photo, *, sizes: str = "320px", css: str = "", alt=None, width=None, height=None):
+    """A small responsive ``<img>`` of a product photo: the 320 px variant as ``src``, both
+    resized variants in ``srcset`` (the browser picks by ``sizes`` and the screen's
+    density), ``width``/``height`` so the text does not jump, lazy. ``width``/``height``
+    given: the box it is shown in (a square thumbnail), else the 320 px variant's size."""
+    if photo is None or not photo.small:
+        return ""
+    small_w, small_h = photos.variant_size(photo.width, photo.height, photos.SMALL_WIDTH)
+    return format_html(
+        '<img{} src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" loading="lazy" decoding="async">',
+        format_html(' class="{}"', css) if css else "",
+        photo.small.url,
+        photos.srcset(photo),
+        sizes,
+        width or small_w,
+        height or small_h,
+        photo.alt if alt is None else alt,
+    )
 
 
 @register.filter
