@@ -152,6 +152,7 @@ def _receipt_body(world) -> dict:
         "line-0-quantity": "12,5",
         "line-0-unit": "l",
         "line-0-deduction_pct": "",
+        "confirm": "1",  # the Save button of the "Check before saving" step
     }
 
 
