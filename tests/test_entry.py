@@ -360,10 +360,65 @@ def test_a_deduction_over_50_is_a_message(login, collector_a, households, tea):
     assert not Receipt.unscoped.exists()
 
 
-def test_the_check_step_writes_nothing(login, collector_a, households, tea, django_assert_max_num_queries):
+def test_the_check_step_writes_nothing(login, collector_a, households, tea):
     client = login(collector_a)
     body = keyed(_body(households["pao"], tea))
     before = Member.unscoped.count()
     assert client.post(URL, body).status_code == 200
     assert not Receipt.unscoped.exists() and Member.unscoped.count() == before
     assert client.post(URL, {**body, "form_key": str(uuid.uuid4()), "confirm": "1"}).status_code == 302
+
+
+# --- the ledger forms: advance, input loan, payout ------------------------------------------------------
+
+
+def _ledger(name, member):
+    return f"/c/coop-a/ledger/members/{member.uuid}/{name}/"
+
+
+def test_an_advance_is_shown_in_words_before_it_is_recorded(login, accountant_a, member_a):
+    from hoptac.ledger.models import Entry
+
+    client = login(accountant_a)
+    url = _ledger("advance", member_a)
+    form_page = client.get(url).content.decode()
+    amount = re.search(r'<input[^>]*name="amount"[^>]*>', form_page).group(0)
+    assert 'inputmode="numeric"' in amount and 'type="text"' in amount
+    body = keyed(amount="1.500.000", day=timezone.localdate().isoformat(), memo="Tạm ứng")
+    check = client.post(url, body)
+    assert check.status_code == 200
+    page = check.content.decode()
+    assert "Check before saving" in page
+    assert "một triệu năm trăm nghìn đồng" in page
+    assert _key(page) == body["form_key"]
+    assert not Entry.unscoped.exists()
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    assert hidden["amount"] == "1.500.000"
+    change = client.post(url, {**hidden, "change": "1"})
+    assert change.status_code == 200 and 'value="1.500.000"' in change.content.decode()
+    assert "Please correct" not in change.content.decode() and not Entry.unscoped.exists()
+    saved = client.post(url, {**hidden, "confirm": "1"})
+    assert saved.status_code == 302
+    assert Entry.unscoped.get().receivable_delta == 1_500_000
+    assert client.post(url, {**hidden, "confirm": "1"}).status_code == 302  # sent twice
+    assert Entry.unscoped.count() == 1
+
+
+def test_an_input_loan_shows_the_quantity_as_understood(login, accountant_a, member_a):
+    from hoptac.ledger.models import Entry
+
+    body = keyed(
+        item="Phân NPK", quantity="2,5", unit="bao", value="750.000", day=timezone.localdate().isoformat()
+    )
+    page = login(accountant_a).post(_ledger("loan", member_a), body).content.decode()
+    assert "2,5 (hai phẩy năm)" in page
+    assert "bảy trăm năm mươi nghìn đồng" in page
+    assert not Entry.unscoped.exists()
+
+
+def test_a_bad_amount_is_the_form_again_not_the_check(login, accountant_a, member_a):
+    response = login(accountant_a).post(
+        _ledger("advance", member_a), keyed(amount="12,5", day=timezone.localdate().isoformat())
+    )
+    assert "Check before saving" not in response.content.decode()
+    assert response.context["form"].errors["amount"]
