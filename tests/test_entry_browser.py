@@ -103,5 +103,10 @@ def test_the_keyboard_works_the_listbox(chromium, live_server, coop_a, collector
         expect(checked).to_have_count(1)
         expect(page.locator(".picker-choice")).to_contain_text("1990")
         assert "/receipts/new/" in page.url
+        page.locator("select[name=line-0-product]").select_option(str(honey.pk))
+        page.locator("input[name=line-0-quantity]").fill("3")
+        page.locator("input[name=line-0-quantity]").press("Enter")  # on to the check, not "Find"
+        expect(page.locator("main form button[name=confirm]")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("1990")
     finally:
         context.close()

@@ -172,6 +172,20 @@
     });
   }
 
+  function setupEnter(form) {
+    // Without JavaScript, Enter sends the form's first button, "Find"; with it, Enter in a
+    // line's field goes on to "Check" as the person expects (the search box keeps Find).
+    var check = form.querySelector("button[name=check]");
+    if (!check) return;
+    form.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.key !== "Enter" || target.tagName !== "INPUT" || target.type === "search") return;
+      if (target.type === "radio" || target.type === "checkbox") return;
+      event.preventDefault();
+      check.click();
+    });
+  }
+
   function setupUnits(form) {
     form.addEventListener("change", function (event) {
       var select = event.target;
@@ -187,7 +201,10 @@
     var boxes = document.querySelectorAll("[data-picker]");
     for (var i = 0; i < boxes.length; i++) setupPicker(boxes[i], i);
     var forms = document.querySelectorAll("form.entry");
-    for (var k = 0; k < forms.length; k++) setupUnits(forms[k]);
+    for (var k = 0; k < forms.length; k++) {
+      setupUnits(forms[k]);
+      setupEnter(forms[k]);
+    }
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
