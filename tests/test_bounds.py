@@ -181,6 +181,10 @@ def test_a_large_advance_comes_back_with_the_amount_in_words_and_a_checkbox(
     assert 'name="confirm_large"' in page
     assert not Entry.unscoped.filter(member=member_a).exists()
     response = client.post(url, {**data, "confirm_large": "on"})
+    assert response.status_code == 200  # issue 11: "Check before saving", in words again
+    assert "sáu mươi triệu đồng" in response.content.decode()
+    assert not Entry.unscoped.filter(member=member_a).exists()
+    response = client.post(url, {**data, "confirm_large": "on", "confirm": "1"})
     assert response.status_code == 302
     assert Entry.unscoped.get(member=member_a).receivable_delta == 60_000_000
 
@@ -188,7 +192,12 @@ def test_a_large_advance_comes_back_with_the_amount_in_words_and_a_checkbox(
 def test_a_small_advance_needs_no_confirmation(login, coop_a, accountant_a, member_a):
     client = login(accountant_a)
     url = f"/c/{coop_a.slug}/ledger/members/{member_a.uuid}/advance/"
-    response = client.post(url, keyed(amount="600.000", day=timezone.localdate().isoformat()))
+    data = keyed(amount="600.000", day=timezone.localdate().isoformat())
+    response = client.post(url, data)
+    assert response.status_code == 200  # "Check before saving", with no checkbox to tick
+    assert 'name="confirm_large"' not in response.content.decode()
+    assert "sáu trăm nghìn đồng" in response.content.decode()
+    response = client.post(url, {**data, "confirm": "1"})
     assert response.status_code == 302
     assert Entry.unscoped.get(member=member_a).receivable_delta == 600_000
 

@@ -152,6 +152,7 @@ def _receipt_body(world) -> dict:
         "line-0-quantity": "12,5",
         "line-0-unit": "l",
         "line-0-deduction_pct": "",
+        "confirm": "1",  # the Save button of the "Check before saving" step
     }
 
 
@@ -221,15 +222,15 @@ PAYLOADS = {
     ),
     "ledger:advance": lambda w: (
         _url("ledger:advance", member_id=w["member"].uuid),
-        {"amount": "1.500.000", "day": TODAY().isoformat(), "memo": "Tạm ứng"},
+        {"amount": "1.500.000", "day": TODAY().isoformat(), "memo": "Tạm ứng", "confirm": "1"},
     ),
     "ledger:loan": lambda w: (
         _url("ledger:loan", member_id=w["member"].uuid),
-        {"item": "Phân NPK", "quantity": "2,5", "unit": "bao", "value": "750000", "day": TODAY().isoformat()},
+        {"item": "Phân NPK", "quantity": "2,5", "unit": "bao", "value": "750000", "day": TODAY().isoformat(), "confirm": "1"},
     ),
     "ledger:payout": lambda w: (
         _url("ledger:payout", member_id=w["member"].uuid),
-        {"amount": "1.000", "deduct": "0", "method": "cash", "memo": "Trả tiền"},
+        {"amount": "1.000", "deduct": "0", "method": "cash", "memo": "Trả tiền", "confirm": "1"},
     ),
     "ledger:run_create": lambda w: (
         _url("ledger:run_create"),

@@ -130,7 +130,7 @@ def test_payout_page_prepares_then_confirms(login, accountant_a, coop_a, banked)
     owe(coop_a, banked, 1_000_000)
     client = login(accountant_a)
     response = client.post(
-        url("payout", member_id=banked.uuid), keyed({"deduct": "0", "amount": "600.000", "method": "bank"})
+        url("payout", member_id=banked.uuid), keyed({"deduct": "0", "amount": "600.000", "method": "bank"}, confirm="1")
     )
     assert response.status_code == 302
     code = response.url.rstrip("/").rsplit("/", 1)[-1]

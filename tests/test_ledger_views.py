@@ -236,7 +236,7 @@ def test_advance_is_recorded(login, accountant_a, coop_a, member_a):
     day = timezone.localdate() - dt.timedelta(days=2)
     response = login(accountant_a).post(
         url("advance", member_a),
-        keyed({"amount": "1.500.000", "day": day.isoformat(), "memo": "Tạm ứng vụ ong"}),
+        keyed({"amount": "1.500.000", "day": day.isoformat(), "memo": "Tạm ứng vụ ong"}, confirm="1"),
     )
     assert response.status_code == 302
     assert response.url == url("member", member_a)
@@ -259,7 +259,8 @@ def test_input_loan_is_recorded(login, accountant_a, coop_a, member_a):
                 "unit": "bao",
                 "value": "750000",
                 "day": timezone.localdate().isoformat(),
-            }
+            },
+            confirm="1",
         ),
     )
     assert response.status_code == 302
@@ -323,7 +324,7 @@ def test_nothing_new_for_a_member_who_left(login, accountant_a, coop_a, member_a
         coop_services.member_leave(member=member_a, left_on=timezone.localdate(), reason="Chuyển đi")
     before = entry_count()
     response = login(accountant_a).post(
-        url("advance", member_a), keyed({"amount": "100000", "day": "2025-01-02"})
+        url("advance", member_a), keyed({"amount": "100000", "day": "2025-01-02"}, confirm="1")
     )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
@@ -363,7 +364,7 @@ def test_bank_payout_shows_the_members_vietqr(login, accountant_a, coop_a, banke
     advance(coop_a, banked, 300_000)
     client = login(accountant_a)
     response = client.post(
-        url("payout", banked), keyed({"deduct": "300.000", "amount": "1.700.000", "method": "bank"})
+        url("payout", banked), keyed({"deduct": "300.000", "amount": "1.700.000", "method": "bank"}, confirm="1")
     )
     assert response.status_code == 302
     code = response.url.rstrip("/").rsplit("/", 1)[-1]
@@ -405,7 +406,7 @@ def test_cash_payout_prints_a_slip(login, accountant_a, coop_a, member_a, honey)
     buy(coop_a, member_a, honey, 4)  # 1.000.000
     client = login(accountant_a)
     response = client.post(
-        url("payout", member_a), keyed({"deduct": "0", "amount": "600000", "method": "cash"}), follow=True
+        url("payout", member_a), keyed({"deduct": "0", "amount": "600000", "method": "cash"}, confirm="1"), follow=True
     )
     assert response.status_code == 200
     assert response.context["payout"].payout_method == PayoutMethod.CASH
@@ -456,7 +457,7 @@ def test_bad_payout_stores_nothing(login, accountant_a, coop_a, member_a, honey,
     buy(coop_a, member_a, honey, 4)  # 1.000.000 owed to the member
     advance(coop_a, member_a, 300_000)
     before = entry_count()
-    response = login(accountant_a).post(url("payout", member_a), keyed(data))
+    response = login(accountant_a).post(url("payout", member_a), keyed(data, confirm="1"))
     assert response.status_code == 200
     form = response.context["form"]
     errors = form.errors.get(field) if field else form.non_field_errors()

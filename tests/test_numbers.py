@@ -117,6 +117,10 @@ def test_a_receipt_line_typed_1_250_is_stored_as_1250(login, coop_a, collector_a
     assert 'value="1250"' in page
     assert not ReceiptLine.unscoped.exists()
     response = client.post(url, {**data, "line-0-quantity": "1250"})
+    assert response.status_code == 200  # issue 11: "Check before saving" shows it in words again
+    assert "một nghìn hai trăm năm mươi" in response.content.decode()
+    assert not ReceiptLine.unscoped.exists()
+    response = client.post(url, {**data, "line-0-quantity": "1250", "confirm": "1"})
     assert response.status_code == 302
     assert ReceiptLine.unscoped.get().quantity == Decimal(1250)
 

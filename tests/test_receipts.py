@@ -264,7 +264,11 @@ def test_views_record_print_and_void(login, coop_a, chair_a, collector_a, member
         "line-2-grade": "1",
         "line-2-unit": "kg",
     }
-    response = client.post(url, keyed(data))
+    check = client.post(url, keyed(data))
+    assert check.status_code == 200  # "Check before saving": nothing recorded yet
+    assert "ba trăm mười hai nghìn năm trăm đồng" in check.content.decode()
+    assert not Receipt.unscoped.exists()
+    response = client.post(url, keyed(data, confirm="1", checked_total="312500"))
     assert response.status_code == 302
     receipt = Receipt.unscoped.get()
     assert receipt.total_vnd == 312_500 and receipt.collector == collector_a

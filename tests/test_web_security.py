@@ -163,9 +163,11 @@ def test_receipt_form_has_no_style_in_body_nor_size_on_numbers(login, collector_
     assert response.status_code == 200
     body = response.content.decode()
     assert "<style" not in body
-    numbers = re.findall(r"<input[^>]*type=\"number\"[^>]*>", body)
+    # Issue 11: numbers are text inputs with a numeric keypad (type=number refuses "12,5").
+    numbers = re.findall(r"<input[^>]*inputmode=\"(?:decimal|numeric)\"[^>]*>", body)
     assert numbers, "the form has number inputs"
     assert not [tag for tag in numbers if re.search(r"\ssize=", tag)]
+    assert 'type="number"' not in body
     assert inline_problems(response) == []
 
 

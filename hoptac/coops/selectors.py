@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
@@ -9,6 +10,9 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from hoptac.accounts.selectors import alliance_provinces, memberships_of
 from hoptac.coops.models import BACKUP_KEEP_DEFAULT, Cooperative, Member, MemberGroup, MemberStatus, Village
 from hoptac.lib.text import search_tokens
+
+PICK_LIMIT = 10
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()/]")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,46 @@ def member_list(filters: MemberFilters | None = None) -> QuerySet[Member]:
     if filters.ethnicity:
         qs = qs.filter(ethnicity=filters.ethnicity)
     return qs.order_by("search_text", "id")
+
+
+def _phone_digits(query: str) -> str:
+    """The digits of a query written as a phone number, in the national form when it has
+    the country code: ``+84 912 345`` -> ``0912345``, ``0912.345.678`` -> ``0912345678``;
+    ``""`` when the query is not only digits and separators."""
+    text = _PHONE_SEPARATORS.sub("", query.strip())
+    if text.startswith("+84"):
+        text = "0" + text[3:]
+    elif text.startswith("0084"):
+        text = "0" + text[4:]
+    elif text.startswith("84") and len(text) in (11, 12):
+        text = "0" + text[2:]
+    return text if text.isascii() and text.isdigit() else ""
+
+
+def member_pick(query: str, *, by_phone: bool, limit: int = PICK_LIMIT) -> list[Member]:
+    """The active members a person means by ``query`` in a member picker, at most ``limit``,
+    in one query: every word matches the start of a word of the name or the village,
+    without diacritics (``giang a pao`` finds ``Giàng A Páo``, ``sung tra`` finds Thôn Sủng
+    Trà); a query of digits (spaces, dots and ``+84`` allowed) is a phone number or a
+    part of one. Without ``by_phone`` (a role without Perm.MEMBER_PERSONAL) digits find
+    nobody, so that the picker does not tell whose number it is."""
+    query = (query or "")[:100]
+    tokens = search_tokens(query)
+    if not tokens:
+        return []
+    qs = Member.objects.filter(status=MemberStatus.ACTIVE).select_related("village")
+    digits = _phone_digits(query)
+    if digits:
+        if not by_phone or len(digits) < 3:
+            return []
+        # Only phone numbers are digits in search_text: a part of one is found anywhere in it.
+        qs = qs.filter(search_text__contains=digits)
+    else:
+        for token in tokens:
+            if token.isdigit() and not by_phone:
+                return []
+            qs = qs.filter(search_text__contains=" " + token)
+    return list(qs.order_by("search_text", "id")[:limit])
 
 
 def member_get(member_uuid) -> Member:

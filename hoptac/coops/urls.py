@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hoptac.coops import views
+from hoptac.coops import picker, views
 
 app_name = "coops"
 
@@ -8,6 +8,7 @@ app_name = "coops"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("members/", views.member_list, name="member_list"),
+    path("members/search", picker.member_search, name="member_search"),
     path("members/new/", views.member_create, name="member_create"),
     path("members/import/", views.member_import, name="member_import"),
     path("members/import/template.xlsx", views.member_template, name="member_template"),

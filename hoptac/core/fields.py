@@ -20,6 +20,31 @@ AMBIGUOUS_THOUSANDS = re.compile(r"^[1-9]\d{0,2}\.\d{3}$")
 MAX_QUANTITY = Decimal("1000000")  # in the unit typed: a million tấn is already absurd
 
 
+# Inputs for numbers typed on a phone: a numeric keypad (``inputmode``), never
+# ``type=number`` (which refuses the Vietnamese ``12,5`` and ``1.250`` in many browsers).
+def quantity_input(**attrs) -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20, **attrs})
+
+
+def money_input(**attrs) -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24, **attrs})
+
+
+class DataSelect(forms.Select):
+    """A drop-down whose options carry ``data-*`` attributes for a script, e.g. each
+    product's own unit: ``DataSelect(option_data={"12": {"unit": "l"}})``."""
+
+    def __init__(self, attrs=None, choices=(), option_data=None):
+        super().__init__(attrs, choices)
+        self.option_data = option_data or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        for key, data in self.option_data.get(str(value), {}).items():
+            option["attrs"][f"data-{key}"] = data
+        return option
+
+
 class PhoneField(forms.CharField):
     default_error_messages = {
         "invalid": _(
@@ -51,7 +76,7 @@ class MoneyField(forms.CharField):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        kwargs.setdefault("widget", money_input())
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -84,7 +109,7 @@ class QuantityField(forms.Field):
     def __init__(self, *, allow_zero: bool = False, kind: str = "typed", **kwargs):
         self.allow_zero = allow_zero
         self.kind = kind
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "maxlength": 20}))
+        kwargs.setdefault("widget", quantity_input())
         super().__init__(**kwargs)
 
     def prepare_value(self, value):

@@ -6,16 +6,20 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from hoptac.core.fields import (
     BoundedMoneyField,
     DateField,
     LargeAmountConfirmMixin,
+    MoneyField,
     QuantityField,
 )
 from hoptac.ledger.models import PayoutMethod
 from hoptac.ledger.selectors import day_bounds  # noqa: F401  (the views import it from here)
+from hoptac.lib.money import vnd_in_words
+from hoptac.lib.units import quantity_in_words
 
 # Units an input loan is usually counted in; any other word may be typed.
 LOAN_UNITS = ["bao", "kg", "cây", "thùng", "lít", "chai", "chiếc", "con"]
@@ -38,6 +42,30 @@ def occurred_at(day: dt.date | None) -> dt.datetime | None:
     if day is None or day == timezone.localdate():
         return None
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
+
+
+def understood(form) -> list[dict]:
+    """What a valid form was read as, for the "Check before saving" step: each field with
+    its label, amounts and quantities in digits and words (``1.500.000 ₫ (một triệu năm
+    trăm nghìn đồng)``), dates as dates, choices by their label."""
+    rows = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if name == "confirm_large" or value in (None, ""):
+            continue
+        number = isinstance(field, MoneyField | QuantityField)
+        if isinstance(field, MoneyField):
+            text = vnd_in_words(value)
+        elif isinstance(field, QuantityField):
+            text = quantity_in_words(value)
+        elif isinstance(field, forms.DateField):
+            text = date_format(value, "SHORT_DATE_FORMAT")
+        elif isinstance(field, forms.ChoiceField):
+            text = str(dict(field.choices).get(value, value))
+        else:
+            text = str(value)
+        rows.append({"label": field.label, "text": text, "number": number})
+    return rows
 
 
 class AdvanceForm(LargeAmountConfirmMixin, forms.Form):

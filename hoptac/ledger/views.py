@@ -45,6 +45,7 @@ from hoptac.ledger.forms import (
     StatementSendForm,
     day_bounds,
     occurred_at,
+    understood,
 )
 from hoptac.ledger.models import BankPayout, Entry, EntryKind, PayoutMethod, PayoutRun, PayoutStatus
 from hoptac.lib import qr, vietqr
@@ -95,6 +96,30 @@ def _statement_member(request, member_id: uuid.UUID) -> Member:
     return own
 
 
+def _checking(request, form) -> str:
+    """Which step a create form is at: ``"change"`` (shown again to change it, without
+    error messages), ``"check"`` (valid: show "Check before saving"), ``"save"`` (the Save
+    button of that step) or ``""`` (a GET, or errors to show)."""
+    if request.method != "POST":
+        return ""
+    if "change" in request.POST:
+        form.errors.clear()
+        return "change"
+    if not form.is_valid():
+        return ""
+    return "save" if request.POST.get("confirm") else "check"
+
+
+def _check_page(request, form, *, member, title: str, submit: str):
+    """Step two of a ledger form: what was typed as it was read (amounts in words), with
+    Save and Change; the form's values and its one-time key travel as hidden fields."""
+    return render(
+        request,
+        "ledger/entry_check.html",
+        {"form": form, "member": member, "rows": understood(form), "title": title, "submit": submit},
+    )
+
+
 # --- the member's ledger page ---------------------------------------------------------------
 
 
@@ -124,7 +149,12 @@ def member_ledger(request, member_id):
 def advance_create(request, member_id):
     member = _member_or_404(member_id)
     form = AdvanceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    step = _checking(request, form)
+    if step == "check":
+        return _check_page(
+            request, form, member=member, title=_("Cash advance"), submit=_("Record the advance")
+        )
+    if step == "save":
         data = form.cleaned_data
         try:
             entry = services.advance_give(
@@ -167,7 +197,12 @@ def advance_create(request, member_id):
 def loan_create(request, member_id):
     member = _member_or_404(member_id)
     form = LoanForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    step = _checking(request, form)
+    if step == "check":
+        return _check_page(
+            request, form, member=member, title=_("Input loan"), submit=_("Record the loan")
+        )
+    if step == "save":
         data = form.cleaned_data
         try:
             entry = services.input_loan_give(
@@ -238,7 +273,12 @@ def payout_create(request, member_id):
             "method": PayoutMethod.BANK if has_bank and proposal.amount else PayoutMethod.CASH,
         },
     )
-    if request.method == "POST" and form.is_valid():
+    step = _checking(request, form)
+    if step == "check":
+        return _check_page(
+            request, form, member=member, title=_("Pay out"), submit=_("Record the payout")
+        )
+    if step == "save":
         data = form.cleaned_data
         try:
             if data["method"] == PayoutMethod.BANK and data["amount"]:

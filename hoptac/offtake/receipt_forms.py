@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hoptac.catalog.models import Product
-from hoptac.coops.models import Member, MemberStatus
-from hoptac.core.fields import BoundedMoneyField, QuantityField
+from hoptac.coops.picker import MemberPickField, MemberPickMixin, member_search_field
+from hoptac.core.fields import BoundedMoneyField, DataSelect, QuantityField, quantity_input
 from hoptac.lib.units import UnitError, parse_unit
 from hoptac.offtake.models import UNIT_CHOICES, CollectionPoint, Grade
 from hoptac.offtake.services import LineInput
@@ -17,32 +17,22 @@ DATETIME_WIDGET = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "d
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 
 
-class ReceiptForm(forms.Form):
-    member = forms.TypedChoiceField(label=_("Member"), coerce=int)
+class ReceiptForm(MemberPickMixin, forms.Form):
+    member_q = member_search_field()
+    member = MemberPickField(label=_("Member"))
     collected_at = forms.DateTimeField(
         label=_("Date and time"), input_formats=DATETIME_FORMATS, widget=DATETIME_WIDGET
     )
     point = forms.TypedChoiceField(label=_("Collection point"), coerce=int, required=False, empty_value=None)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, personal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        members = (
-            Member.objects.filter(status=MemberStatus.ACTIVE).select_related("village").order_by("full_name")
-        )
-        self.fields["member"].choices = [("", "—")] + [
-            (m.pk, f"{m.full_name} — {m.village.name if m.village else m.commune_name}") for m in members
-        ]
+        self.setup_picker(personal=personal)
         self.fields["point"].choices = [("", "—")] + list(
             CollectionPoint.objects.filter(is_active=True).values_list("id", "name")
         )
         self.fields["collected_at"].initial = lambda: timezone.localtime().replace(second=0, microsecond=0)
-
-    def clean_member(self):
-        member = Member.objects.filter(pk=self.cleaned_data["member"]).first()
-        if member is None:
-            raise forms.ValidationError(_("Choose a member."))
-        return member
 
     def clean_point(self):
         point_id = self.cleaned_data.get("point")
@@ -52,19 +42,20 @@ class ReceiptForm(forms.Form):
 
 
 class LineForm(forms.Form):
-    product = forms.TypedChoiceField(label=_("Product"), coerce=int, required=False, empty_value=None)
-    grade = forms.TypedChoiceField(label=_("Grade"), coerce=int, choices=Grade.choices, initial=1)
-    quantity = QuantityField(
-        label=_("Quantity"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6})
+    product = forms.TypedChoiceField(
+        label=_("Product"), coerce=int, required=False, empty_value=None, widget=DataSelect
     )
-    unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, initial="kg")
-    deduction_pct = forms.DecimalField(
-        label=_("Deduction %"),
+    grade = forms.TypedChoiceField(label=_("Grade"), coerce=int, choices=Grade.choices, initial=1)
+    quantity = QuantityField(label=_("Quantity"), required=False)
+    # Empty: the product's own unit (kg, or litre for honey), so that the default is never refused.
+    unit = forms.ChoiceField(
+        label=_("Unit"),
+        choices=[("", _("its own unit"))] + UNIT_CHOICES,
         required=False,
-        min_value=0,
-        max_value=50,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.5"}),
+        error_messages={"invalid_choice": _("Unknown unit.")},
+    )
+    deduction_pct = QuantityField(
+        label=_("Deduction %"), required=False, allow_zero=True, widget=quantity_input(maxlength=6)
     )
     unit_price_vnd = BoundedMoneyField(
         label=_("Unit price (VND)"), kind="price", required=False, help_text=_("Empty: the price list.")
@@ -73,8 +64,16 @@ class LineForm(forms.Form):
 
     def __init__(self, *args, products=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [("", "—")] + [(p.pk, p.name) for p in products]
+        product = self.fields["product"]
+        product.choices = [("", "—")] + [(p.pk, f"{p.name} ({p.unit_label})") for p in products]
+        product.widget.option_data = {str(p.pk): {"unit": p.base_unit} for p in products}
         self._products = {p.pk: p for p in products}
+
+    def clean_deduction_pct(self):
+        value = self.cleaned_data.get("deduction_pct")
+        if value is not None and value > 50:
+            raise forms.ValidationError(_("The deduction must be between 0 and 50%."), code="deduction")
+        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -84,12 +83,18 @@ class LineForm(forms.Form):
             return cleaned
         if product_id is None:
             self.add_error("product", _("Choose the product."))
+        elif product_id not in self._products:
+            self.add_error("product", _("Unknown product."))
         if quantity is None and "quantity" not in self.errors:
             self.add_error("quantity", _("Enter the quantity."))
-        try:
-            parse_unit(cleaned.get("unit") or "")
-        except UnitError:
-            self.add_error("unit", _("Unknown unit."))
+        unit = cleaned.get("unit")
+        if not unit and product_id in self._products:
+            cleaned["unit"] = self._products[product_id].base_unit
+        elif unit:
+            try:
+                parse_unit(unit)
+            except UnitError:
+                self.add_error("unit", _("Unknown unit."))
         return cleaned
 
     def to_input(self) -> LineInput | None:

@@ -261,29 +261,28 @@ def _line_price(line: LineInput, *, at, agreement, may_override: bool, index: in
     return line.unit_price_vnd, list_price
 
 
-@transaction.atomic
-def receipt_record(
+@dataclass
+class ReceiptCheck:
+    """A receipt as ``receipt_record`` would record it, before anything is written: what
+    the "Check before saving" step shows. ``priced`` holds, per line, (line, base quantity,
+    net quantity, unit price, list price, amount, agreement)."""
+
+    collected_at: dt.datetime
+    priced: list
+    total_vnd: int
+
+
+def receipt_check(
     *,
     member,
     collected_at: dt.datetime,
     lines: list[LineInput],
     point: CollectionPoint | None = None,
-    collector=None,
-    note: str = "",
     may_override_price: bool = False,
-    client_key=None,
-    actor=None,
-    notify: bool = True,
-) -> Receipt:
-    """Record a purchase: the receipt, its lines, the ledger entry and the history row.
-
-    With ``client_key`` (an offline client's UUID) a retried call returns the first receipt.
-    """
+) -> ReceiptCheck:
+    """Every rule of a receipt and its prices and amounts, writing nothing; raises the
+    ``ValidationError`` that ``receipt_record`` would raise."""
     coop = require_cooperative()
-    if client_key is not None:
-        existing = Receipt.objects.filter(client_key=client_key).first()
-        if existing is not None:
-            return existing
     if member.cooperative_id != coop.pk:
         raise ValidationError(_("This member belongs to another cooperative."), code="other_coop")
     if member.status != "active":
@@ -345,6 +344,40 @@ def receipt_record(
     total = sum(item[5] for item in priced)
     if total <= 0:
         raise ValidationError(_("The receipt is worth 0 đồng."), code="zero")
+    return ReceiptCheck(collected_at=collected_at, priced=priced, total_vnd=total)
+
+
+@transaction.atomic
+def receipt_record(
+    *,
+    member,
+    collected_at: dt.datetime,
+    lines: list[LineInput],
+    point: CollectionPoint | None = None,
+    collector=None,
+    note: str = "",
+    may_override_price: bool = False,
+    client_key=None,
+    actor=None,
+    notify: bool = True,
+) -> Receipt:
+    """Record a purchase: the receipt, its lines, the ledger entry and the history row.
+
+    With ``client_key`` (an offline client's UUID) a retried call returns the first receipt.
+    """
+    coop = require_cooperative()
+    if client_key is not None:
+        existing = Receipt.objects.filter(client_key=client_key).first()
+        if existing is not None:
+            return existing
+    check = receipt_check(
+        member=member,
+        collected_at=collected_at,
+        lines=lines,
+        point=point,
+        may_override_price=may_override_price,
+    )
+    collected_at, priced, total = check.collected_at, check.priced, check.total_vnd
     agreement = next((item[6] for item in priced if item[6] is not None), None)
     try:
         with transaction.atomic():

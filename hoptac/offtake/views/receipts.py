@@ -15,12 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hoptac.coops.access import coop_view
+from hoptac.coops.picker import member_option
 from hoptac.core.formkeys import creates, made, repeat_safe
 from hoptac.core.roles import Perm
 from hoptac.ledger.selectors import member_balance
 from hoptac.lib import bounds, qr
+from hoptac.lib.money import vnd_in_words
+from hoptac.lib.units import UNIT_LABELS, Unit, format_quantity, quantity_in_words
 from hoptac.offtake import selectors, services
-from hoptac.offtake.models import CollectionPoint, Receipt, ReceiptStatus
+from hoptac.offtake.models import CollectionPoint, Grade, Receipt, ReceiptStatus
 from hoptac.offtake.receipt_forms import ReceiptForm, VoidForm, active_products, line_formset
 from hoptac.offtake.sms import receipt_sms_text
 
@@ -73,10 +76,53 @@ def receipt_list(request):
     )
 
 
+def _quiet(form, formset) -> None:
+    """A form shown again for a search or a change, not a save: no error messages yet."""
+    form.errors.clear()
+    for line in formset.forms:
+        line.errors.clear()
+    formset.non_form_errors().clear()
+
+
+def _first_line_product(request, products):
+    """The product the form opens with: ``?product=`` or the only product bought."""
+    by_id = {str(p.pk): p for p in products}
+    if request.GET.get("product") in by_id:
+        return by_id[request.GET["product"]]
+    return products[0] if len(products) == 1 else None
+
+
+def _check_rows(check) -> list[dict]:
+    rows = []
+    for line, base, net, price, list_price, amount, _agreement in check.priced:
+        unit = UNIT_LABELS.get(Unit(line.unit), line.unit)
+        rows.append(
+            {
+                "product": line.product,
+                "grade": Grade(line.grade).label,
+                "quantity": quantity_in_words(line.quantity),
+                "unit": unit,
+                "base": format_quantity(base),
+                "base_unit": line.product.unit_label,
+                "converted": Unit(line.unit) not in (Unit.KG, Unit.LITRE),
+                "deduction": line.deduction_pct,
+                "net": format_quantity(net),
+                "price": price,
+                "overridden": price != list_price,
+                "amount": amount,
+            }
+        )
+    return rows
+
+
 @coop_view(Perm.RECEIPT_RECORD)
 @creates
 @require_http_methods(["GET", "POST"])
 def receipt_create(request):
+    """Three steps, each a plain form post (no JavaScript needed): find and choose the
+    member ("Find" shows the matches), type the lines, then "Check before saving" shows
+    the receipt as it will be recorded — quantities and total in words — with Save and
+    Change. Every step keeps the one-time key."""
     products = active_products()
     try:
         extra = max(1, min(20, int(request.GET.get("lines", DEFAULT_LINES))))
@@ -84,36 +130,70 @@ def receipt_create(request):
         extra = DEFAULT_LINES
     LineFormSet = line_formset(extra)
     data = request.POST or None
-    form = ReceiptForm(data, initial={"member": request.GET.get("member")})
+    personal = request.access.can(Perm.MEMBER_PERSONAL)
+    form = ReceiptForm(data, initial={"member": request.GET.get("member")}, personal=personal)
     formset = LineFormSet(data, prefix="line", products=products)
+    if data is None:
+        product = _first_line_product(request, products)
+        if product is not None:
+            formset.forms[0].initial.update({"product": product.pk, "unit": product.base_unit})
+    context = {
+        "form": form,
+        "formset": formset,
+        "prices": selectors.prices_in_force(),
+        "products": products,
+        "more_lines": extra + 3,
+    }
+    if request.method == "POST" and ("find" in request.POST or "change" in request.POST):
+        _quiet(form, formset)
+        return render(request, "offtake/receipt_form.html", context)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         lines = [line for line in (f.to_input() for f in formset.forms) if line is not None]
+        common = {
+            "member": form.cleaned_data["member"],
+            "collected_at": form.cleaned_data["collected_at"],
+            "point": form.cleaned_data["point"],
+            "lines": lines,
+            "may_override_price": request.access.can(Perm.PRICE_OVERRIDE),
+        }
         try:
-            receipt = services.receipt_record(
-                member=form.cleaned_data["member"],
-                collected_at=form.cleaned_data["collected_at"],
-                point=form.cleaned_data["point"],
-                note=form.cleaned_data["note"],
-                lines=lines,
-                collector=request.user,
-                may_override_price=request.access.can(Perm.PRICE_OVERRIDE),
-                actor=request.user,
-            )
+            check = services.receipt_check(**common)
+            # Save: the total must still be the one that was checked (a price may have
+            # changed meanwhile); a body without it (a client that shows no check step) is saved.
+            checked = request.POST.get("checked_total", str(check.total_vnd))
+            if request.POST.get("confirm") and checked == str(check.total_vnd):
+                receipt = services.receipt_record(
+                    **common, note=form.cleaned_data["note"], collector=request.user, actor=request.user
+                )
+            else:
+                receipt = None
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            made(request, receipt.code)
-            messages.success(request, _("Receipt %(code)s recorded.") % {"code": receipt.code})
-            return redirect(
-                "offtake:receipt_detail", coop_slug=request.cooperative.slug, receipt_id=receipt.uuid
+            if receipt is not None:
+                made(request, receipt.code)
+                messages.success(request, _("Receipt %(code)s recorded.") % {"code": receipt.code})
+                return redirect(
+                    "offtake:receipt_detail", coop_slug=request.cooperative.slug, receipt_id=receipt.uuid
+                )
+            changed = bool(request.POST.get("confirm"))
+            return render(
+                request,
+                "offtake/receipt_check.html",
+                {
+                    **context,
+                    "member": member_option(form.cleaned_data["member"], personal=personal),
+                    "collected_at": check.collected_at,
+                    "point": form.cleaned_data["point"],
+                    "rows": _check_rows(check),
+                    "total": check.total_vnd,
+                    "total_words": vnd_in_words(check.total_vnd),
+                    "changed": changed,
+                },
             )
-    prices = selectors.prices_in_force()
     return render(
-        request,
-        "offtake/receipt_form.html",
-        {"form": form, "formset": formset, "prices": prices, "products": products, "more_lines": extra + 3},
-        status=422 if request.method == "POST" else 200,
+        request, "offtake/receipt_form.html", context, status=422 if request.method == "POST" else 200
     )
 
 
