@@ -77,11 +77,12 @@ def receipt_sms_text(
 ) -> str:
     """The receipt SMS in ``language`` (by default the member's: :func:`member_language`).
 
-    Shortened step by step until it fits 160 characters: product codes instead of names,
-    the member's name left out, the cooperative's name cut, ``=`` without spaces, the
+    Shortened step by step until it fits 160 characters: the member's name left out (the
+    member knows it; the product's name matters more), product codes instead of names, the
+    cooperative's name cut, ``=`` without spaces, the
     balance left out; a receipt of several lines that still does not fit is summarised by
     its total (the member's printed receipt has the detail). A one-line receipt always
-    keeps its arithmetic.
+    keeps its arithmetic; a longer one shows each line's amount, or only the total.
     """
     with translation.override(language or member_language(receipt.member)):
         return _receipt_text(receipt, coop_name=coop_name, balance_net=balance_net)
@@ -108,22 +109,32 @@ def _receipt_text(receipt, *, coop_name: str, balance_net: int | None) -> str:
             return parts[0] + "."
         return "; ".join(parts) + ". " + pgettext("sms", "Total %(amount)s.") % {"amount": total}
 
+    def amounts(label) -> str:
+        parts = [f"{label(line)} {sms_grade(line.grade)}: {sms_money(line.amount_vnd)}" for line in lines]
+        return "; ".join(parts) + ". " + pgettext("sms", "Total %(amount)s.") % {"amount": total}
+
     summary = npgettext(
         "sms", "%(count)s product, total %(amount)s.", "%(count)s products, total %(amount)s.", len(lines)
     ) % {"count": len(lines), "amount": total}
     full_stamp, day = when.strftime("%d/%m %H:%M"), when.strftime("%d/%m")
     short_coop = coop_name[:20]
     by_name = detail(lambda line: product_name(line.product))
-    by_code = detail(lambda line: line.product.code or product_name(line.product)[:6])
-    compact = detail(lambda line: line.product.code or product_name(line.product)[:6], compact=True)
+
+    def code_label(line) -> str:
+        return line.product.code or product_name(line.product)[:6]
+
+    by_code = detail(code_label)
+    compact = detail(code_label, compact=True)
     candidates = [
         f"{head(coop_name, full_stamp, True)} {by_name}{balance}",
-        f"{head(coop_name, full_stamp, True)} {by_code}{balance}",
         f"{head(short_coop, full_stamp, False)} {by_name}{balance}",
+        f"{head(coop_name, full_stamp, True)} {by_code}{balance}",
         f"{head(short_coop, full_stamp, False)} {by_code}{balance}",
         f"{head(short_coop, full_stamp, False)} {compact}{balance}",
         f"{head(short_coop, day, False)} {compact}{balance}",
         f"{head(short_coop, day, False)} {compact}",
+        f"{head(short_coop, full_stamp, False)} {amounts(code_label)}{balance}",
+        f"{head(short_coop, day, False)} {amounts(code_label)}",
         f"{head(coop_name, full_stamp, True)} {summary}{balance}",
         f"{head(short_coop, full_stamp, False)} {summary}{balance}",
         f"{head(short_coop, day, False)} {summary}{balance}",
