@@ -592,3 +592,35 @@ def test_the_price_suggestion_uses_the_products_own_unit(coop_a, honey, language
     assert "{" not in text  # every placeholder of the translation is known
     for suggestion in notify_selectors.suggestions():
         notify_selectors.placeholders_in(suggestion.body)
+
+
+# --- the statement ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("advance", "expected"),
+    [(0, "HTX con no ong/ba 1.000.000d."), (1_285_000 + 1_000_000, "Ong/ba con no HTX 1.285.000d.")],
+)
+def test_the_statement_sms_says_who_owes_whom_in_gsm7(
+    coop_a, member_a, honey, accountant_a, advance, expected
+):
+    """It wrote the balance with "₫", which is not GSM-7: the SMS showed "?"."""
+    from hoptac.outbox.models import Message
+
+    end = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    start = end.replace(day=1)
+    at = timezone.make_aware(dt.datetime.combine(start, dt.time(12, 0)))
+    with tenant(coop_a):
+        offtake.price_set(product=honey, grade=1, price_vnd=500_000, effective_from=at - dt.timedelta(days=1))
+        offtake.receipt_record(
+            member=member_a,
+            collected_at=at,
+            lines=[offtake.LineInput(product=honey, quantity=Decimal(2), unit="l")],
+        )
+        if advance:
+            ledger.advance_give(member=member_a, amount=advance, occurred_at=at, actor=accountant_a)
+        close = ledger.statement_send(member=member_a, start=start, end=end, actor=accountant_a)
+        message = Message.objects.get(pk=close.message_id)
+    assert message.body.endswith(expected), message.body
+    assert "?" not in message.body and "-" not in message.body.split(". ", 1)[1]
+    assert_one_gsm7_sms(message.body)
