@@ -7,11 +7,12 @@ answers through the outbox, one reply per cooperative answered, each recorded as
 
 Commands (case and accents do not matter, extra spaces are fine):
 
-- ``GIA``: today's buying prices (at most 2 SMS);
+- ``GIA``: today's buying prices (at most 2 SMS); ``GIA MAT``: those of one product;
 - ``SODU``: the member's balance (:func:`hoptac.ledger.selectors.member_balance`);
 - ``BAN <product> <quantity>[unit]``, e.g. ``BAN mat ong 20`` or ``BAN che 12,5kg``: an
   offer to sell (:class:`SellOffer`), answered by staff from the offers page;
-- ``HUY``: stop announcements; ``DK``: receive them again;
+- ``HUY``: stop every message the cooperative sends on its own (announcements, price
+  changes, receipts, statements; replies still go); ``DK``: receive them again;
 - anything else: a short help.
 
 A phone may belong to members of several cooperatives. ``GIA``, ``SODU``, ``HUY`` and
@@ -21,8 +22,9 @@ The short code is the initials of the cooperative's name without "HTX" and witho
 in brackets: "HTX Tuấn Dũng" is ``TD``, "HTX Chè Shan tuyết Tây Côn Lĩnh" is ``CSTTCL``
 (:func:`coop_code`). A code may also follow any other command (``GIA TD``).
 
-Every reply is Vietnamese without accents (GSM-7), one SMS of 160 characters at most,
-except ``GIA`` (two at most). At most :data:`REPLIES_PER_HOUR` replies go to one phone in
+Every reply is in the member's language (Vietnamese unless the household's own account is
+in English), without accents (GSM-7), one SMS of 160 characters at most, except ``GIA``
+(two at most). At most :data:`REPLIES_PER_HOUR` replies go to one phone in
 an hour; texts beyond that are stored but not answered (a phone's auto-reply answering
 our replies must not run up the bill). ``HUY`` and ``DK`` take effect even then.
 """
