@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -624,3 +625,44 @@ def test_the_statement_sms_says_who_owes_whom_in_gsm7(
     assert message.body.endswith(expected), message.body
     assert "?" not in message.body and "-" not in message.body.split(". ", 1)[1]
     assert_one_gsm7_sms(message.body)
+
+
+# --- the catalogue: every SMS text translated, in the one style ----------------------------------
+
+
+def _sms_entries():
+    import polib
+
+    import hoptac
+
+    path = Path(hoptac.__file__).resolve().parent / "locale" / "vi" / "LC_MESSAGES" / "django.po"
+    return [e for e in polib.pofile(str(path)) if e.msgctxt == "sms" and not e.obsolete]
+
+
+def test_every_sms_text_is_translated_with_diacritics_in_the_one_style():
+    entries = _sms_entries()
+    assert len(entries) >= 40  # receipt, price, statement, replies, suggestions, invitation, reset
+    for entry in entries:
+        assert entry.translated() and "fuzzy" not in entry.flags, entry.msgid
+        for text in [entry.msgstr, *entry.msgstr_plural.values()]:
+            plain = one_sms(text)
+            assert not YOU.search(plain), (entry.msgid, plain)  # "ong/ba", never "ban"
+            assert "<" not in plain and ">" not in plain, entry.msgid
+            assert " L1" not in plain and "d/l " not in plain, entry.msgid
+    written = " ".join(e.msgstr for e in entries if len(e.msgstr) > 12)
+    assert written != one_sms(written)  # the translator writes diacritics; the code removes them
+
+
+@pytest.mark.parametrize("language", SMS_LANGUAGES)
+def test_the_password_reset_and_invitation_sms_say_ong_ba(language):
+    from django.utils.translation import pgettext
+
+    with translation.override(language):
+        reset = pgettext(
+            "sms",
+            "%(platform)s: your code to set a new password is %(code)s. It is valid for %(minutes)s "
+            "minutes. Do not give it to anyone, not even cooperative staff.",
+        ) % {"platform": "Hop Tac", "code": "123456", "minutes": 15}
+    assert_one_gsm7_sms(one_sms(reset))
+    if language == "vi":
+        assert "cua ong/ba la 123456" in one_sms(reset)
