@@ -666,3 +666,29 @@ def test_the_password_reset_and_invitation_sms_say_ong_ba(language):
     assert_one_gsm7_sms(one_sms(reset))
     if language == "vi":
         assert "cua ong/ba la 123456" in one_sms(reset)
+
+
+@pytest.mark.parametrize("language", SMS_LANGUAGES)
+@pytest.mark.parametrize("count", [1, 3, 12])
+def test_gia_is_at_most_two_segments_in_the_one_style(coop_a, language, count):
+    """GIA is the one reply allowed two SMS (a price list); names are cut, then products."""
+    coop_a.name = LONG_COOP
+    with tenant(coop_a):
+        for index in range(count):
+            product = Product.objects.create(
+                cooperative=coop_a, name=f"{LONG_PRODUCT[:60]} {index}", code=f"P{index}", base_unit="l"
+            )
+            for grade in (1, 2, 3):
+                offtake.price_set(
+                    product=product,
+                    grade=grade,
+                    price_vnd=bounds.MONEY["price"].high - grade,
+                    effective_from=timezone.now() - dt.timedelta(days=1),
+                )
+        with translation.override(language):
+            text = commands.prices_text(coop_a)
+            price = one_sms(commands.sms_price(bounds.MONEY["price"].high - 1, "l"))
+    assert is_gsm7(text) and sms_length(text).segments <= 2
+    assert not YOU.search(text) and "-" not in text
+    assert price in text  # the price per the product's own unit, whole
+    assert ("loai 1" in text) if language == "vi" else ("grade 1" in text)
