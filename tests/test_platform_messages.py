@@ -47,7 +47,8 @@ def test_receipt_queues_one_sms_to_the_member_with_the_balance(coop_a, member_a,
     [message] = Message.unscoped.filter(kind=Kind.RECEIPT)
     assert message.member == member_a and message.channel == Channel.SMS
     assert message.source_type == "receipt" and message.source_id == str(receipt.pk)
-    assert receipt.code in message.body and "So du 1.750.000d" in message.body
+    assert receipt.code in message.body and "HTX con no ong/ba 1.750.000d" in message.body
+    assert "3,5 lit x 500.000d/lit = 1.750.000d" in message.body
     assert sms_length(message.body).encoding == "GSM-7" and message.segments == 1
     dispatch.drain()
     message.refresh_from_db()
@@ -59,7 +60,7 @@ def test_void_sends_the_voided_receipt(coop_a, member_a, honey):
     with tenant(coop_a):
         services.receipt_void(receipt=receipt, reason="Ghi nhầm")
     texts = list(Message.unscoped.filter(kind=Kind.RECEIPT).order_by("id").values_list("body", flat=True))
-    assert len(texts) == 2 and "DA HUY" in texts[1] and "So du 0d" in texts[1]
+    assert len(texts) == 2 and "DA HUY" in texts[1] and "HTX va ong/ba khong con no nhau" in texts[1]
 
 
 def test_receipt_and_its_message_are_one_transaction(coop_a, member_a, honey, monkeypatch):
@@ -110,7 +111,7 @@ def test_price_change_tells_members_with_an_agreement_in_a_current_season(coop_a
         services.price_set(product=honey, grade=1, price_vnd=520_000)
         [message] = Message.objects.filter(kind=Kind.PRICE)
     assert message.member == member_a  # member_a2 holds no agreement
-    assert "520.000d/l" in message.body and "truoc 500.000d" in message.body
+    assert "520.000d/lit" in message.body and "(truoc day 500.000d/lit)" in message.body
     assert "Mat ong bac ha" in message.body
 
 

@@ -96,8 +96,9 @@ def test_gia_answers_todays_prices(client, member_a, honey, tea, text):
     assert response.json() == OK
     [reply] = replies()
     body = reply.body
-    assert "Mat ong bac ha L1 500.000d/l, L2 450.000d/l" in body
-    assert "Che bup tuoi L1 25.000d/kg" in body
+    assert "Mat ong bac ha loai 1 500.000d/lit, loai 2 450.000d/lit" in body
+    assert "Che bup tuoi loai 1 25.000d/kg" in body
+    assert " L1 " not in body and "d/l," not in body  # one style: "loai 1", "d/lit"
     assert timezone.localdate().strftime("%d/%m") in body
     assert "HTX Tuan Dung" in body
     assert is_gsm7(body) and sms_length(body).segments <= 2
@@ -120,7 +121,7 @@ def test_gia_takes_the_price_in_force_not_a_future_one(client, member_a, honey):
             product=honey, grade=1, price_vnd=520_000, effective_from=timezone.now() + dt.timedelta(days=1)
         )
     sms(client, "0987654321", "gia")
-    assert "500.000d/l" in last_reply()
+    assert "500.000d/lit" in last_reply()
     assert "520.000" not in last_reply()
 
 
@@ -152,7 +153,7 @@ def test_gia_with_many_products_fits_two_sms(client, coop_a, member_a):
     assert is_gsm7(body)
     assert sms_length(body).segments <= 2
     assert body.endswith("...")
-    assert "San pham L1 100.001d/kg" in body  # names cut to two words
+    assert "San pham loai 1 100.001d/kg" in body  # names cut to two words
 
 
 # --- SODU ---------------------------------------------------------------------------------------------
@@ -170,8 +171,8 @@ def test_sodu_answers_the_ledger_balance(client, coop_a, member_a, honey, accoun
     sms(client, "0987654321", text)
     body = last_reply()
     assert_one_sms(body)
-    assert "1.700.000d" in body  # net: payable - receivable
-    assert "2.000.000d" in body and "300.000d" in body
+    assert "HTX con no ong/ba 1.700.000d" in body  # net: payable - receivable, in words
+    assert "HTX phai tra ong/ba 2.000.000d" in body and "ong/ba phai tra HTX 300.000d" in body
     assert MemberText.unscoped.get().command == Command.BALANCE
 
 
@@ -181,7 +182,8 @@ def test_sodu_when_the_member_owes(client, coop_a, member_a, accountant_a):
     sms(client, "0987654321", "sodu")
     body = last_reply()
     assert_one_sms(body)
-    assert "300.000d" in body
+    assert "Ong/ba con no HTX 300.000d" in body
+    assert "-" not in body  # a farmer does not read a minus sign
     with tenant(coop_a):
         from hoptac.ledger.selectors import member_balance
 
@@ -193,6 +195,7 @@ def test_sodu_when_settled(client, member_a):
     body = last_reply()
     assert_one_sms(body)
     assert "000d" not in body and "0d" not in body  # no amount in it
+    assert "HTX va ong/ba khong con no nhau" in body
 
 
 # --- BAN ----------------------------------------------------------------------------------------------
@@ -229,7 +232,7 @@ def test_ban_creates_an_offer(client, coop_a, member_a, honey, tea, text, produc
 
 def test_ban_reply_reads_like_the_example(client, member_a, honey):
     sms(client, "0987654321", "BAN mat ong 20kg")
-    assert "20kg Mat ong bac ha" in last_reply()
+    assert "20 kg Mat ong bac ha" in last_reply()
 
 
 @pytest.mark.parametrize("text", ["BAN gao 20", "BAN mat ong", "BAN", "ban 20"])

@@ -676,19 +676,28 @@ def month_close(*, month: dt.date, actor=None) -> PeriodClose:
     return close
 
 
-def statement_text(*, cooperative, start: dt.date, end: dt.date, net: int) -> str:
-    """The SMS/Zalo text of a sent statement: the period and its closing balance."""
-    values = {
-        "coop": cooperative.name,
-        "start": start.strftime("%d/%m/%Y"),
-        "end": end.strftime("%d/%m/%Y"),
-        "amount": format_vnd(abs(net)),
-    }
-    if net > 0:
-        return _("%(coop)s: statement %(start)s-%(end)s. The cooperative owes you %(amount)s.") % values
-    if net < 0:
-        return _("%(coop)s: statement %(start)s-%(end)s. You owe the cooperative %(amount)s.") % values
-    return _("%(coop)s: statement %(start)s-%(end)s. Balance: 0 đ, nothing owed.") % values
+def _member_language(member) -> str:
+    """SMS to a member in the language of the household's own account, else Vietnamese."""
+    from hoptac.lib.sms import sms_language
+    from hoptac.outbox.services import accounts_for
+
+    return sms_language(accounts_for([member]).get(member.pk))
+
+
+def statement_text(*, cooperative, start: dt.date, end: dt.date, net: int, language: str = "vi") -> str:
+    """The SMS/Zalo text of a sent statement in the member's language: the period and its
+    closing balance in words that say who owes whom (``Ong/ba con no HTX 1.285.000d``)."""
+    from django.utils.translation import override, pgettext
+
+    from hoptac.lib.sms import balance_words
+
+    with override(language):
+        return pgettext("sms", "%(coop)s: statement %(start)s-%(end)s. %(balance)s.") % {
+            "coop": cooperative.name,
+            "start": start.strftime("%d/%m/%Y"),
+            "end": end.strftime("%d/%m/%Y"),
+            "balance": balance_words(net),
+        }
 
 
 @transaction.atomic
@@ -715,7 +724,9 @@ def statement_send(*, member, start: dt.date, end: dt.date, handed: bool = False
     if not handed:
         message = queue(
             kind=Kind.OTHER,
-            text=statement_text(cooperative=coop, start=start, end=end, net=closing.net),
+            text=statement_text(
+                cooperative=coop, start=start, end=end, net=closing.net, language=_member_language(member)
+            ),
             member=member,
             source_type="statement",
             source_id=f"{member.pk}:{end:%Y%m%d}",

@@ -7,11 +7,12 @@ answers through the outbox, one reply per cooperative answered, each recorded as
 
 Commands (case and accents do not matter, extra spaces are fine):
 
-- ``GIA``: today's buying prices (at most 2 SMS);
+- ``GIA``: today's buying prices (at most 2 SMS); ``GIA MAT``: those of one product;
 - ``SODU``: the member's balance (:func:`hoptac.ledger.selectors.member_balance`);
 - ``BAN <product> <quantity>[unit]``, e.g. ``BAN mat ong 20`` or ``BAN che 12,5kg``: an
   offer to sell (:class:`SellOffer`), answered by staff from the offers page;
-- ``HUY``: stop announcements; ``DK``: receive them again;
+- ``HUY``: stop every message the cooperative sends on its own (announcements, price
+  changes, receipts, statements; replies still go); ``DK``: receive them again;
 - anything else: a short help.
 
 A phone may belong to members of several cooperatives. ``GIA``, ``SODU``, ``HUY`` and
@@ -21,8 +22,9 @@ The short code is the initials of the cooperative's name without "HTX" and witho
 in brackets: "HTX Tuấn Dũng" is ``TD``, "HTX Chè Shan tuyết Tây Côn Lĩnh" is ``CSTTCL``
 (:func:`coop_code`). A code may also follow any other command (``GIA TD``).
 
-Every reply is Vietnamese without accents (GSM-7), one SMS of 160 characters at most,
-except ``GIA`` (two at most). At most :data:`REPLIES_PER_HOUR` replies go to one phone in
+Every reply is in the member's language (Vietnamese unless the household's own account is
+in English), without accents (GSM-7), one SMS of 160 characters at most, except ``GIA``
+(two at most). At most :data:`REPLIES_PER_HOUR` replies go to one phone in
 an hour; texts beyond that are stored but not answered (a phone's auto-reply answering
 our replies must not run up the bill). ``HUY`` and ``DK`` take effect even then.
 """
@@ -38,19 +40,27 @@ from decimal import Decimal
 
 from django.db.models import Case, IntegerField, Max, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import override, pgettext
 
 from hoptac.catalog.models import Product
 from hoptac.coops.models import Member, MemberStatus
 from hoptac.core.fields import MAX_QUANTITY
 from hoptac.core.tenancy import tenant
 from hoptac.ledger.selectors import member_balance
-from hoptac.lib.money import group_digits
-from hoptac.lib.sms import sms_length, sms_text
+from hoptac.lib.sms import (
+    balance_words,
+    one_sms,
+    sms_grade,
+    sms_length,
+    sms_money,
+    sms_number,
+    sms_price,
+    sms_unit,
+)
 from hoptac.lib.text import fold, unaccent
-from hoptac.lib.units import UNIT_LABELS, Unit, UnitError, format_quantity, parse_quantity, parse_unit
+from hoptac.lib.units import Unit, UnitError, parse_quantity, parse_unit
 from hoptac.offtake.selectors import prices_in_force
+from hoptac.offtake.sms import member_language, product_name
 from hoptac.outbox.models import Kind, Message
 from hoptac.outbox.services import queue
 
@@ -62,7 +72,6 @@ log = logging.getLogger(__name__)
 REPLIES_PER_HOUR = 10
 ONE_SMS = 160  # GSM-7 septets in one segment
 TWO_SMS = 2 * 153  # GSM-7 septets in two segments (153 each when split)
-REPLY_LANGUAGE = "vi"
 COOP_LABEL_MAX = 32
 
 
@@ -248,11 +257,17 @@ def replies_last_hour(phone: str) -> int:
 
 
 # --- reply texts ---------------------------------------------------------------------------------
+#
+# Every reply is an English msgid of context "sms" in the catalogue, translated into
+# Vietnamese with diacritics (removed by :func:`fit`), in the member's language
+# (:func:`hoptac.offtake.sms.member_language`). The member is "ông/bà", never "bạn"
+# (unaccented "ban" reads as bán, and BAN is a command); a balance says who owes whom in
+# words; every example can be copied as written ("BAN MAT 20"), never "<product>".
 
 
 def fit(text: str, limit: int = ONE_SMS) -> str:
     """Unaccented GSM-7, single spaces, at most ``limit`` septets (cut at a word with "...")."""
-    plain = " ".join(sms_text(text, unaccented=True).split())
+    plain = one_sms(text)
     if sms_length(plain).units <= limit:
         return plain
     cut = plain
@@ -262,17 +277,17 @@ def fit(text: str, limit: int = ONE_SMS) -> str:
 
 
 def _fits(text: str, limit: int) -> bool:
-    return sms_length(" ".join(sms_text(text, unaccented=True).split())).units <= limit
+    return sms_length(one_sms(text)).units <= limit
 
 
 def money(amount: int) -> str:
-    return f"{group_digits(amount)}d"
+    return sms_money(amount)
 
 
 def quantity_text(quantity: Decimal, unit: str) -> str:
-    number = format_quantity(quantity)
-    label = unaccent(UNIT_LABELS.get(Unit(unit), unit)) if unit else ""
-    return f"{number}{label}" if len(label) <= 2 else f"{number} {label}"
+    """``20 lit``, ``12,5 kg``: the number and the unit word of an SMS."""
+    number = sms_number(quantity)
+    return f"{number} {sms_unit(unit)}" if unit else number
 
 
 def _today() -> str:
@@ -283,30 +298,40 @@ def _short_name(name: str, words: int | None) -> str:
     return " ".join(name.split()[:words]) if words else name
 
 
-def prices_text(cooperative) -> str:
-    """``HTX Tuan Dung gia 27/11: Mat ong bac ha L1 500.000d/l, L2 450.000d/l; Che ...``,
-    shortened to two SMS: names cut to two words, then products left out (``...``)."""
+def prices_text(cooperative, words: tuple[str, ...] = ()) -> str:
+    """``HTX Tuan Dung, gia thu mua ngay 27/11: Mat ong bac ha loai 1 500.000d/lit, loai 2
+    450.000d/lit; Che ...``, shortened to two SMS: names cut to two words, then products
+    left out (``...``). ``words`` that name products (``GIA MAT``) keep only those."""
     coop = coop_label(cooperative)
     by_product: dict[int, list] = {}
     for price in prices_in_force():
         if price.product.is_active:
             by_product.setdefault(price.product_id, []).append(price)
+    if words:
+        named = {p.pk for p in match_products(words, [g[0].product for g in by_product.values()])}
+        if named:
+            by_product = {pk: prices for pk, prices in by_product.items() if pk in named}
     if not by_product:
-        return fit(_("%(coop)s: no buying prices in force today.") % {"coop": coop})
+        return fit(pgettext("sms", "%(coop)s: no buying prices in force today.") % {"coop": coop})
 
     def item(prices, words: int | None) -> str:
         product = prices[0].product
-        unit = "l" if product.base_unit == "l" else "kg"
-        grades = ", ".join(f"L{p.grade} {money(p.price_vnd)}/{unit}" for p in prices)
-        return f"{_short_name(product.name, words)} {grades}"
+        grades = ", ".join(
+            f"{sms_grade(p.grade)} {sms_price(p.price_vnd, product.base_unit)}" for p in prices
+        )
+        return f"{_short_name(product_name(product), words)} {grades}"
 
     def text(items: list[str], more: bool) -> str:
         listed = "; ".join(items) + ("; ..." if more else "")
-        return _("%(coop)s prices %(date)s: %(prices)s") % {"coop": coop, "date": _today(), "prices": listed}
+        return pgettext("sms", "%(coop)s, buying prices on %(date)s: %(prices)s") % {
+            "coop": coop,
+            "date": _today(),
+            "prices": listed,
+        }
 
     groups = list(by_product.values())
-    for words in (None, 2):
-        candidate = text([item(g, words) for g in groups], False)
+    for cut in (None, 2):
+        candidate = text([item(g, cut) for g in groups], False)
         if _fits(candidate, TWO_SMS):
             return fit(candidate, TWO_SMS)
     items = [item(g, 2) for g in groups]
@@ -318,34 +343,66 @@ def prices_text(cooperative) -> str:
 
 
 def balance_text(member) -> str:
+    """``HTX Tuan Dung, so du ngay 27/11: Ong/ba con no HTX 1.285.000d.``: who owes whom,
+    in words, never a minus sign; with both sides when the member has both."""
     balance = member_balance(member)
-    if balance.net > 0:
-        net = _("the cooperative owes you %(amount)s") % {"amount": money(balance.net)}
-    elif balance.net < 0:
-        net = _("you owe the cooperative %(amount)s") % {"amount": money(-balance.net)}
-    else:
-        net = _("all settled, nothing owed")
-    values = {"coop": coop_label(member.cooperative), "date": _today(), "net": net}
+    values = {"coop": coop_label(member.cooperative), "date": _today(), "net": balance_words(balance.net)}
     if balance.payable and balance.receivable:
-        detailed = _(
-            "%(coop)s, balance on %(date)s: %(net)s (owed to you %(payable)s, you owe %(receivable)s)."
+        detailed = pgettext(
+            "sms",
+            "%(coop)s, balance on %(date)s: %(net)s (the cooperative is to pay you %(payable)s, "
+            "you are to pay the cooperative %(receivable)s).",
         ) % {**values, "payable": money(balance.payable), "receivable": money(balance.receivable)}
         if _fits(detailed, ONE_SMS):
             return fit(detailed)
-    return fit(_("%(coop)s, balance on %(date)s: %(net)s.") % values)
+    return fit(pgettext("sms", "%(coop)s, balance on %(date)s: %(net)s.") % values)
+
+
+def example_product(products: list[Product]) -> tuple[str, str]:
+    """What to write after BAN in an example, and the unit it means: the product's code
+    (``MAT``, what a farmer types fastest) or the first word of its name; ``mat ong``."""
+    if not products:
+        return "mat ong", sms_unit("l")
+    product = products[0]
+    word = product.code or fold(product.name).split()[0]
+    return word, sms_unit(product.base_unit)
+
+
+def sell_example(products: list[Product], code: str = "") -> str:
+    """``BAN MAT 20``: an offer to sell as the member types it (``BAN TD MAT 20`` with a
+    cooperative code)."""
+    word, _unit = example_product(products)
+    return " ".join(part for part in ("BAN", code, word, "20") if part)
+
+
+def _active_products() -> list[Product]:
+    return list(Product.objects.filter(is_active=True).order_by("name", "id"))
 
 
 def help_text(cooperative, codes: list[str] | None = None) -> str:
-    """The commands, in one SMS; with the cooperative codes when the phone has several."""
-    full = _(
-        "%(coop)s: GIA prices, SODU balance, BAN <product> <quantity> to offer to sell "
-        "(e.g. BAN mat ong 20), HUY stop messages, DK get them again."
-    ) % {"coop": coop_label(cooperative)}
-    short = _("Commands: GIA, SODU, BAN <product> <quantity>, HUY, DK.")
+    """The commands with examples to copy as written, in one SMS; with the cooperative
+    codes when the phone has several. Call inside the cooperative's tenant."""
+    products = _active_products()
+    word, unit = example_product(products)
+    product = short_names(products)[0] if products else "mat ong"
+    example = sell_example(products)
+    full = pgettext(
+        "sms",
+        "%(coop)s: send GIA for prices, SODU for your balance, %(example)s to offer %(quantity)s of "
+        "%(product)s to the cooperative, HUY to stop messages, DK to get them again.",
+    ) % {
+        "coop": coop_label(cooperative),
+        "example": example,
+        "quantity": f"20 {unit}",
+        "product": product,
+    }
+    short = pgettext("sms", "Send GIA, SODU, %(example)s, HUY or DK.") % {"example": example}
     if codes:
-        tail = " " + _("Your cooperatives: %(codes)s (e.g. BAN %(code)s mat ong 20).") % {
+        tail = " " + pgettext(
+            "sms", "Your cooperatives: %(codes)s. Put the code after the command: %(example)s."
+        ) % {
             "codes": ", ".join(codes),
-            "code": codes[0],
+            "example": sell_example(products, codes[0]),
         }
         for body in (full, short):
             if _fits(body + tail, ONE_SMS):
@@ -357,7 +414,7 @@ def help_text(cooperative, codes: list[str] | None = None) -> str:
 def short_names(products: list[Product]) -> list[str]:
     """Unaccented names cut to two words, or to as many as make each one different:
     "Mat ong bac", "Mat ong hoa", "Che bup"."""
-    names = [unaccent(p.name).split() for p in products]
+    names = [unaccent(product_name(p)).split() for p in products]
     result = []
     for words in names:
         keep = 2
@@ -380,14 +437,11 @@ def _products_list(products: list[Product], room: int) -> str:
 
 
 def sell_help_text(cooperative, products: list[Product], reason: str) -> str:
-    """Why the offer was not understood, what the cooperative buys and the format."""
-    example = fold(short_names(products)[0]) if products else "mat ong"
-    values = {"reason": reason, "coop": coop_label(cooperative), "example": example}
+    """Why the offer was not understood, what the cooperative buys and an example to copy."""
+    values = {"reason": reason, "coop": coop_label(cooperative), "example": sell_example(products)}
     if not products:
-        return fit(_("%(reason)s %(coop)s has no products to buy yet.") % values)
-    template = _(
-        "%(reason)s %(coop)s buys: %(products)s. Text BAN <product> <quantity>, e.g. BAN %(example)s 20"
-    )
+        return fit(pgettext("sms", "%(reason)s %(coop)s has no products to buy yet.") % values)
+    template = pgettext("sms", "%(reason)s %(coop)s buys: %(products)s. Send for example: %(example)s")
     skeleton = template % {**values, "products": ""}
     room = ONE_SMS - sms_length(fit(skeleton, 10_000)).units
     return fit(template % {**values, "products": _products_list(products, max(room, 10))})
@@ -396,14 +450,53 @@ def sell_help_text(cooperative, products: list[Product], reason: str) -> str:
 def choose_coop_text(sender: Sender, rest: str) -> str:
     """BAN from a phone of several cooperatives that buy the product: which one?"""
     codes = sender.all_codes
-    template = _(
-        "You are a member of several cooperatives: put its code first, e.g. BAN %(code)s %(rest)s. "
-        "Codes: %(codes)s"
+    template = pgettext(
+        "sms",
+        "You are a member of several cooperatives: put its code after BAN, e.g. BAN %(code)s %(rest)s. "
+        "Codes: %(codes)s",
     )
-    values = {"code": codes[0], "rest": rest or "mat ong 20"}
+    values = {"code": codes[0], "rest": rest or "MAT 20"}
     named = ", ".join(f"{sender.code_of(m)} ({coop_label(m.cooperative)})" for m in sender.members)
     text = template % {**values, "codes": named}
     return fit(text) if _fits(text, ONE_SMS) else fit(template % {**values, "codes": ", ".join(codes)})
+
+
+def stop_text(cooperative) -> str:
+    """The HUY reply: exactly what stops (everything the cooperative sends on its own:
+    announcements, price changes, receipts, statements) and what does not (answers to the
+    member's own texts, :func:`hoptac.outbox.services.queue` sends ``Kind.REPLY`` anyway)."""
+    return fit(
+        pgettext(
+            "sms",
+            "%(coop)s will no longer send you announcements, prices, receipts or statements; "
+            "your texts are still answered. Send DK to get them again.",
+        )
+        % {"coop": coop_label(cooperative)}
+    )
+
+
+def resume_text(cooperative) -> str:
+    return fit(
+        pgettext(
+            "sms",
+            "%(coop)s will send you announcements, prices, receipts and statements again. Send HUY to stop them.",
+        )
+        % {"coop": coop_label(cooperative)}
+    )
+
+
+def offer_received_text(cooperative, quantity: Decimal, unit: str, product: Product) -> str:
+    return fit(
+        pgettext(
+            "sms",
+            "%(coop)s has your offer: %(quantity)s %(product)s for the cooperative to buy. Staff will answer soon.",
+        )
+        % {
+            "coop": coop_label(cooperative),
+            "quantity": quantity_text(quantity, unit),
+            "product": unaccent(product_name(product)),
+        }
+    )
 
 
 # --- answering -----------------------------------------------------------------------------------
@@ -448,8 +541,12 @@ def _targets(sender: Sender, parsed: Parsed) -> list[Member]:
 
 
 def _prices(sender, parsed, text):
+    words = parsed.args
+    if not parsed.code and words and sender.by_code(words[0]):
+        words = words[1:]  # "GIA TD MAT": the code, then the product
     return [
-        Answer(m, Command.PRICES, lambda m=m: prices_text(m.cooperative)) for m in _targets(sender, parsed)
+        Answer(m, Command.PRICES, lambda m=m: prices_text(m.cooperative, words))
+        for m in _targets(sender, parsed)
     ]
 
 
@@ -460,10 +557,7 @@ def _balance(sender, parsed, text):
 def _stop(sender, parsed, text):
     def act(member) -> str:
         notify_services.member_messages_stop(member=member)
-        return fit(
-            _("%(coop)s will send you no more announcements. Text DK to get them again.")
-            % {"coop": coop_label(member.cooperative)}
-        )
+        return stop_text(member.cooperative)
 
     return [Answer(m, Command.STOP, lambda m=m: act(m), always=True) for m in _targets(sender, parsed)]
 
@@ -471,10 +565,7 @@ def _stop(sender, parsed, text):
 def _resume(sender, parsed, text):
     def act(member) -> str:
         notify_services.member_messages_resume(member=member)
-        return fit(
-            _("%(coop)s will send you announcements again. Text HUY to stop them.")
-            % {"coop": coop_label(member.cooperative)}
-        )
+        return resume_text(member.cooperative)
 
     return [Answer(m, Command.RESUME, lambda m=m: act(m), always=True) for m in _targets(sender, parsed)]
 
@@ -525,13 +616,13 @@ def _read_offer(args) -> tuple[Product | None, SellText, list[Product], str]:
     products = list(Product.objects.filter(is_active=True).order_by("name", "id"))
     found = match_products(sell.product_words, products)
     if not sell.product_words:
-        return None, sell, products, _("Which product?")
+        return None, sell, products, pgettext("sms", "Which product?")
     if not found:
-        return None, sell, products, _("Unknown product.")
+        return None, sell, products, pgettext("sms", "The cooperative does not buy that product.")
     if len(found) > 1:
-        return None, sell, found, _("Which one?")
+        return None, sell, found, pgettext("sms", "Which one?")
     if sell.quantity is None:
-        return None, sell, products, _("How much?")
+        return None, sell, products, pgettext("sms", "How much?")
     return found[0], sell, products, ""
 
 
@@ -548,14 +639,7 @@ def _offer(member, args, text: str) -> str:
         unit=unit.value,
         raw_text=text[:480],
     )
-    return fit(
-        _("%(coop)s received your offer to sell %(quantity)s %(product)s. Staff will answer soon.")
-        % {
-            "coop": coop_label(member.cooperative),
-            "quantity": quantity_text(sell.quantity, unit),
-            "product": unaccent(product.name),
-        }
-    )
+    return offer_received_text(member.cooperative, sell.quantity, unit, product)
 
 
 HANDLERS = {
@@ -581,38 +665,33 @@ def handle(inbound: InboundSms) -> list[MemberText]:
     parsed = parse(inbound.text, frozenset(c.lower() for c in sender.all_codes))
     allowance = max(0, REPLIES_PER_HOUR - replies_last_hour(inbound.phone))
     rows = []
-    with override(REPLY_LANGUAGE):
-        for answer in HANDLERS[parsed.command](sender, parsed, inbound.text):
-            coop = answer.member.cooperative
-            with tenant(coop):
-                reply = None
-                offer = None
-                if allowance > 0 or answer.always:
-                    before = (
-                        SellOffer.objects.filter(member=answer.member).aggregate(last=Max("pk"))["last"] or 0
+    for answer in HANDLERS[parsed.command](sender, parsed, inbound.text):
+        coop = answer.member.cooperative
+        with tenant(coop), override(member_language(answer.member)):
+            reply = None
+            offer = None
+            if allowance > 0 or answer.always:
+                before = SellOffer.objects.filter(member=answer.member).aggregate(last=Max("pk"))["last"] or 0
+                text = answer.act()
+                if answer.command == Command.SELL:
+                    offer = (
+                        SellOffer.objects.filter(member=answer.member, pk__gt=before).order_by("pk").first()
                     )
-                    text = answer.act()
-                    if answer.command == Command.SELL:
-                        offer = (
-                            SellOffer.objects.filter(member=answer.member, pk__gt=before)
-                            .order_by("pk")
-                            .first()
-                        )
-                    if allowance > 0:
-                        reply = queue(
-                            kind=Kind.REPLY,
-                            member=answer.member,
-                            text=text,
-                            channels=["sms"],
-                            source_type="inbound",
-                            source_id=inbound.pk,
-                        )
-                        allowance -= 1
-                rows.append(
-                    notify_services.member_text_record(
-                        inbound=inbound, member=answer.member, command=answer.command, reply=reply, offer=offer
+                if allowance > 0:
+                    reply = queue(
+                        kind=Kind.REPLY,
+                        member=answer.member,
+                        text=text,
+                        channels=["sms"],
+                        source_type="inbound",
+                        source_id=inbound.pk,
                     )
+                    allowance -= 1
+            rows.append(
+                notify_services.member_text_record(
+                    inbound=inbound, member=answer.member, command=answer.command, reply=reply, offer=offer
                 )
+            )
     return rows
 
 

@@ -170,7 +170,7 @@ def _tuan_dung(coop: Cooperative, rng: random.Random) -> int:
                 cooperative=coop, inbound=inbound, member=member, command=Command.SELL, offer=offer
             )
             if status == OfferStatus.ANSWERED:
-                answer = "HTX nhan mua 40 lit mat ong cua ban, mang den diem Pa Vi sang thu Bay. Cam on!"
+                answer = "HTX nhan mua 40 lit mat ong cua ong/ba, mang den diem Pa Vi sang thu Bay. Cam on!"
                 outbox.queue(
                     kind=Kind.REPLY,
                     text=answer,

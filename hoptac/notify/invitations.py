@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from hoptac.coops import selectors as coop_selectors
@@ -38,9 +39,10 @@ def invitation_link(request, token: str) -> str:
 
 
 def _send(invitation: StaffInvitation, link: str, *, actor) -> None:
-    text = _(
+    text = pgettext(
+        "sms",
         "%(coop)s invites you to work with it on Hop Tac as %(role)s. "
-        "Open this link within %(days)s days to accept: %(link)s"
+        "Open this link within %(days)s days to accept: %(link)s",
     ) % {
         "coop": invitation.cooperative.name,
         "role": invitation.role_label,
@@ -133,4 +135,3 @@ def invitation_resend(request, invitation_id: int):
         made(request, text)
         messages.success(request, text)
     return redirect("coops:staff_list", coop_slug=request.cooperative.slug)
-

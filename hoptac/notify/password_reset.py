@@ -32,7 +32,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -59,9 +59,10 @@ def send_code(item: reset.CodeToSend) -> str:
     user = item.user
     membership = memberships_of(user).first()
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        text = _(
+        text = pgettext(
+            "sms",
             "%(platform)s: your code to set a new password is %(code)s. It is valid for %(minutes)s "
-            "minutes. Do not give it to anyone, not even cooperative staff."
+            "minutes. Do not give it to anyone, not even cooperative staff.",
         ) % {"platform": settings.PLATFORM_NAME, "code": item.secret, "minutes": reset.code_minutes()}
         subject = _("Your code to set a new password")
     if user.phone and membership is not None:

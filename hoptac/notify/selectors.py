@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from hoptac.accounts.selectors import membership_for
 from hoptac.coops.models import Member, MemberStatus
@@ -391,18 +392,40 @@ class Suggestion:
 
 
 def suggestions() -> list[Suggestion]:
-    """Built-in starting points, offered while the cooperative has no templates of its own."""
+    """Built-in starting points, offered while the cooperative has no templates of its own.
+
+    Their texts are in the catalogue (context "sms", so a translator sees them); the price
+    comes from ``{price}``, which carries the product's own unit ("520.000đ/lít" for honey,
+    "25.000đ/kg" for tea): no unit is written after it.
+    """
     return [
         Suggestion(
             "buying",
             _("Buying day"),
-            "{htx}: Thu mua {sanpham} ngày {ngay} tại điểm thu mua thôn ... từ 7h. Mang theo sổ thành viên.",
+            pgettext(
+                "sms",
+                # Translators: the placeholders may be written in Vietnamese: {htx}, {sanpham}, {ngay}, {gia}, {ten}.
+                # xgettext: no-python-brace-format
+                "{coop}: buying {product} on {date} at the buying point of the village ... from 7am. "
+                "Bring your member book.",
+            ),
         ),
-        Suggestion("price", _("Price notice"), "{htx}: Giá thu mua {sanpham} từ {ngay}: {gia} loại 1."),
+        Suggestion(
+            "price",
+            _("Price notice"),
+            # Translators: the placeholders may be written in Vietnamese: {htx}, {sanpham}, {ngay}, {gia}, {ten}.
+            # xgettext: no-python-brace-format
+            pgettext("sms", "{coop}: buying price of {product} grade 1 from {date}: {price}."),
+        ),
         Suggestion(
             "meeting",
             _("Members' meeting"),
-            "{htx} mời {ten} dự họp thành viên ngày {ngay} lúc 8h tại nhà văn hóa thôn. Trân trọng.",
+            pgettext(
+                "sms",
+                # Translators: the placeholders may be written in Vietnamese: {htx}, {sanpham}, {ngay}, {gia}, {ten}.
+                # xgettext: no-python-brace-format
+                "{coop} invites {name} to the members' meeting on {date} at 8am at the village hall.",
+            ),
         ),
     ]
 

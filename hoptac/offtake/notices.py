@@ -3,21 +3,21 @@ their cause: the purchase receipt (and its voiding) and buying-price changes."""
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from hoptac.core.tenancy import require_cooperative
 from hoptac.ledger.selectors import member_balance
-from hoptac.lib.money import group_digits
-from hoptac.lib.text import unaccent
-from hoptac.lib.units import base_unit_word
+from hoptac.lib.sms import one_sms, sms_grade, sms_language, sms_length, sms_price
 from hoptac.offtake.models import Agreement, Price
-from hoptac.offtake.sms import receipt_sms_text
+from hoptac.offtake.sms import SMS_LIMIT, product_name, receipt_sms_text
 from hoptac.outbox import services as outbox
 from hoptac.outbox.models import Kind
 
 
 def receipt_text(receipt) -> str:
-    """The receipt as one unaccented SMS, with the member's balance as it is now."""
+    """The receipt as one unaccented SMS in the member's language, with the member's
+    balance as it is now (in words: who owes whom)."""
     balance = member_balance(receipt.member).net
     return receipt_sms_text(receipt, coop_name=require_cooperative().name, balance_net=balance)
 
@@ -42,17 +42,37 @@ def send_receipt(receipt, *, actor=None) -> None:
     )
 
 
-def price_text(price: Price, previous: Price | None) -> str:
+def price_text(price: Price, previous: Price | None, *, language: str = "vi") -> str:
+    """``HTX Tuan Dung: gia thu mua Mat ong bac ha loai 1 tu 27/11 08:15: 520.000d/lit
+    (truoc day 500.000d/lit)``: the price per the product's own unit, one SMS; a long
+    product name is cut to its first words until it fits."""
     coop = require_cooperative()
     product = price.product
-    unit = base_unit_word(product.base_unit)  # the product's own unit: "lit" for honey
-    when = timezone.localtime(price.effective_from).strftime("%d/%m %H:%M")
-    before = f" (truoc {group_digits(previous.price_vnd)}d)" if previous else ""
-    text = (
-        f"{coop.name}: gia thu mua {product.name} loai {price.grade} tu {when}: "
-        f"{group_digits(price.price_vnd)}d/{unit}{before}"
-    )
-    return unaccent(text)
+    with translation.override(language):
+        values = {
+            "coop": coop.name,
+            "grade": sms_grade(price.grade),
+            "when": timezone.localtime(price.effective_from).strftime("%d/%m %H:%M"),
+            "price": sms_price(price.price_vnd, product.base_unit),
+        }
+        if previous is not None:
+            template = pgettext(
+                "sms",
+                "%(coop)s: buying price of %(product)s %(grade)s from %(when)s: %(price)s (was %(previous)s).",
+            )
+            values["previous"] = sms_price(previous.price_vnd, product.base_unit)
+        else:
+            template = pgettext(
+                "sms", "%(coop)s: buying price of %(product)s %(grade)s from %(when)s: %(price)s."
+            )
+        words = product_name(product).split()
+        text = ""
+        for coop_name in (coop.name, coop.name[:20]):
+            for keep in range(len(words), 0, -1):
+                text = one_sms(template % {**values, "coop": coop_name, "product": " ".join(words[:keep])})
+                if sms_length(text).units <= SMS_LIMIT:
+                    return text
+        return text[:SMS_LIMIT]
 
 
 def send_price_change(price: Price, previous: Price | None, *, actor=None) -> int:
@@ -73,10 +93,17 @@ def send_price_change(price: Price, previous: Price | None, *, actor=None) -> in
     if not members:
         return 0
     accounts = outbox.accounts_for(members.values())
-    text = price_text(price, previous)
+    texts = {}
+
+    def text_for(member) -> str:
+        language = sms_language(accounts.get(member.pk))
+        if language not in texts:
+            texts[language] = price_text(price, previous, language=language)
+        return texts[language]
+
     return outbox.queue_many(
         (
-            (outbox.Recipient.for_member(m, user=accounts.get(m.pk)), text)
+            (outbox.Recipient.for_member(m, user=accounts.get(m.pk)), text_for(m))
             for m in sorted(members.values(), key=lambda m: m.pk)
         ),
         kind=Kind.PRICE,

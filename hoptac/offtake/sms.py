@@ -1,92 +1,147 @@
-"""The receipt as an unaccented SMS of at most 160 characters (one GSM-7 segment).
+"""The receipt as an unaccented SMS of at most 160 characters (one GSM-7 segment), in the
+member's language.
 
 Each line shows its arithmetic so that the member can check it with a calculator: the
-quantity as typed, its conversion to the product's base unit when the unit differs, the
-deduction for moisture or impurities when there is one, the price per base unit and the
-amount. Quantities are written the Vietnamese way (``1.250,5``), like the amounts
-(``6.370.000``)::
+quantity as typed, its conversion to the product's own unit when the unit differs (tạ to
+kg), the deduction for moisture or impurities when there is one, the price per that unit
+and the amount. Quantities are written the member's way (``1.250,5`` in Vietnamese), like
+the amounts (``6.370.000d``); the balance says in words who owes whom::
 
-    Mat ong L1 12,5lit -2%=12,25lit x520.000=6.370.000d
-    Che L2 3yen=30kg -5%=28,5kg x50.000=1.425.000d
+    HTX Tuan Dung, phieu PTM-000012 27/11 08:15: Vang A Pao giao Mat ong bac ha loai 1:
+    16,5 lit tru 3% = 16,005 lit x 520.000d/lit = 8.322.600d. HTX con no ong/ba 20.817.600d
+    Che loai 2: 1,5 ta = 150 kg tru 5% = 142,5 kg x 25.000d/kg = 3.562.500d
+
+Every word comes from the catalogue (context "sms"), written with diacritics by the
+translator and removed here (:func:`hoptac.lib.sms.one_sms`).
 """
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import npgettext, pgettext
 
-from hoptac.lib.money import group_digits
-from hoptac.lib.sms import sms_length, sms_text
-from hoptac.lib.units import Unit, format_quantity
+from hoptac.lib.sms import (
+    balance_words,
+    one_sms,
+    sms_grade,
+    sms_language,
+    sms_length,
+    sms_money,
+    sms_number,
+    sms_unit,
+)
+from hoptac.lib.units import Unit
 
 SMS_LIMIT = 160
 
-# Unit words without accents (GSM-7), as members write them.
-SMS_UNITS = {
-    Unit.KG: "kg",
-    Unit.LANG: "lang",
-    Unit.YEN: "yen",
-    Unit.TA: "ta",
-    Unit.TAN: "tan",
-    Unit.LITRE: "lit",
-}
+
+def member_language(member) -> str:
+    """The language of SMS to ``member``: that of the household's own account when it has
+    one (``User.language``), Vietnamese otherwise."""
+    from hoptac.outbox.services import accounts_for
+
+    if getattr(member, "pk", None) is None:
+        return "vi"
+    return sms_language(accounts_for([member]).get(member.pk))
 
 
-def _qty(value) -> str:
-    return format_quantity(value)
+def product_name(product) -> str:
+    """The product's name in the active language (``name_en`` in English when given)."""
+    english = getattr(product, "name_en", "")
+    return english if english and (translation.get_language() or "").startswith("en") else product.name
 
 
-def _pct(value) -> str:
-    return format_quantity(value)
+def _base(line) -> Unit:
+    return Unit.LITRE if line.product.base_unit == "l" else Unit.KG
 
 
-def line_arithmetic(line, *, product_label: str) -> str:
-    """``Mat ong L1 12,5lit -2%=12,25lit x520.000=6.370.000d``: every step a member can check."""
+def line_arithmetic(line, *, product_label: str, compact: bool = False) -> str:
+    """``Mat ong loai 1: 16,5 lit tru 3% = 16,005 lit x 520.000d/lit = 8.322.600d``: every
+    step a member can check; ``compact`` writes ``=`` and ``x`` without spaces after them."""
     unit = Unit(line.unit)
-    base = Unit.LITRE if line.product.base_unit == "l" else Unit.KG
-    base_label = SMS_UNITS[base]
-    text = f"{product_label} L{line.grade} {_qty(line.quantity)}{SMS_UNITS.get(unit, line.unit)}"
+    base = _base(line)
+    eq, times = ("=", "x") if compact else (" = ", "x ")
+    text = f"{sms_number(line.quantity)} {sms_unit(unit)}"
     if unit != base:
-        text += f"={_qty(line.base_quantity)}{base_label}"
+        text += f"{eq}{sms_number(line.base_quantity)} {sms_unit(base)}"
     if line.deduction_pct:
-        text += f" -{_pct(line.deduction_pct)}%={_qty(line.net_quantity)}{base_label}"
-    return f"{text} x{group_digits(line.unit_price_vnd)}={group_digits(line.amount_vnd)}d"
+        less = pgettext("sms", "less %(percent)s%%") % {"percent": sms_number(line.deduction_pct)}
+        text += f" {less}{eq}{sms_number(line.net_quantity)} {sms_unit(base)}"
+    price = f"{sms_money(line.unit_price_vnd)}/{sms_unit(base)}"
+    text += f" {times}{price}{eq}{sms_money(line.amount_vnd)}"
+    return f"{product_label} {sms_grade(line.grade)}: {text}"
 
 
-def receipt_sms_text(receipt, *, coop_name: str, balance_net: int | None = None) -> str:
-    """E.g. ``HTX Tuan Dung PTM-000012 27/11 08:15: Vang A Pao ban Mat ong L1 12,5lit -2%=12,25lit
-    x520.000=6.370.000d. So du 6.670.000d``.
+def receipt_sms_text(
+    receipt, *, coop_name: str, balance_net: int | None = None, language: str | None = None
+) -> str:
+    """The receipt SMS in ``language`` (by default the member's: :func:`member_language`).
 
-    Shortened step by step (product codes instead of names, the member's name left out, the
-    cooperative's name cut, the balance left out) until it fits 160 characters; a receipt of
-    several lines that still does not fit is summarised by its total.
+    Shortened step by step until it fits 160 characters: the member's name left out (the
+    member knows it; the product's name matters more), product codes instead of names, the
+    cooperative's name cut, ``=`` without spaces, the
+    balance left out; a receipt of several lines that still does not fit is summarised by
+    its total (the member's printed receipt has the detail). A one-line receipt always
+    keeps its arithmetic; a longer one shows each line's amount, or only the total.
     """
-    when = timezone.localtime(receipt.collected_at).strftime("%d/%m %H:%M")
+    with translation.override(language or member_language(receipt.member)):
+        return _receipt_text(receipt, coop_name=coop_name, balance_net=balance_net)
+
+
+def _receipt_text(receipt, *, coop_name: str, balance_net: int | None) -> str:
+    when = timezone.localtime(receipt.collected_at)
     lines = list(receipt.lines.all())
-    status = " DA HUY" if receipt.is_voided else ""
-    total = f"{group_digits(receipt.total_vnd)}d"
-    balance = f". So du {group_digits(balance_net)}d" if balance_net is not None else ""
-    head = f"{coop_name} {receipt.code}{status} {when}: {receipt.member.full_name}"
-    short_head = f"{coop_name[:20]} {receipt.code}{status} {when}:"
+    code = receipt.code
+    if receipt.is_voided:
+        code = f"{code} " + pgettext("sms", "CANCELLED")
+    total = sms_money(receipt.total_vnd)
+    balance = f" {balance_words(balance_net)}." if balance_net is not None else ""
 
-    def detail(label) -> str:
-        parts = [line_arithmetic(line, product_label=label(line)) for line in lines]
+    def head(coop: str, stamp: str, member: bool) -> str:
+        values = {"coop": coop, "code": code, "when": stamp, "member": receipt.member.full_name}
+        if member:
+            return pgettext("sms", "%(coop)s, receipt %(code)s %(when)s: %(member)s delivered") % values
+        return pgettext("sms", "%(coop)s, receipt %(code)s %(when)s:") % values
+
+    def detail(label, compact: bool = False) -> str:
+        parts = [line_arithmetic(line, product_label=label(line), compact=compact) for line in lines]
         if len(parts) == 1:
-            return parts[0]
-        return "; ".join(parts) + f". Tong {total}"
+            return parts[0] + "."
+        return "; ".join(parts) + ". " + pgettext("sms", "Total %(amount)s.") % {"amount": total}
 
-    by_name = detail(lambda line: line.product.name)
-    by_code = detail(lambda line: line.product.code or line.product.name[:6])
+    def amounts(label) -> str:
+        parts = [f"{label(line)} {sms_grade(line.grade)}: {sms_money(line.amount_vnd)}" for line in lines]
+        return "; ".join(parts) + ". " + pgettext("sms", "Total %(amount)s.") % {"amount": total}
+
+    summary = npgettext(
+        "sms", "%(count)s product, total %(amount)s.", "%(count)s products, total %(amount)s.", len(lines)
+    ) % {"count": len(lines), "amount": total}
+    full_stamp, day = when.strftime("%d/%m %H:%M"), when.strftime("%d/%m")
+    short_coop = coop_name[:20]
+    by_name = detail(lambda line: product_name(line.product))
+
+    def code_label(line) -> str:
+        return line.product.code or product_name(line.product)[:6]
+
+    by_code = detail(code_label)
+    compact = detail(code_label, compact=True)
     candidates = [
-        f"{head} ban {by_name}{balance}",
-        f"{head} ban {by_code}{balance}",
-        f"{short_head} {by_code}{balance}",
-        f"{short_head} {by_code}",
-        f"{head} ban {len(lines)} mat hang ={total}{balance}",
-        f"{short_head} ={total}{balance}",
-        f"{short_head} ={total}",
+        f"{head(coop_name, full_stamp, True)} {by_name}{balance}",
+        f"{head(short_coop, full_stamp, False)} {by_name}{balance}",
+        f"{head(coop_name, full_stamp, True)} {by_code}{balance}",
+        f"{head(short_coop, full_stamp, False)} {by_code}{balance}",
+        f"{head(short_coop, full_stamp, False)} {compact}{balance}",
+        f"{head(short_coop, day, False)} {compact}{balance}",
+        f"{head(short_coop, day, False)} {compact}",
+        f"{head(short_coop, full_stamp, False)} {amounts(code_label)}{balance}",
+        f"{head(short_coop, day, False)} {amounts(code_label)}",
+        f"{head(coop_name, full_stamp, True)} {summary}{balance}",
+        f"{head(short_coop, full_stamp, False)} {summary}{balance}",
+        f"{head(short_coop, day, False)} {summary}{balance}",
+        f"{head(short_coop, day, False)} {summary}",
     ]
     for text in candidates:
-        text = " ".join(sms_text(text, unaccented=True).split())
+        text = one_sms(text)
         if sms_length(text).units <= SMS_LIMIT:
             return text
-    return sms_text(candidates[-1], unaccented=True)[:SMS_LIMIT]
+    return one_sms(candidates[-1])[:SMS_LIMIT]
