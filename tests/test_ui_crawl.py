@@ -178,12 +178,15 @@ def readable(failures: list[dict]) -> str:
         key = (failure["rule"], failure["viewport"], failure["element"], failure["detail"])
         groups.setdefault(key, []).append(failure)
     lines = []
-    for (rule, viewport, element, detail), found in sorted(groups.items(), key=lambda g: (g[0][0], -len(g[1]))):
+    for (rule, viewport, element, detail), found in sorted(
+        groups.items(), key=lambda g: (g[0][0], -len(g[1]))
+    ):
         roles = sorted({f["role"] for f in found}, key=ROLES.index)
         pages = sorted({f["page"] for f in found})
         where = ", ".join(pages[:3]) + (f" (+{len(pages) - 3} more pages)" if len(pages) > 3 else "")
         lines.append(
-            f"[{viewport}] {rule}: {element}" + (f" — {detail}" if detail else "")
+            f"[{viewport}] {rule}: {element}"
+            + (f" — {detail}" if detail else "")
             + f"\n    as {', '.join(roles)} on {where}"
         )
     return "\n".join(lines)
@@ -222,8 +225,14 @@ def test_every_page_fits_a_phone_and_a_desktop_for_every_role(
                     if response is None or response.status != 200 or "/accounts/login/" in page.url:
                         status = response.status if response else "no response"
                         failures.append(
-                            {"viewport": viewport, "role": role, "page": url, "rule": "status",
-                             "element": "", "detail": f"{status} at {page.url}"}
+                            {
+                                "viewport": viewport,
+                                "role": role,
+                                "page": url,
+                                "rule": "status",
+                                "element": "",
+                                "detail": f"{status} at {page.url}",
+                            }
                         )
                         continue
                     mark = time.monotonic()
@@ -250,8 +259,11 @@ def test_every_page_fits_a_phone_and_a_desktop_for_every_role(
     report = os.environ.get("HOPTAC_UI_CRAWL_REPORT")
     if report:
         Path(report).write_text(
-            json.dumps({"checked": checked, "seconds": round(elapsed), "pages": pages_by_role, "failures": failures},
-                       ensure_ascii=False, indent=1),
+            json.dumps(
+                {"checked": checked, "seconds": round(elapsed), "pages": pages_by_role, "failures": failures},
+                ensure_ascii=False,
+                indent=1,
+            ),
             encoding="utf-8",
         )
     assert not failures, summary(failures, checked) + "\n\n" + readable(failures)
