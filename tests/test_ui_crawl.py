@@ -7,7 +7,9 @@ parameter), so a page added later is crawled without touching this file. A role 
 the pages that answer it 200 with HTML (asked first through Django's test client, which
 also keeps downloads and refusals out of the browser). Each page fails on:
 
-- **horizontal overflow**: ``document.scrollingElement.scrollWidth > innerWidth + 1``; the
+- **horizontal overflow**: ``document.scrollingElement.scrollWidth > innerWidth + 1``, with
+  the width the context set for ``innerWidth`` (a mobile Chromium zooms out to a page wider
+  than the screen, and its ``innerWidth`` then grows with the page); the
   failure names the outermost elements that reach past the right edge (an element inside
   a wrapper that fits and scrolls or clips is not to blame);
 - **a tap target under 44×44 px**: every visible link, button, input, select, textarea,
@@ -138,7 +140,8 @@ def storage_state(client: Client, base_url: str) -> dict:
 
 def check_page(page, viewport: str, role: str, url: str) -> list[dict]:
     """The failures of the page open in ``page`` (axe injected), one dict per element."""
-    found = page.evaluate(CHECKS, {"minTarget": MIN_TARGET, "axeImpacts": AXE_IMPACTS})
+    width = page.viewport_size["width"]
+    found = page.evaluate(CHECKS, {"width": width, "minTarget": MIN_TARGET, "axeImpacts": AXE_IMPACTS})
     where = {"viewport": viewport, "role": role, "page": url}
     failures = []
     overflow = found["overflow"]
@@ -267,3 +270,51 @@ def test_every_page_fits_a_phone_and_a_desktop_for_every_role(
             encoding="utf-8",
         )
     assert not failures, summary(failures, checked) + "\n\n" + readable(failures)
+
+
+CHECKER_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Checker</title>
+<style>body{margin:0;font:16px/1.5 sans-serif} .big{display:inline-block;min-width:44px;min-height:44px}
+.wide{width:600px;height:10px} .wrap{overflow-x:auto} .skip{position:absolute;left:-999px}
+label.row{display:block;min-height:44px}</style></head><body>
+<a class="skip" href="#main">Skip</a>
+<main id="main">
+<h1>Checker</h1>
+<p>Read the <a id="in-text" href="/help/">rules of the cooperative</a> before you sign.</p>
+<table><tr><td><a id="in-cell" href="/m/1/">Vàng A Páo</a><br><small>Thôn Pả Vi</small></td></tr></table>
+<nav aria-label="Pages"><a id="in-menu" href="/a/">A</a> <a href="/b/" id="menu-b">B</a></nav>
+<a class="big" href="/ok/">OK</a>
+<button id="small-button" type="button">Go</button>
+<label class="row"><input id="boxed" type="checkbox"> a label 44 px tall</label>
+<input id="bare" type="checkbox" aria-label="bare">
+<div class="wrap"><div class="wide" id="scrolled"></div></div>
+<div id="too-wide" class="wide"></div>
+</main></body></html>"""
+
+
+def test_the_checks_find_what_they_must_and_exempt_running_text(chromium):
+    """The checker itself, on a page made to fail: a crawl that finds nothing must not be a
+    blind one. Inline links in a sentence are exempt; a link alone in a table cell or a menu,
+    a small button and a checkbox without a big label are not; a wide element inside a
+    scrolling wrapper is not blamed for the overflow, a wide one outside it is; axe's
+    serious violations come back (here: a button with no accessible name)."""
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.set_content(
+            CHECKER_PAGE.replace("</main>", '<button id="nameless" type="button"></button></main>')
+        )
+        page.add_script_tag(content=AXE_SOURCE)
+        failures = check_page(page, "360×740", "test", "/checker/")
+    finally:
+        context.close()
+    rules = Counter(f["rule"] for f in failures)
+    targets = " ".join(f["element"] for f in failures if f["rule"].startswith("tap-target"))
+    for culprit in ("#in-cell", "#in-menu", "#menu-b", "#small-button", "#bare", "#nameless"):
+        assert culprit in targets, f"{culprit} not reported in {targets}"
+    for exempt in ("#in-text", "#boxed", ".skip", "/ok/"):
+        assert exempt not in targets, f"{exempt} reported: {targets}"
+    overflow = [f["element"] for f in failures if f["rule"] == "overflow"]
+    assert len(overflow) == 1 and "#too-wide" in overflow[0], overflow
+    assert "axe:button-name (critical)" in rules, rules
+    assert all(f["role"] == "test" and f["viewport"] == "360×740" for f in failures)

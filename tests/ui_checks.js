@@ -1,8 +1,11 @@
 // The geometry checks of tests/test_ui_crawl.py, run in the page by Playwright's
-// page.evaluate(): an async function of {minTarget, axeImpacts} that returns
+// page.evaluate(): an async function of {width, minTarget, axeImpacts} that returns
 // {overflow, targets, axe}. Kept in a file of its own so that it reads as JavaScript.
-async ({ minTarget, axeImpacts }) => {
-  const vw = window.innerWidth;
+async ({ width, minTarget, axeImpacts }) => {
+  // The window's width as the context set it, not window.innerWidth: a mobile browser
+  // (Playwright's is_mobile) zooms out to show a page wider than the screen, and then
+  // innerWidth grows to the page's width and an overflow would never be seen.
+  const vw = Math.min(width, window.innerWidth, document.documentElement.clientWidth);
   const style = (el) => getComputedStyle(el);
 
   // A short, readable CSS path: up to four levels, stopping at an id, <main> or <body>.
