@@ -35,7 +35,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_html import DEMO_SLUG, Browser, free_port, start_server  # noqa: E402
 
-CHROME_FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update"
+CHROME_FLAGS = (
+    "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update"
+)
 PERFORMANCE_MIN, ACCESSIBILITY_MIN, STAFF_BUDGET_KB = 95, 100, 60
 
 
@@ -131,9 +133,15 @@ def main() -> int:
             ("receipt form", f"/c/{DEMO_SLUG}/buying/receipts/new/", True),
             ("trace page", trace_path(browser), False),
         ]
-        print(f"{'page':14} {'perf':>4} {'a11y':>4} {'KB cold':>8} {'req':>4} {'LCP s':>6} {'TBT ms':>6}  address")
+        print(
+            f"{'page':14} {'perf':>4} {'a11y':>4} {'KB cold':>8} {'req':>4} {'LCP s':>6} {'TBT ms':>6}  address"
+        )
         for label, path, staff in pages:
-            found = figures(audit(lighthouse, base + path, cookie if staff else "", Path(args.keep) if args.keep else None))
+            found = figures(
+                audit(
+                    lighthouse, base + path, cookie if staff else "", Path(args.keep) if args.keep else None
+                )
+            )
             if staff and "/accounts/login/" in found["final_url"]:
                 sys.exit(f"{path} went to the sign-in page: the session cookie was not accepted.")
             print(
@@ -149,7 +157,9 @@ def main() -> int:
                 problems.append(f"{label}: accessibility {found['accessibility']} < {ACCESSIBILITY_MIN}")
             if staff:
                 verdict = "within" if found["kb"] <= STAFF_BUDGET_KB else "OVER"
-                print(f"{'':14} cold transfer {found['kb']:.1f} KB: {verdict} the {STAFF_BUDGET_KB} KB budget")
+                print(
+                    f"{'':14} cold transfer {found['kb']:.1f} KB: {verdict} the {STAFF_BUDGET_KB} KB budget"
+                )
                 if found["kb"] > STAFF_BUDGET_KB:
                     problems.append(f"{label}: {found['kb']:.1f} KB > {STAFF_BUDGET_KB} KB")
     finally:
