@@ -1,15 +1,21 @@
-"""Screenshots of the main pages, on a 360 px phone and a 1280 px office screen.
+"""Screenshots of the main pages of each role, on a 360×740 phone and a 1280×800 desktop.
 
-Usage::
+    .venv/bin/python scripts/screenshots.py                        # starts `hoptac run --demo`
+    .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000  # a running demo
+    .venv/bin/python scripts/screenshots.py --out /tmp/shots       # elsewhere than docs/screenshots
 
-    .venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+Signs in through the sign-in page as each role of the demo (chair 0911000001, accountant
+0911000002, collector 0911000003, member 0911000004, provincial officer 0919000001; password
+demo1234) and takes, for each, the pages of its menu (the links of the page's ``<nav>`` into
+the cooperative tuan-dung, so a new menu is followed without touching this script) plus a
+few pages that are the role's daily work (the collector's receipt form, a member's page,
+the officer's list of cooperatives). Pages are taken in Vietnamese, at a device scale of 1,
+the top of the page only (up to 2.5 screens on the phone, 1.5 on the desktop), as palette PNGs (Pillow's quantiser; pngquant
+or oxipng are used as well when installed), then ``README.md`` of the folder lists them.
+Nothing is changed in the data: only GET pages are opened.
 
-BASE_URL defaults to http://127.0.0.1:8010, a server with the demo data (``hoptac run
---demo``); OUT_DIR defaults to /tmp/shots. Pages are taken in Vietnamese, and
-the members list and the sign-in page again in English (switched with the EN button).
-The data is left as it was: the forms are sent empty or with a bad file only.
-
-Uses the system Chromium (``HOPTAC_CHROMIUM``, default /usr/bin/chromium).
+Without a URL it starts the demo like ``scripts/check_html.py`` and stops it at the end. Uses
+the system Chromium (``HOPTAC_CHROMIUM``, default /usr/bin/chromium).
 """
 
 from __future__ import annotations
@@ -17,12 +23,20 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from PIL import Image
+from playwright.sync_api import Browser, Page, sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_html import DEMO_SLUG, free_port, start_server  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("HOPTAC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -31,147 +45,171 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-CHAIR = ("0911000001", "demo1234")
-OFFICER = ("0919000001", "demo1234")
-COOP = "/c/tuan-dung"
-WIDTHS = {"360": {"width": 360, "height": 740}, "1280": {"width": 1280, "height": 800}}
+PASSWORD = "demo1234"  # noqa: S105 - the demo's published password
+ROLES = {  # role -> (phone, the role's daily pages besides its menu)
+    "chair": ("0911000001", ["/c/{slug}/", "/c/{slug}/members/", "first:members"]),
+    "accountant": ("0911000002", ["/c/{slug}/", "/c/{slug}/ledger/owed/"]),
+    "collector": (
+        "0911000003",
+        ["/c/{slug}/", "/c/{slug}/buying/receipts/new/", "/c/{slug}/buying/receipts/"],
+    ),
+    "member": ("0911000004", ["/c/{slug}/", "/c/{slug}/ledger/me/"]),
+    "officer": ("0919000001", ["/", "/c/{slug}/"]),
+}
+SIZES = {
+    "phone": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+}
+MAX_SCREENS = {"phone": 2.5, "desktop": 1.5}  # the top of a long page is what a person sees first
+MAX_PAGES = 7  # per role
 
 
-class Shooter:
-    def __init__(self, browser: Browser, base: str, out: Path):
-        self.browser = browser
-        self.base = base.rstrip("/")
-        self.out = out
-        self.taken: list[Path] = []
+def sign_in(page: Page, base: str, phone: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("main input[name=identifier]", phone)
+    page.fill("main input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("load")
+    if "/accounts/login/" in page.url:
+        raise SystemExit(f"Could not sign in as {phone} at {base}: is this the demo?")
 
-    def context(self, size: str) -> BrowserContext:
-        mobile = size == "360"
-        context = self.browser.new_context(
-            viewport=WIDTHS[size], locale="vi-VN", is_mobile=mobile, has_touch=mobile, device_scale_factor=1
-        )
-        context.set_default_timeout(15_000)
-        return context
 
-    def go(self, page: Page, path: str) -> None:
-        page.goto(self.base + path, wait_until="load")
+def menu(page: Page) -> list[str]:
+    """The role's main pages: the links of the page's navigation into the cooperative."""
+    hrefs = page.eval_on_selector_all(
+        f"nav a[href^='/c/{DEMO_SLUG}/']", "links => links.map(a => a.getAttribute('href'))"
+    )
+    return [h for h in dict.fromkeys(hrefs) if not re.search(r"\.(xlsx|csv|json|pdf)$|/logout/", h)]
 
-    def shot(self, page: Page, name: str, size: str) -> None:
-        path = self.out / f"{name}-{size}.png"
-        page.screenshot(path=str(path), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        note = f"  (OVERFLOWS by {overflow} px)" if overflow > 0 else ""
-        print(f"{path}{note}")
-        self.taken.append(path)
 
-    def sign_in(self, page: Page, login: tuple[str, str]) -> None:
-        self.go(page, "/accounts/login/")
-        page.fill("main input[name=identifier]", login[0])
-        page.fill("main input[name=password]", login[1])
-        page.click("main button[type=submit]")
-        page.wait_for_load_state("load")
-        if "/accounts/login/" in page.url:
-            raise SystemExit(f"Could not sign in as {login[0]} at {self.base}")
+def name_of(path: str) -> str:
+    rest = path.removeprefix(f"/c/{DEMO_SLUG}").strip("/")
+    rest = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "one", rest)
+    return re.sub(r"[^a-z0-9]+", "-", rest).strip("-") or ("dashboard" if path.startswith("/c/") else "home")
 
-    def vietnamese(self, size: str, bad_file: Path, bad_rows: Path) -> None:
-        context = self.context(size)
+
+def optimise(png: bytes, path: Path) -> None:
+    """A palette PNG (256 colours, dithered): a third of the size, the text stays sharp."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        path, optimize=True
+    )
+    for tool, args in (
+        ("pngquant", ["--force", "--skip-if-larger", "--ext", ".png", "256"]),
+        ("oxipng", ["-q", "-o", "3"]),
+    ):
+        found = shutil.which(tool)
+        if found:
+            subprocess.run([found, *args, str(path)], check=False)  # noqa: S603
+
+
+def shoot_role(browser: Browser, base: str, role: str, out: Path) -> list[tuple[str, str, str]]:
+    phone, daily = ROLES[role]
+    taken = []
+    for size, options in SIZES.items():
+        context = browser.new_context(locale="vi-VN", device_scale_factor=1, **options)
+        context.set_default_timeout(20_000)
         page = context.new_page()
-        self.go(page, "/")
-        self.shot(page, "01-landing", size)
-        self.go(page, "/accounts/login/")
-        self.shot(page, "02-login", size)
-        self.sign_in(page, CHAIR)
-        self.go(page, f"{COOP}/")
-        self.shot(page, "04-dashboard", size)
-        self.go(page, f"{COOP}/members/")
-        self.shot(page, "05-members", size)
-        first_member = page.locator("main table tbody a").first.get_attribute("href")
-        self.go(page, f"{COOP}/members/?q=vang")
-        self.shot(page, "06-members-q-vang", size)
-        self.go(page, first_member)
-        self.shot(page, "07-member-detail", size)
-        self.go(page, f"{COOP}/members/new/")
-        page.fill("main input[name=full_name]", "")
-        page.fill("main input[name=joined_on]", "")
-        page.click("main form button[type=submit]")
-        page.wait_for_load_state("load")
-        self.shot(page, "08-member-new-errors", size)
-        self.go(page, f"{COOP}/members/import/")
-        self.shot(page, "09-import", size)
-        page.set_input_files("main input[type=file]", str(bad_file))
-        page.click("main form button[type=submit]")
-        page.wait_for_load_state("load")
-        self.shot(page, "10-import-bad-file", size)
-        page.set_input_files("main input[type=file]", str(bad_rows))
-        page.click("main form button[type=submit]")
-        page.wait_for_load_state("load")
-        self.shot(page, "10b-import-bad-rows", size)
-        self.go(page, f"{COOP}/groups/")
-        self.shot(page, "11-groups", size)
-        self.go(page, f"{COOP}/settings/")
-        self.shot(page, "12-settings", size)
-        self.go(page, f"{COOP}/staff/")
-        self.shot(page, "12b-staff", size)
-        self.go(page, f"{COOP}/no-such-page/")
-        self.shot(page, "13-not-found", size)
+        sign_in(page, base, phone)
+        page.goto(f"{base}/c/{DEMO_SLUG}/")
+        paths = [p.format(slug=DEMO_SLUG) for p in daily if not p.startswith("first:")]
+        paths += menu(page)
+        if "first:members" in daily:
+            page.goto(f"{base}/c/{DEMO_SLUG}/members/")
+            first = page.locator(f"main a[href^='/c/{DEMO_SLUG}/members/'][href$='/']").filter(
+                has_not_text=re.compile(r"^\s*$")
+            )
+            hrefs = [
+                h
+                for h in first.evaluate_all("as => as.map(a => a.getAttribute('href'))")
+                if re.search(r"/members/[0-9a-f-]{36}/$", h)
+            ]
+            if hrefs:
+                paths.insert(2, hrefs[0])
+        for path in list(dict.fromkeys(paths))[:MAX_PAGES]:
+            response = page.goto(base + path, wait_until="load")
+            if response is None or response.status != 200:
+                print(f"  skipped {path} ({response.status if response else 'no answer'})")
+                continue
+            height = page.evaluate("document.scrollingElement.scrollHeight")
+            viewport = options["viewport"]
+            clip = {
+                "x": 0,
+                "y": 0,
+                "width": viewport["width"],
+                "height": min(height, int(viewport["height"] * MAX_SCREENS[size])),
+            }
+            name = f"{role}-{name_of(path)}-{size}.png"
+            optimise(page.screenshot(clip=clip, full_page=True), out / name)
+            title = page.title()
+            taken.append((name, path, title))
+            print(f"  {name}  {(out / name).stat().st_size // 1024} KB  {path}")
         context.close()
-
-        # The start page with several cooperatives: the provincial alliance officer's.
-        context = self.context(size)
-        page = context.new_page()
-        self.sign_in(page, OFFICER)
-        self.go(page, "/")
-        self.shot(page, "03-home", size)
-        context.close()
-
-    def english(self, size: str) -> None:
-        context = self.context(size)
-        page = context.new_page()
-        self.go(page, "/accounts/login/")
-        page.click("header button[name=language][value=en]")
-        page.wait_for_load_state("load")
-        self.shot(page, "14-login-en", size)
-        self.sign_in(page, CHAIR)
-        self.go(page, f"{COOP}/members/")
-        self.shot(page, "15-members-en", size)
-        context.close()
+    return taken
 
 
-def workbook_with_mistakes() -> bytes:
-    """An import file whose rows break several rules, to show the list of mistakes."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["Full name", "Gender", "Year of birth", "Phone", "Commune / ward", "Join date"])
-    sheet.append(["", "Nữ", 1985, "0912 345", "Xã Mèo Vạc", "2020-01-15"])
-    sheet.append(["Sùng Thị Mai Phương", "Nữ", 2030, "0911 222 333", "Xã Không Có Thật", "2099-01-01"])
-    sheet.append(["Giàng A Dình", "Nam", 1970, "0911 222 333", "Xã Mèo Vạc", "hôm qua"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def write_readme(out: Path, taken: dict[str, list[tuple[str, str, str]]]) -> None:
+    lines = [
+        "# Screenshots",
+        "",
+        "The main pages of each role of the demo (HTX Tuấn Dũng), on a 360×740 phone and a",
+        "1280×800 desktop, in Vietnamese. Made by `scripts/screenshots.py` (which rewrites this",
+        "file); take them again after changing a page, and look at them before closing an issue.",
+        "",
+    ]
+    for role, shots in taken.items():
+        lines += [f"## {role.capitalize()}", "", "| Page | Address | Phone | Desktop |", "|---|---|---|---|"]
+        seen = {}
+        for name, path, title in shots:
+            seen.setdefault(path, {"title": title})[name.rsplit("-", 1)[1].removesuffix(".png")] = name
+        for path, found in seen.items():
+            phone = f"[phone]({found['phone']})" if "phone" in found else ""
+            desktop = f"[desktop]({found['desktop']})" if "desktop" in found else ""
+            shown = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "<uuid>", path)
+            lines.append(f"| {found['title'].replace('|', '/')} | `{shown}` | {phone} | {desktop} |")
+        lines.append("")
+    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("base_url", nargs="?", default="http://127.0.0.1:8010")
-    parser.add_argument("out_dir", nargs="?", default="/tmp/shots")  # noqa: S108 - a scratch folder
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("url", nargs="?", default="", help="a running demo (default: start one)")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--roles", default=",".join(ROLES), help="comma-separated, default all")
     args = parser.parse_args(argv)
-    out = Path(args.out_dir)
+    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
-        bad_file = Path(tmp) / "danh-sach.xlsx"
-        bad_file.write_bytes(b"This is not an Excel workbook.\n")
-        bad_rows = Path(tmp) / "thanh-vien.xlsx"
-        bad_rows.write_bytes(workbook_with_mistakes())
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        shooter = Shooter(browser, args.base_url, out)
-        for size in WIDTHS:
-            shooter.vietnamese(size, bad_file, bad_rows)
-            shooter.english(size)
-        browser.close()
-    print(f"{len(shooter.taken)} screenshots in {out}")
+    for old in out.glob("*.png"):
+        old.unlink()
+    server = None
+    data_dir = Path(tempfile.mkdtemp(prefix="hoptac-shots-"))
+    taken: dict[str, list[tuple[str, str, str]]] = {}
+    try:
+        if args.url:
+            base = args.url.rstrip("/")
+        else:
+            port = free_port()
+            print(f"Starting the demo on port {port} (data in {data_dir})…", flush=True)
+            server = start_server(port, data_dir)
+            base = f"http://127.0.0.1:{port}"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for role in args.roles.split(","):
+                print(role, flush=True)
+                taken[role] = shoot_role(browser, base, role, out)
+            browser.close()
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    write_readme(out, taken)
+    total = sum(path.stat().st_size for path in out.glob("*.png"))
+    count = sum(len(shots) for shots in taken.values())
+    print(f"{count} screenshots in {out}, {total / 1024 / 1024:.1f} MB")
     return 0
 
 
