@@ -27,15 +27,17 @@ class Section:
     perm: Perm
     # The pages that belong to this section ("app:name", a trailing * matches a prefix).
     matches: tuple[str, ...] = ()
+    # Left out for a role that has this permission too (a member's own pages, not staff's).
+    unless: Perm | None = None
 
 
 SECTIONS: tuple[Section, ...] = (
     Section("overview", _("Overview"), _("Overview"), "coops:dashboard", "house", Perm.COOP_VIEW,
             ("coops:dashboard",)),
     Section("my_account", _("My account"), _("My account"), "ledger:me", "wallet", Perm.OWN_STATEMENT,
-            ("ledger:me",)),
+            ("ledger:me",), unless=Perm.LEDGER_VIEW),
     Section("notices", _("Notices"), _("Notices"), "notify:notices", "bell", Perm.OWN_NOTICES,
-            ("notify:notices",)),
+            ("notify:notices",), unless=Perm.MESSAGE_VIEW),
     Section("receipt_new", _("New receipt"), _("New receipt"), "offtake:receipt_create", "circle-plus",
             Perm.RECEIPT_RECORD, ("offtake:receipt_create",)),
     Section("receipts", _("Buying"), _("Buying"), "offtake:receipt_list", "shopping-basket",
@@ -93,12 +95,17 @@ class Menus:
         return any(link.current for link in self.side) and not any(link.current for link in self.tabs)
 
 
+def opens(role: str | None, section: Section) -> bool:
+    """Whether ``section`` is in ``role``'s menu: allowed, and not a member's own page shown to staff."""
+    return has_perm(role, section.perm) and not (section.unless and has_perm(role, section.unless))
+
+
 def sections_for(role: str | None) -> tuple[Section, ...]:
-    return tuple(section for section in SECTIONS if has_perm(role, section.perm))
+    return tuple(section for section in SECTIONS if opens(role, section))
 
 
 def tabs_for(role: str | None) -> tuple[Section, ...]:
-    return tuple(BY_KEY[key] for key in TABS.get(role or "", ()) if has_perm(role, BY_KEY[key].perm))
+    return tuple(BY_KEY[key] for key in TABS.get(role or "", ()) if opens(role, BY_KEY[key]))
 
 
 def _match(pattern: str, view_name: str) -> bool:
