@@ -118,3 +118,23 @@ def test_tables_stack_as_cards_on_a_phone_and_stick_on_a_computer():
     assert ".list td[data-label]::before{content:attr(data-label)" in phone
     assert "position:sticky;top:var(--appbar-h)" in phone
     assert ".list tfoot" in phone
+
+
+def test_removing_a_role_takes_two_taps_and_still_works(login, chair_a, collector_a, coop_a):
+    """The destructive buttons of the staff list sit behind a question (no JavaScript confirm())."""
+    client = login(chair_a)
+    html = client.get(f"/c/{coop_a.slug}/staff/").content.decode()
+    step = re.search(r'<details class="confirm-step">\s*<summary[^>]*>([^<]+)</summary>\s*<form method="post" action="([^"]+)"', html)
+    assert step, "no confirmation step on the staff list"
+    response = client.post(step.group(2))
+    assert response.status_code == 302
+    assert client.get(f"/c/{coop_a.slug}/staff/").content.decode().count('class="confirm-step"') < html.count(
+        'class="confirm-step"'
+    )
+
+
+def test_an_empty_list_says_what_to_do_first(login, chair_a, collector_a, coop_a):
+    members = login(chair_a).get(f"/c/{coop_a.slug}/members/").content.decode()
+    assert re.search(r'<div class="empty">.*?href="/c/coop-a/members/new/"', members, re.S)
+    receipts = login(collector_a).get(f"/c/{coop_a.slug}/buying/receipts/").content.decode()
+    assert re.search(r'<div class="empty">.*?href="/c/coop-a/buying/receipts/new/"', receipts, re.S)
