@@ -4,11 +4,14 @@ from django.urls import include, path
 
 from hoptac.coops import invitation_views
 from hoptac.coops import views as coop_views
+from hoptac.core import views as core_views
 from hoptac.core.media import public_media
 
 urlpatterns = [
     path("", coop_views.home, name="home"),
     path("switch/", coop_views.switch, name="switch"),
+    # The living page of the design system (docs/architecture.md, "Interface").
+    path("ui/", core_views.components, name="ui"),
     # Forgotten passwords: the code is sent through the outbox, hence in notify.
     path("accounts/reset/", include("hoptac.notify.password_reset")),
     path("accounts/", include("hoptac.accounts.urls")),

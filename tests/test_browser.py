@@ -78,7 +78,8 @@ def fill_member_form(page: Page) -> None:
 def test_chair_adds_a_member_and_finds_it_without_accents(page, live_server, coop_a, chair_a, member_a):
     sign_in(page, live_server.url)
 
-    page.locator("nav a[href='/c/coop-a/members/']").click()
+    # On a computer the side menu holds every section.
+    page.locator("nav.side a[href='/c/coop-a/members/']").click()
     expect(page).to_have_url(re.compile(r"/c/coop-a/members/$"))
     expect(page.locator("main table")).to_contain_text(member_a.full_name)
 
@@ -140,6 +141,22 @@ def test_phone_width_and_keyboard_only_sign_in(chromium, live_server, chair_a, c
         page.keyboard.press("Tab")
         expect(page.locator("a.skip")).to_be_focused()
 
+        # On a phone: the app bar is one row, the menu is a bottom tab bar, "More" opens the
+        # full menu (by #menu, no JavaScript needed) and a tab goes to its page.
+        assert page.locator("header.appbar").bounding_box()["height"] <= 64
+        expect(page.locator("nav.side")).to_be_hidden()
+        tabs = page.locator("nav.tabbar a")
+        expect(tabs).to_have_count(5)
+        for box in (tabs.nth(i).bounding_box() for i in range(5)):
+            assert box["height"] >= 44 and box["width"] >= 44
+        page.locator("nav.tabbar a[href='#menu']").click()
+        expect(page.locator("nav.side a[href='/c/coop-a/settings/']")).to_be_visible()
+        page.locator("nav.side a.side-close").click()
+        expect(page.locator("nav.side")).to_be_hidden()
+        page.locator("nav.tabbar a[href='/c/coop-a/members/']").click()
+        expect(page).to_have_url(re.compile(r"/c/coop-a/members/$"))
+        expect(page.locator("nav.tabbar a[aria-current=page]")).to_have_attribute("href", "/c/coop-a/members/")
+
         # No sideways scrolling of the whole page on a 360 px phone.
         for path in ("/c/coop-a/members/", "/c/coop-a/members/new/", "/c/coop-a/", "/accounts/login/"):
             page.goto(f"{live_server.url}{path}")
@@ -160,7 +177,7 @@ def test_adding_a_member_works_without_javascript(chromium, live_server, coop_a,
         fill_member_form(page)
         expect(page).to_have_url(re.compile(r"/c/coop-a/members/[0-9a-f-]{36}/$"))
         expect(page.get_by_role("heading", level=1)).to_contain_text("Vàng Thị Mỷ")
-        expect(page.locator("main .messages")).to_contain_text("Vàng Thị Mỷ")
+        expect(page.locator("main .toasts")).to_contain_text("Vàng Thị Mỷ")
         with tenant(coop_a):
             assert Member.objects.filter(full_name="Vàng Thị Mỷ", phone="0988123456").count() == 1
     finally:

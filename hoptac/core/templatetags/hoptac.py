@@ -110,3 +110,33 @@ def _read_static_cached(path: str) -> str:
     if path not in _CACHE:
         _CACHE[path] = _read_static(path)
     return _CACHE[path]
+
+
+@register.simple_tag
+def icon(name: str, label: str = ""):
+    """``{% icon "users" %}``: an icon of the shipped Lucide sprite (hoptac/static/hoptac/icons.svg,
+    one cached file). Decorative unless ``label`` is given, which becomes its accessible name."""
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    href = f"{static('hoptac/icons.svg')}#{name}"
+    if label:
+        return format_html(
+            '<svg class="icon" role="img" aria-label="{}" focusable="false"><use href="{}"></use></svg>', label, href
+        )
+    return format_html('<svg class="icon" aria-hidden="true" focusable="false"><use href="{}"></use></svg>', href)
+
+
+@register.simple_tag(takes_context=True)
+def coop_menus(context):
+    """``{% coop_menus as menus %}``: the tab bar and side menu of the current cooperative page
+    for the signed-in user's role (``hoptac.core.navigation``), or None outside a cooperative."""
+    from hoptac.core.navigation import menus_for
+
+    request = context.get("request")
+    access = getattr(request, "access", None)
+    cooperative = getattr(request, "cooperative", None)
+    if access is None or cooperative is None:
+        return None
+    match = getattr(request, "resolver_match", None)
+    return menus_for(role=access.role, slug=cooperative.slug, view_name=match.view_name if match else "")
