@@ -47,8 +47,26 @@ def components(request):
     page = Paginator(range(100), 10).get_page(request.GET.get("page") or 2)
     tabs = {role: [s for s in SECTIONS if s.key in keys] for role, keys in TABS.items()}
     icons = sorted({s.icon for s in SECTIONS} | {"menu", "circle-check", "info", "triangle-alert", "circle-x", "inbox"})
+    # Sample data (names, villages, codes, amounts): data, not interface text.
+    rows = [
+        {"name": "Cử Thị Súa", "village": "Thôn Sủng Trà", "year": 1972, "amount": 2_400_000},
+        {"name": "Cử Thị Súa", "village": "Thôn Pả Vi Hạ", "year": 1988, "amount": 850_000},
+    ]
+    receipts = [
+        {"code": "PTM-000121", "name": "Mua Thị Pằng", "point": "Pả Vi", "total": 5_850_000, "ok": True},
+        {"code": "PTM-000122", "name": "Giàng A Páo", "point": "Sủng Trà", "total": 4_680_000, "ok": False},
+    ]
     return render(
         request,
         "core/components.html",
-        {"form": form, "page": page, "tabs": tabs, "icons": icons, "tones": ("ok", "info", "warn", "danger", "neutral")},
+        {
+            "form": form,
+            "page": page,
+            "tabs": tabs,
+            "icons": icons,
+            "tones": [(t, f"--c-{t}-fg", f"--c-{t}-bg") for t in ("ok", "info", "warn", "danger", "neutral")],
+            "rows": rows,
+            "receipts": receipts,
+            "receipts_total": sum(r["total"] for r in receipts),
+        },
     )

@@ -98,10 +98,13 @@ _SVG_SIZE = re.compile(r'^<svg width="(\d+)" height="(\d+)"')
 
 
 def _scalable_qr(data: str) -> str:
-    """The QR as an SVG that CSS sizes in millimetres (a viewBox instead of pixel sizes)."""
+    """The QR as an SVG that CSS sizes in millimetres (a viewBox instead of pixel sizes).
+
+    Hidden from screen readers: each label says the product and lot in words beside it, and
+    the address the QR holds is written at the top of the sheet."""
     svg = qr.svg(data, scale=1, border=2)
     return _SVG_SIZE.sub(
-        lambda m: f'<svg viewBox="0 0 {m[1]} {m[2]}" shape-rendering="crispEdges" role="img"', svg, count=1
+        lambda m: f'<svg viewBox="0 0 {m[1]} {m[2]}" shape-rendering="crispEdges" aria-hidden="true"', svg, count=1
     )
 
 
