@@ -60,6 +60,7 @@ LABELS = {
     "unit": re.compile(r"^\s*(Đơn vị|Unit)", re.I),
 }
 SAVE = re.compile(r"Lưu|Ghi|Save|Record|Tạo", re.I)
+CHECK = re.compile(r"Kiểm tra phiếu|Check the receipt", re.IGNORECASE)
 
 
 def MESSAGE_TEXT(page: Page) -> str:  # noqa: N802 - reads like the constant it stands for
@@ -196,6 +197,10 @@ def fill_line(flow: Flow, quantity: str) -> None:
 def save(flow: Flow) -> bool:
     page = flow.page
     before = page.url
+    # The form first shows what it understood ("Check the receipt"), then saves.
+    check = page.locator("main form").get_by_role("button", name=CHECK)
+    if check.count():
+        flow.tap(check.last, "check the receipt", navigates=True)
     button = page.locator("main form").get_by_role("button", name=SAVE).last
     flow.tap(button, "save", navigates=True)
     saved = page.url != before and not page.url.endswith("/new/")

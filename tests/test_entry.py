@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hoptac.catalog.models import Product
 from hoptac.coops import selectors
@@ -248,7 +249,7 @@ def test_the_whole_flow_find_choose_check_save(login, collector_a, households, h
     check = client.post(URL, {**body, "member": households["sua2"].pk, "check": "1"})
     assert check.status_code == 200
     page = check.content.decode()
-    assert "Check before saving" in page
+    assert _("Check before saving") in page
     assert "một nghìn hai trăm năm mươi phẩy năm" in page  # 1.250,5 as understood
     assert "sáu trăm hai mươi lăm triệu hai trăm năm mươi nghìn đồng" in page  # 625.250.000 ₫
     assert _key(page) == key
@@ -271,7 +272,7 @@ def test_change_goes_back_to_the_form_with_the_values(login, collector_a, househ
     response = client.post(URL, {**body, "change": "1"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Check before saving" not in page and 'value="12,5"' in page and 'value="2,5"' in page
+    assert _("Check before saving") not in page and 'value="12,5"' in page and 'value="2,5"' in page
     assert re.search(rf'value="{households["pao"].pk}"\s+checked', page)
     assert _key(page) == body["form_key"]
 
@@ -286,7 +287,7 @@ def test_a_price_changed_after_the_check_is_checked_again(login, collector_a, co
     response = client.post(URL, body)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "prices changed" in page and "375.000" in page
+    assert _("The prices changed since the receipt was checked: check it again.") in page and "375.000" in page
     assert not Receipt.unscoped.exists()
     assert client.post(URL, {**body, "checked_total": "375000"}).status_code == 302
 
@@ -388,7 +389,7 @@ def test_an_advance_is_shown_in_words_before_it_is_recorded(login, accountant_a,
     check = client.post(url, body)
     assert check.status_code == 200
     page = check.content.decode()
-    assert "Check before saving" in page
+    assert _("Check before saving") in page
     assert "một triệu năm trăm nghìn đồng" in page
     assert _key(page) == body["form_key"]
     assert not Entry.unscoped.exists()
@@ -420,5 +421,5 @@ def test_a_bad_amount_is_the_form_again_not_the_check(login, accountant_a, membe
     response = login(accountant_a).post(
         _ledger("advance", member_a), keyed(amount="12,5", day=timezone.localdate().isoformat())
     )
-    assert "Check before saving" not in response.content.decode()
+    assert _("Check before saving") not in response.content.decode()
     assert response.context["form"].errors["amount"]
