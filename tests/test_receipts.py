@@ -374,3 +374,18 @@ def test_agreement_bad_input_stores_nothing(coop_a, member_a, member_b, tea):
             with pytest.raises(ValidationError):
                 services.agreement_create(**kwargs)
         assert Agreement.objects.count() == 0 and Entry.objects.count() == 0
+
+
+def test_printed_receipt_says_who_owes_whom_without_a_minus(login, coop_a, collector_a, member_a, tea):
+    """A member with an advance larger than the delivery reads "still owes the cooperative"
+    and the amount, never "-1.500.000 ₫" (issue 16: farmers do not read the minus)."""
+    from django.utils.translation import gettext as _
+
+    from hoptac.ledger import services as ledger
+
+    with tenant(coop_a):
+        ledger.advance_give(member=member_a, amount=2_000_000)
+    receipt = record(coop_a, member_a, services.LineInput(product=tea, quantity=Decimal(20), unit="kg"))  # 500,000
+    page = login(collector_a).get(f"/c/coop-a/buying/receipts/{receipt.uuid}/print/").content.decode()
+    assert _("After this receipt the member still owes the cooperative") in page
+    assert "1.500.000" in page and "-1.500.000" not in page

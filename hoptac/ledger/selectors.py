@@ -32,6 +32,12 @@ class Balance:
         return self.payable - self.receivable
 
     @property
+    def member_owes(self) -> int:
+        """What the member owes the cooperative after netting, as a positive number (0 if none):
+        printed and sent in words, never as a negative amount."""
+        return max(0, -self.net)
+
+    @property
     def payable_now(self) -> int:
         """What can be paid out in cash today after netting every outstanding loan."""
         return max(0, self.net)
