@@ -20,6 +20,7 @@ part of the test suite because it needs Java.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -182,6 +183,31 @@ def start_server(port: int, data_dir: Path) -> subprocess.Popen:
     sys.exit("The demo server did not answer within 5 minutes.")
 
 
+@contextlib.contextmanager
+def demo(url: str, *, prefix: str):
+    """``(base URL, a scratch folder)`` of the demo at ``url``, or of one started here on a free
+    port (stopped, and its data removed, at the end)."""
+    server = None
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        if url:
+            base = url.rstrip("/")
+        else:
+            port = free_port()
+            print(f"Starting the demo on port {port} (data in {data_dir})…", flush=True)
+            server = start_server(port, data_dir)
+            base = f"http://127.0.0.1:{port}"
+        yield base, data_dir
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def check(vnu: Path, folder: Path, show_warnings: bool) -> list[dict]:
     command = ["java", "-jar", str(vnu), "--format", "json", "--exit-zero-always"]
     if not show_warnings:
@@ -199,16 +225,7 @@ def main() -> int:
     parser.add_argument("--keep", default="", help="a folder to keep the fetched pages in")
     args = parser.parse_args()
     vnu = find_vnu()
-    server = None
-    data_dir = Path(tempfile.mkdtemp(prefix="hoptac-vnu-"))
-    try:
-        if args.url:
-            base = args.url
-        else:
-            port = free_port()
-            print(f"Starting the demo on port {port} (data in {data_dir})…", flush=True)
-            server = start_server(port, data_dir)
-            base = f"http://127.0.0.1:{port}"
+    with demo(args.url, prefix="hoptac-vnu-") as (base, data_dir):
         anonymous = Browser(base)
         pages = {}
         _status, _type, pages["/accounts/login/"] = anonymous.get("/accounts/login/")
@@ -223,14 +240,6 @@ def main() -> int:
             (folder / name).write_text(body, encoding="utf-8")
             names[name] = path
         messages = check(vnu, folder, args.warnings)
-    finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
     by_page: dict[str, list[dict]] = {}
     for message in messages:
         name = Path(urllib.parse.urlparse(message.get("url", "")).path).name

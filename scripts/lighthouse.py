@@ -29,11 +29,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_html import DEMO_SLUG, Browser, free_port, start_server  # noqa: E402
+from check_html import DEMO_SLUG, Browser, demo  # noqa: E402
 
 CHROME_FLAGS = (
     "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update"
@@ -113,17 +112,8 @@ def main() -> int:
     parser.add_argument("--keep", default="", help="a folder to keep Lighthouse's JSON reports in")
     args = parser.parse_args()
     lighthouse = find_lighthouse()
-    server = None
-    data_dir = Path(tempfile.mkdtemp(prefix="hoptac-lh-"))
     problems: list[str] = []
-    try:
-        if args.url:
-            base = args.url.rstrip("/")
-        else:
-            port = free_port()
-            print(f"Starting the demo on port {port} (data in {data_dir})…", flush=True)
-            server = start_server(port, data_dir)
-            base = f"http://127.0.0.1:{port}"
+    with demo(args.url, prefix="hoptac-lh-") as (base, data_dir):
         browser = Browser(base)
         browser.sign_in()
         cookie = "; ".join(f"{c.name}={c.value}" for c in browser.jar if c.name == "sessionid")
@@ -162,14 +152,6 @@ def main() -> int:
                 )
                 if found["kb"] > STAFF_BUDGET_KB:
                     problems.append(f"{label}: {found['kb']:.1f} KB > {STAFF_BUDGET_KB} KB")
-    finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
     print("\n" + ("\n".join(problems) if problems else "Every page meets the bar."))
     return 1 if problems else 0
 

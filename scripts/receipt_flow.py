@@ -30,10 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -42,7 +39,7 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_html import DEMO_SLUG, free_port, start_server  # noqa: E402
+from check_html import DEMO_SLUG, demo  # noqa: E402
 
 CHROMIUM = os.environ.get("HOPTAC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -268,25 +265,8 @@ def main() -> int:
     parser.add_argument("--tap-seconds", type=float, default=1.5, help="a person's time to find and tap")
     parser.add_argument("--key-seconds", type=float, default=0.5, help="a person's time per key on a phone")
     args = parser.parse_args()
-    server = None
-    data_dir = Path(tempfile.mkdtemp(prefix="hoptac-flow-"))
-    try:
-        if args.url:
-            base = args.url.rstrip("/")
-        else:
-            port = free_port()
-            print(f"Starting the demo on port {port} (data in {data_dir})…", flush=True)
-            server = start_server(port, data_dir)
-            base = f"http://127.0.0.1:{port}"
+    with demo(args.url, prefix="hoptac-flow-") as (base, data_dir):
         flow, chosen, seconds = measure(base, args.letters, args.quantity)
-    finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
     for number, step in enumerate(flow.steps, 1):
         print(f"{number:2d}. {step}")
     human = flow.taps * args.tap_seconds + flow.keys * args.key_seconds + flow.load_seconds

@@ -27,14 +27,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_html import DEMO_SLUG, free_port, start_server  # noqa: E402
+from check_html import DEMO_SLUG, demo  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("HOPTAC_CHROMIUM", "/usr/bin/chromium")
@@ -181,31 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.png"):
         old.unlink()
-    server = None
-    data_dir = Path(tempfile.mkdtemp(prefix="hoptac-shots-"))
     taken: dict[str, list[tuple[str, str, str]]] = {}
-    try:
-        if args.url:
-            base = args.url.rstrip("/")
-        else:
-            port = free_port()
-            print(f"Starting the demo on port {port} (data in {data_dir})…", flush=True)
-            server = start_server(port, data_dir)
-            base = f"http://127.0.0.1:{port}"
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for role in args.roles.split(","):
-                print(role, flush=True)
-                taken[role] = shoot_role(browser, base, role, out)
-            browser.close()
-    finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with demo(args.url, prefix="hoptac-shots-") as (base, data_dir), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for role in args.roles.split(","):
+            print(role, flush=True)
+            taken[role] = shoot_role(browser, base, role, out)
+        browser.close()
     write_readme(out, taken)
     total = sum(path.stat().st_size for path in out.glob("*.png"))
     count = sum(len(shots) for shots in taken.values())
