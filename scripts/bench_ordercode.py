@@ -55,7 +55,9 @@ def memo_after_prefix(rng: random.Random) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", type=int, default=100_000, help="memos of each kind (default 100000)")
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args()

@@ -45,7 +45,7 @@ MAX_LENGTH = 25  # characters of the code as written in a memo, separators inclu
 DEFAULT_PREFIX = "DH"
 
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
-_PREFIX_RE = re.compile(r"^[A-Z]{1,%d}$" % (MAX_LENGTH - BODY_LENGTH - 1))
+_PREFIX_RE = re.compile(rf"^[A-Z]{{1,{MAX_LENGTH - BODY_LENGTH - 1}}}$")
 
 
 def _times2(x: int) -> int:
