@@ -85,3 +85,41 @@ def find_commune(text: str | int, province_code: int | None = None) -> int | Non
             if bare == key:
                 matches.append(code)
     return matches[0] if len(matches) == 1 else None
+
+
+# The northern provinces after the 2025 merger: the regions "Trung du và miền núi phía Bắc"
+# and "Đồng bằng sông Hồng" of the General Statistics Office, i.e. the 15 units with a code
+# up to 37. Thanh Hóa (38) and further south are "Bắc Trung Bộ", not the north for shipping.
+# Listed by name so that a change in the package shows up in tests/test_delivery_lib.py.
+_NORTHERN_NAMES = (
+    "Hà Nội",
+    "Hải Phòng",
+    "Tuyên Quang",
+    "Lào Cai",
+    "Thái Nguyên",
+    "Phú Thọ",
+    "Bắc Ninh",
+    "Hưng Yên",
+    "Ninh Bình",
+    "Quảng Ninh",
+    "Cao Bằng",
+    "Lạng Sơn",
+    "Lai Châu",
+    "Điện Biên",
+    "Sơn La",
+)
+
+
+@lru_cache(maxsize=1)
+def northern_province_codes() -> frozenset[int]:
+    """Codes of the 15 northern provinces and cities (post-2025 units)."""
+    by_name = {}
+    for province in Province.iter_all():
+        name = province.name.removeprefix("Thành phố ").strip()
+        by_name[name] = int(province.code)
+    return frozenset(by_name[name] for name in _NORTHERN_NAMES)
+
+
+def is_province(code: int | None) -> bool:
+    """Whether ``code`` is a province or city of the post-2025 units."""
+    return bool(code) and bool(province_name(code))
