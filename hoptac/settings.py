@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "hoptac.ledger",
     "hoptac.offtake",
     "hoptac.inventory",
+    "hoptac.shop",
     "hoptac.trace",
     "hoptac.notify",
     "hoptac.api",

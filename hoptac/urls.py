@@ -24,11 +24,18 @@ urlpatterns = [
     path("c/<slug:coop_slug>/catalog/", include("hoptac.catalog.urls")),
     path("c/<slug:coop_slug>/inventory/", include("hoptac.inventory.urls")),
     path("c/<slug:coop_slug>/messages/", include("hoptac.notify.urls")),
+    path("c/<slug:coop_slug>/shop/", include("hoptac.shop.urls_staff")),
+    path("c/<slug:coop_slug>/money/", include("hoptac.shop.urls_money")),
     # Gateways call these (no session, no CSRF): a secret per gateway in the address.
     path("hooks/", include("hoptac.outbox.hook_urls")),
     path("hooks/", include("hoptac.notify.hook_urls")),
+    path("hooks/", include("hoptac.shop.hook_urls")),
     path("api/v1/", include("hoptac.api.urls")),
     path("", include("hoptac.trace.urls")),
+    # Public selling: shops /s/<slug>/, the marketplace /cho/, short links /p/<code>, the
+    # cart /gio/ and the buyer's orders /don/.
+    path("", include("hoptac.shop.urls_public")),
+    path("", include("hoptac.shop.urls_cart")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

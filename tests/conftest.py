@@ -176,3 +176,7 @@ def login(client):
 # Playwright's sync API runs an event loop in the test thread; the live server and the
 # ORM calls of the test itself are synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# Selling: an open shop with stock in coop_a (honey) and coop_b (tea); builders in shop_fixtures.
+from tests.shop_fixtures import honey_shop_a, tea_shop_b  # noqa: E402, F401

@@ -235,6 +235,8 @@ HELPER_LEVEL = {
     "announcement_lock": "announcement",
     "offer_lock": "offer",
     "receipts_lock": "receipt",
+    "bank_transaction_lock": "bank_transaction",
+    "orders_lock": "order",
     "counter_next": "counter",
     "members_lock": "member",
     "lots_lock": "lot",

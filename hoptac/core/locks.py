@@ -8,18 +8,23 @@ transactions never wait on each other in a circle (a deadlock):
 2. purchase receipts (``receipts_lock``, by ascending id). **A receipt's lock covers its
    lines**: whoever reads a line's status or its place in a lot and then writes because
    of it (a void, a raw lot, taking a receipt out of a lot) locks the receipt first;
-3. the cooperative's counters (``counter_next``);
-4. member rows (``members_lock``, by ascending id): every ledger write;
-5. lots (``lots_lock``, by ascending id): stock is the sum of a lot's movements, checked
+3. bank transactions (``bank_transaction_lock``): a transaction is settled, and only then
+   the orders it pays;
+4. shop orders (``orders_lock``, by ascending id): status, payment and the cash book entry
+   written for them; an order's lock covers its lines and their stock reservations'
+   state (the lots themselves are locked at level 7 when stock is taken or given back);
+5. the cooperative's counters (``counter_next``);
+6. member rows (``members_lock``, by ascending id): every ledger write;
+7. lots (``lots_lock``, by ascending id): stock is the sum of a lot's movements, checked
    and written under the lot's lock;
-6. the messaging settings of a cooperative (``messaging_settings_lock``);
-7. outbox messages (``messages_lock`` by ascending id, ``message_lock`` and
+8. the messaging settings of a cooperative (``messaging_settings_lock``);
+9. outbox messages (``messages_lock`` by ascending id, ``message_lock`` and
    ``message_lock_first`` for one row, and ``messages_claim`` for the worker, which skips
    rows another worker holds);
-8. the SMS quota row: not a ``select_for_update`` but one conditional ``UPDATE``, which
+10. the SMS quota row: not a ``select_for_update`` but one conditional ``UPDATE``, which
    holds that row's lock until commit, so it comes after the messages it is taken for;
-9. the Zalo token row (``zalo_token_lock``), alone in its transaction in practice;
-10. API tokens (``api_token_lock``), alone in their transaction.
+11. the Zalo token row (``zalo_token_lock``), alone in its transaction in practice;
+12. API tokens (``api_token_lock``), alone in their transaction.
 
 Skipping levels is fine; going back up is not (e.g. a service holding a lot may not then
 lock a member). A test reads the code (``tests/test_locks.py``) and fails on a
@@ -45,6 +50,8 @@ LOCK_ORDER = (
     "announcement",
     "offer",
     "receipt",
+    "bank_transaction",
+    "order",
     "counter",
     "member",
     "lot",
@@ -107,7 +114,19 @@ def receipts_lock(source, ids) -> dict:
     return _rows("receipts_lock", source, ids)
 
 
-# 3. counters ---------------------------------------------------------------------------------
+# 3. bank transactions, 4. orders ------------------------------------------------------------
+
+
+def bank_transaction_lock(source, pk):
+    return _one("bank_transaction_lock", source, pk)
+
+
+def orders_lock(source, ids) -> dict:
+    """Lock shop orders by ascending id and return them by id."""
+    return _rows("orders_lock", source, ids)
+
+
+# 5. counters ---------------------------------------------------------------------------------
 
 
 def counter_next(*, cooperative, key: str) -> int:
@@ -120,7 +139,7 @@ def counter_next(*, cooperative, key: str) -> int:
     return counter.value
 
 
-# 4. members ----------------------------------------------------------------------------------
+# 6. members ----------------------------------------------------------------------------------
 
 
 def members_lock(source, ids) -> dict:
@@ -128,7 +147,7 @@ def members_lock(source, ids) -> dict:
     return _rows("members_lock", source, ids)
 
 
-# 5. lots -------------------------------------------------------------------------------------
+# 7. lots -------------------------------------------------------------------------------------
 
 
 def lots_lock(source, ids) -> dict:
@@ -136,7 +155,7 @@ def lots_lock(source, ids) -> dict:
     return _rows("lots_lock", source, ids)
 
 
-# 6. messaging settings -------------------------------------------------------------------------
+# 8. messaging settings -------------------------------------------------------------------------
 
 
 def messaging_settings_lock(source):
@@ -145,7 +164,7 @@ def messaging_settings_lock(source):
     return _queryset(source).select_for_update(of=("self",)).get()
 
 
-# 7. messages ---------------------------------------------------------------------------------
+# 9. messages ---------------------------------------------------------------------------------
 
 
 def messages_lock(source, ids) -> dict:
@@ -172,7 +191,7 @@ def messages_claim(queryset: QuerySet, *, limit: int) -> list:
     return list(queryset[:limit])
 
 
-# 9. the Zalo token -----------------------------------------------------------------------------
+# 11. the Zalo token -----------------------------------------------------------------------------
 
 
 def zalo_token_lock(source, pk):
@@ -181,7 +200,7 @@ def zalo_token_lock(source, pk):
     return _queryset(source).select_for_update(of=("self",)).filter(pk=pk).first()
 
 
-# 10. API tokens --------------------------------------------------------------------------------
+# 12. API tokens --------------------------------------------------------------------------------
 
 
 def api_token_lock(source, pk):

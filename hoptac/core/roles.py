@@ -68,6 +68,14 @@ class Perm(StrEnum):
     MESSAGE_VIEW = "message.view"
     MESSAGE_SEND = "message.send"  # announcements, answers to offers, resend/cancel
     OWN_NOTICES = "notice.own"  # a member's own notice board
+    # Selling: the shop's settings (open, bank account, delivery rules, payment keys), the
+    # products on sale and their prices, orders (buyers' names, phones and addresses are in
+    # them), and the money: bank transactions, the resolution queue, the cash/bank book.
+    SHOP_EDIT = "shop.edit"
+    LISTING_EDIT = "listing.edit"
+    ORDER_VIEW = "order.view"
+    ORDER_MANAGE = "order.manage"
+    PAYMENT_MANAGE = "payment.manage"
 
 
 # Member fields that only a role with Perm.MEMBER_PERSONAL reads (pages, exports, the API).
@@ -102,13 +110,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.STOCK_SELL,
             Perm.MESSAGE_VIEW,
             Perm.MESSAGE_SEND,
+            Perm.LISTING_EDIT,
+            Perm.ORDER_VIEW,
+            Perm.ORDER_MANAGE,
+            Perm.PAYMENT_MANAGE,
         }
     ),
     Role.COLLECTOR: frozenset(
         _READ
         | {Perm.MEMBER_PERSONAL, Perm.OFFTAKE_VIEW, Perm.RECEIPT_RECORD, Perm.STOCK_VIEW, Perm.MESSAGE_VIEW}
     ),
-    Role.SALES: frozenset(_READ | {Perm.CATALOG_EDIT, Perm.STOCK_VIEW, Perm.STOCK_SELL}),
+    Role.SALES: frozenset(
+        _READ
+        | {Perm.CATALOG_EDIT, Perm.STOCK_VIEW, Perm.STOCK_SELL, Perm.LISTING_EDIT, Perm.ORDER_VIEW, Perm.ORDER_MANAGE}
+    ),
     Role.MEMBER: frozenset({Perm.COOP_VIEW, Perm.OWN_STATEMENT, Perm.OWN_NOTICES}),
     # Reads every cooperative of the province, without members' personal data: the member
     # export without its personal columns, no ledger, no messages, no 01/TNDN list.

@@ -225,3 +225,39 @@ class StockMovement(CoopOwned):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("Stock movements are never deleted.")
+
+
+class ReservationState(models.TextChoices):
+    HELD = "held", _("Reserved")
+    SOLD = "sold", _("Sold")
+    RELEASED = "released", _("Released")
+
+
+class StockReservation(CoopOwned):
+    """Packs of a finished lot held for an order line, from the moment the order is placed.
+
+    A lot's stock on hand is the sum of its movements; what may still be sold is on hand
+    minus what is *held*. A held reservation ends *sold* (a SALE movement is written for it
+    when the order ships) or *released* (the order is cancelled or expires). So for every
+    lot: held + sold (the SALE movements) + available = what came in. ``order_line_id``
+    names the shop's order line without a foreign key (the shop sits above inventory).
+    """
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="reservations")
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    order_line_id = models.PositiveBigIntegerField(db_index=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=ReservationState.choices, default=ReservationState.HELD
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("stock reservation")
+        verbose_name_plural = _("stock reservations")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_positive")]
+        indexes = [models.Index(fields=["lot", "state"], name="reservation_lot_state")]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} {self.quantity} {self.state}"

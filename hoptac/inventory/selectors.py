@@ -198,3 +198,68 @@ def stock_summary() -> list[dict]:
         row["on_hand"] = quantize_qty(Decimal(row["on_hand"] or 0))
         row["base_unit"] = units.get(row["lot__product_id"], "")
     return rows
+
+
+def _sellable(today):
+    from hoptac.inventory.models import LotKind
+
+    return Q(kind=LotKind.FINISHED) & (Q(best_before__isnull=True) | Q(best_before__gte=today))
+
+
+def available_by_product(product_ids, *, today=None) -> dict[int, Decimal]:
+    """Packs that may still be sold per product: finished, unexpired lots' stock on hand
+    minus what orders hold. Two queries whatever the number of products."""
+    from django.utils import timezone
+
+    from hoptac.inventory.models import ReservationState, StockReservation
+
+    today = today or timezone.localdate()
+    ids = list(product_ids)
+    result = {pid: Decimal(0) for pid in ids}
+    if not ids:
+        return result
+    sellable = Lot.objects.filter(_sellable(today), product_id__in=ids)
+    for row in (
+        StockMovement.objects.filter(lot__in=sellable)
+        .values("lot__product_id")
+        .annotate(total=Sum("quantity"))
+    ):
+        result[row["lot__product_id"]] += Decimal(row["total"] or 0)
+    for row in (
+        StockReservation.objects.filter(lot__in=sellable, state=ReservationState.HELD)
+        .values("lot__product_id")
+        .annotate(total=Sum("quantity"))
+    ):
+        result[row["lot__product_id"]] -= Decimal(row["total"] or 0)
+    return {pid: max(quantize_qty(q), Decimal(0)) for pid, q in result.items()}
+
+
+def next_lot_to_ship(product, *, today=None) -> Lot | None:
+    """The lot the next order of ``product`` will be served from (first expiring first
+    out, with packs not yet held), for the shop's "what you will receive" line."""
+    from django.utils import timezone
+
+    from hoptac.inventory.models import ReservationState
+
+    today = today or timezone.localdate()
+    lots = (
+        Lot.objects.filter(_sellable(today), product=product)
+        .annotate(
+            on_hand=Coalesce(Sum("movements__quantity"), Value(Decimal(0)), output_field=DecimalField())
+        )
+        .filter(on_hand__gt=0)
+        .order_by(F("best_before").asc(nulls_last=True), "production_date", "id")
+    )
+    for lot in lots[:5]:
+        held = lot.reservations.filter(state=ReservationState.HELD).aggregate(t=Sum("quantity"))["t"] or 0
+        if lot.on_hand - held > 0:
+            return lot
+    return None
+
+
+def stock_held(lot) -> Decimal:
+    """Packs of ``lot`` held for orders not shipped yet."""
+    from hoptac.inventory.models import ReservationState, StockReservation
+
+    total = StockReservation.objects.filter(lot=lot, state=ReservationState.HELD).aggregate(t=Sum("quantity"))["t"]
+    return quantize_qty(Decimal(total or 0))

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,9 @@ from hoptac.inventory.models import (
     LotSource,
     MovementKind,
     ProcessingStep,
+    ReservationState,
     StockMovement,
+    StockReservation,
 )
 from hoptac.lib import bounds
 from hoptac.lib.units import format_quantity, quantize_qty
@@ -54,6 +56,15 @@ def _lot_code(cooperative, product, day: dt.date) -> str:
 def _on_hand(lot_id: int) -> Decimal:
     total = StockMovement.objects.filter(lot_id=lot_id).aggregate(total=Sum("quantity"))["total"]
     return quantize_qty(Decimal(total or 0))
+
+
+def _held(lot_ids) -> dict[int, Decimal]:
+    rows = (
+        StockReservation.objects.filter(lot_id__in=list(lot_ids), state=ReservationState.HELD)
+        .values("lot_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {r["lot_id"]: quantize_qty(Decimal(r["total"] or 0)) for r in rows}
 
 
 def _move(*, lot, kind, quantity: Decimal, reason: str = "", reference: str = "", at=None, actor=None):
@@ -262,6 +273,13 @@ def stock_move(*, lot: Lot, kind: str, quantity: Decimal, reason: str = "", refe
             _("Only %(qty)s in stock: stock cannot go below zero.") % {"qty": _qty_local(on_hand)},
             code="negative_stock",
         )
+    held = _held([locked.pk]).get(locked.pk, Decimal(0))
+    if quantity < 0 and on_hand + quantity < held:
+        raise ValidationError(
+            _("%(held)s of this lot are reserved for orders: at most %(free)s can go out here.")
+            % {"held": _qty_local(held), "free": _qty_local(max(on_hand - held, Decimal(0)))},
+            code="reserved_stock",
+        )
     movement = _move(
         lot=locked, kind=kind, quantity=quantity, reason=reason.strip(), reference=reference, actor=actor
     )
@@ -350,3 +368,109 @@ def lot_receipt_remove(*, lot: Lot, receipt, reason: str, actor=None) -> StockMo
         data={"receipt": locked_receipt.code, "quantity": str(quantity), "reason": reason},
     )
     return movement
+
+
+# --- reservations for orders (the shop calls these) --------------------------------------------
+
+
+class OutOfStock(ValidationError):
+    """Not enough packs left; ``shortages`` maps product id to the packs still available."""
+
+    def __init__(self, message, *, shortages: dict[int, Decimal]):
+        super().__init__(message, code="out_of_stock")
+        self.shortages = shortages
+
+
+def _sellable_lots(product_ids, today: dt.date) -> list[Lot]:
+    """Finished lots of these products that may be sold today, first expiring first out."""
+    return list(
+        Lot.objects.filter(product_id__in=list(product_ids), kind=LotKind.FINISHED)
+        .filter(Q(best_before__isnull=True) | Q(best_before__gte=today))
+        .order_by(F("best_before").asc(nulls_last=True), "production_date", "id")
+    )
+
+
+@transaction.atomic
+def stock_reserve(*, wanted: list[tuple[int, int, Decimal]], today: dt.date | None = None) -> list:
+    """Hold packs for order lines: ``wanted`` is ``(order_line_id, product_id, packs)``.
+
+    Locks every sellable lot of those products (by ascending id), then takes each line's
+    packs from the lots that expire first (FEFO), possibly from several lots. All or
+    nothing: when a product is short, raises :class:`OutOfStock` naming what is left and
+    holds nothing. Returns the reservations made.
+    """
+    today = today or timezone.localdate()
+    product_ids = {p for _line, p, _q in wanted}
+    lots = _sellable_lots(product_ids, today)
+    locked = lots_lock(Lot, [lot.pk for lot in lots])
+    lots = [lot for lot in lots if lot.pk in locked]
+    on_hand = dict(
+        StockMovement.objects.filter(lot_id__in=[lot.pk for lot in lots])
+        .values("lot_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("lot_id", "total")
+    )
+    held = _held([lot.pk for lot in lots])
+    free = {lot.pk: quantize_qty(Decimal(on_hand.get(lot.pk) or 0)) - held.get(lot.pk, Decimal(0)) for lot in lots}
+    needed: dict[int, Decimal] = {}
+    for _line, product_id, packs in wanted:
+        needed[product_id] = needed.get(product_id, Decimal(0)) + Decimal(packs)
+    available = {p: Decimal(0) for p in product_ids}
+    for lot in lots:
+        available[lot.product_id] += max(free[lot.pk], Decimal(0))
+    shortages = {p: available[p] for p in product_ids if available[p] < needed[p]}
+    if shortages:
+        raise OutOfStock(_("Not enough stock left for this order."), shortages=shortages)
+    made = []
+    coop = require_cooperative()
+    for line_id, product_id, packs in wanted:
+        left = Decimal(packs)
+        for lot in lots:
+            if left <= 0:
+                break
+            if lot.product_id != product_id or free[lot.pk] <= 0:
+                continue
+            take = min(left, free[lot.pk])
+            free[lot.pk] -= take
+            left -= take
+            made.append(
+                StockReservation.objects.create(
+                    cooperative=coop, lot=lot, quantity=take, order_line_id=line_id
+                )
+            )
+    return made
+
+
+@transaction.atomic
+def stock_reservations_release(*, order_line_ids) -> int:
+    """Give held packs back (an order cancelled or expired). Returns how many rows ended."""
+    return StockReservation.objects.filter(
+        order_line_id__in=list(order_line_ids), state=ReservationState.HELD
+    ).update(state=ReservationState.RELEASED, closed_at=timezone.now())
+
+
+@transaction.atomic
+def stock_reservations_sell(*, order_line_ids, reference: str, actor=None) -> list[StockMovement]:
+    """The packs of these lines leave the warehouse: each held reservation becomes a SALE
+    movement of its lot (under the lot's lock) and ends *sold*."""
+    held = list(
+        StockReservation.objects.filter(order_line_id__in=list(order_line_ids), state=ReservationState.HELD)
+    )
+    locked = lots_lock(Lot, {r.lot_id for r in held})
+    moves = []
+    for reservation in held:
+        lot = locked[reservation.lot_id]
+        moves.append(
+            _move(
+                lot=lot,
+                kind=MovementKind.SALE,
+                quantity=-reservation.quantity,
+                reason=_("Order %(code)s") % {"code": reference},
+                reference=reference[:60],
+                actor=actor,
+            )
+        )
+    StockReservation.objects.filter(pk__in=[r.pk for r in held]).update(
+        state=ReservationState.SOLD, closed_at=timezone.now()
+    )
+    return moves
