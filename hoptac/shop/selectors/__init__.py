@@ -1,0 +1,1 @@
+"""Reads of the shop, one module per area: catalogue, orders, reports, payments."""

@@ -1,0 +1,1 @@
+"""Views of the shop, one module per area: public, cart, staff, money."""
