@@ -170,3 +170,17 @@ def test_vendored_font_is_small_and_licensed():
     assert fonts == ["BeVietnamPro-Bold.ttf", "BeVietnamPro-Regular.ttf"]
     assert sum(path.stat().st_size for path in FONT_DIR.glob("*.ttf")) < 400 * 1024
     assert "SIL OPEN FONT LICENSE Version 1.1" in (FONT_DIR / "OFL.txt").read_text()
+
+
+def test_photo_is_turned_upright_by_its_exif_orientation():
+    """A phone photo stored sideways (EXIF orientation 6) is shown the way it was taken."""
+    sideways = Image.new("RGB", (1600, 1200), (200, 30, 30))
+    ImageDraw.Draw(sideways).rectangle((800, 0, 1600, 1200), fill=(30, 30, 200))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to view: the red left half ends up on top
+    out = io.BytesIO()
+    sideways.save(out, "JPEG", quality=90, exif=exif)
+    image = _open(render_share_image(photo=out.getvalue(), **CARD))
+    top, bottom = image.getpixel((300, 100)), image.getpixel((300, 530))
+    assert top[0] > 150 and top[2] < 80
+    assert bottom[2] > 150 and bottom[0] < 80

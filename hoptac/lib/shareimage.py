@@ -55,9 +55,8 @@ def _open_photo(photo: bytes | str | os.PathLike | None) -> Image.Image | None:
     try:
         source = io.BytesIO(photo) if isinstance(photo, bytes | bytearray) else photo
         with Image.open(source) as image:
-            image = ImageOps.exif_transpose(image)
-            image.draft("RGB", (2400, 2400))
-            return image.convert("RGB")
+            image.draft("RGB", (2400, 2400))  # a big JPEG is decoded at a reduced scale
+            return ImageOps.exif_transpose(image).convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
         return None  # not an image we can read: the card without a photo
 
