@@ -77,7 +77,7 @@ from hoptac.lib.text import fold, unaccent
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SIGNATURE_TOLERANCE = dt.timedelta(minutes=5)
 MAX_BODY_BYTES = 256 * 1024
-MAX_TEXT = 2000  # characters kept of a memo or another text field
+MAX_TEXT = 500  # characters kept of a memo (shop.BankTransaction.memo holds 500)
 SOURCES = ("sepay", "casso", "statement")
 
 SEPAY_SIGNATURE_HEADER = "X-SePay-Signature"
@@ -333,7 +333,7 @@ def sepay_line(data: Mapping) -> BankLine:
             amount=amount if kind == "in" else -amount,
             memo=memo,
             account_number=_text(data.get("accountNumber"), 40),
-            bank=_text(data.get("gateway"), 80),
+            bank=_text(data.get("gateway"), 60),
             reference=_text(data.get("referenceCode"), 80),
             raw=dict(data),
         )
@@ -430,7 +430,7 @@ def casso_line(data: Mapping) -> BankLine:
             amount=_whole(data["amount"]),
             memo=_text(data.get("description")),
             account_number=_text(data.get("accountNumber") or data.get("bankSubAccId"), 40),
-            bank=_text(data.get("bankName") or data.get("bankCodeName"), 80),
+            bank=_text(data.get("bankName") or data.get("bankCodeName"), 60),
             reference=_text(data.get("reference") or data.get("tid"), 80),
             raw=dict(data),
         )
@@ -611,7 +611,7 @@ class SepayClient(_Client):
                 amount=amount,
                 memo=_text(item.get("transaction_content")),
                 account_number=_text(item.get("account_number"), 40),
-                bank=_text(item.get("bank_brand_name"), 80),
+                bank=_text(item.get("bank_brand_name"), 60),
                 reference=_text(item.get("reference_number"), 80),
                 raw=dict(item),
             )
