@@ -101,6 +101,10 @@ class Card:
         }[self.stock_state]
 
     @property
+    def star_marks(self) -> str:
+        return "★" * (self.stars or 0)
+
+    @property
     def short_code(self) -> str:
         return self.listing.short_code
 

@@ -22,7 +22,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
@@ -53,7 +52,12 @@ def _public(response: HttpResponse, language: str | None = None) -> HttpResponse
 
 def _render(request, template: str, context: dict, status: int = 200) -> HttpResponse:
     language = _language(request)
-    context.update(lang=language, other_lang="vi" if language == "en" else "en", page_path=request.path)
+    context.update(
+        lang=language,
+        lang_query="" if language == settings.LANGUAGE_CODE else f"?lang={language}",
+        other_lang="vi" if language == "en" else "en",
+        page_path=request.path,
+    )
     with translation.override(language):
         response = render(request, template, context, status=status)
     return _public(response, language)
@@ -298,8 +302,8 @@ def market(request):
             "page": page,
             "cards": catalogue.cards(page.object_list),
             "og": {
-                "title": _t("Marketplace"),
-                "description": _t(
+                "title": _("Marketplace"),
+                "description": _(
                     "Products of the province's cooperatives, sold by the cooperatives themselves."
                 ),
                 "url": _absolute(request, reverse("shop_public:market")),
