@@ -156,6 +156,11 @@ CONCEPTS = [
         ("tỉnh hà giang",),
         msgids=r"UBND tỉnh",
     ),
+    Concept("shop", {"gian hàng": "both"}, ("cửa hàng trực tuyến", "shop")),
+    Concept("marketplace", {"chợ": "both"}, ("sàn thương mại điện tử", "marketplace")),
+    Concept("delivery fee", {"phí giao hàng": "both"}, ("phí ship", "phí vận chuyển", "cước giao")),
+    Concept("order code", {"mã đơn": "both"}, ("mã đặt hàng",)),
+    Concept("quantity price", {"giá sỉ": "both"}, ("giá buôn",)),
     Concept(
         "calques the review named",
         {},
