@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hoptac.accounts.limiter import client_address
 from hoptac.core.formkeys import parse_key
+from hoptac.core.tenancy import tenant
 from hoptac.lib import places, qr, vietqr
 from hoptac.lib.banks import bank_name
 from hoptac.lib.phone import InvalidPhone, normalize_phone
@@ -51,9 +52,7 @@ FORM_FIELDS = {"name", "phone", "email", "province_code", "commune_code", "stree
 def _drop_gone(request, gone) -> None:
     if gone:
         cart.remove(request.session, gone)
-        messages.warning(
-            request, _("Some products are no longer on sale and were taken out of your cart.")
-        )
+        messages.warning(request, _("Some products are no longer on sale and were taken out of your cart."))
 
 
 def _quote(request, province_code=None):
@@ -173,7 +172,9 @@ def _parts(form: CheckoutForm, quotes):
             fee = 0
         delivery, payment = form.coop_fields(cq.cooperative.pk)
         labels = dict(DeliveryMethod.choices)
-        fees = [(m, labels.get(m, m), 0 if m == DeliveryMethod.PICKUP else cq.fees.get(m)) for m in cq.methods()]
+        fees = [
+            (m, labels.get(m, m), 0 if m == DeliveryMethod.PICKUP else cq.fees.get(m)) for m in cq.methods()
+        ]
         total = cq.subtotal + (fee or 0)
         overall += total
         complete = complete and fee is not None
@@ -255,12 +256,20 @@ def checkout(request):
         return _checkout_page(request, form, quotes, key=key_text)
     if key is None:
         return _checkout_page(
-            request, form, quotes, key=key_text, status=400,
+            request,
+            form,
+            quotes,
+            key=key_text,
+            status=400,
             top_errors=[_("The form was damaged or is too old. Check it and send it again.")],
         )
     if not cart.allow("checkout", client_address(request), limit=CHECKOUT_LIMIT, seconds=CHECKOUT_WINDOW):
         return _checkout_page(
-            request, form, quotes, key=key_text, status=429,
+            request,
+            form,
+            quotes,
+            key=key_text,
+            status=429,
             top_errors=[_("Too many orders from your connection. Try again in a few minutes.")],
         )
     if not form.is_valid():
@@ -342,7 +351,13 @@ def _address(order) -> str:
     if order.delivery_method == DeliveryMethod.PICKUP:
         return ""
     return ", ".join(
-        p for p in (order.street, places.commune_name(order.commune_code), places.province_name(order.province_code)) if p
+        p
+        for p in (
+            order.street,
+            places.commune_name(order.commune_code),
+            places.province_name(order.province_code),
+        )
+        if p
     )
 
 
@@ -430,7 +445,8 @@ def order_cancel(request, code: str):
         return redirect(f"{reverse('shop_cart:lookup')}?code={code.upper()[:12]}")
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
-            order_cancel_by_buyer(order=order, reason=(request.POST.get("reason") or "")[:300])
+            with tenant(order.cooperative):
+                order_cancel_by_buyer(order=order, reason=(request.POST.get("reason") or "")[:300])
         except ValidationError as error:
             for text in error.messages:
                 messages.error(request, text)
@@ -438,6 +454,8 @@ def order_cancel(request, code: str):
             messages.success(request, _("Order %(code)s is cancelled.") % {"code": order.code})
         return redirect("shop_cart:order", code=order.code)
     if order.status != OrderStatus.NEW:
-        messages.error(request, _("The cooperative has already confirmed this order: call them to change it."))
+        messages.error(
+            request, _("The cooperative has already confirmed this order: call them to change it.")
+        )
         return redirect("shop_cart:order", code=order.code)
     return render(request, "shop/cart/cancel.html", {"order": order})
