@@ -48,7 +48,7 @@ def test_checkout_two_cooperatives_by_bank_transfer(live_server, honey_shop_a, t
                 viewport={"width": 360, "height": 740},
                 device_scale_factor=2,
             )
-            context.set_default_timeout(15_000)
+            context.set_default_timeout(30_000)
             page = context.new_page()
             _fill_cart(page, base, [(honey_shop_a, 2), (tea_shop_b, 3)])
             page.goto(f"{base}/gio/")

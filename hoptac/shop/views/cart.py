@@ -18,6 +18,8 @@ buyer's name, phone and address.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -42,11 +44,7 @@ from hoptac.shop.services.orders import Buyer, Choice, order_cancel_by_buyer, or
 
 CHECKOUT_LIMIT, CHECKOUT_WINDOW = 10, 600  # checkouts per address per 10 minutes
 LOOKUP_LIMIT, LOOKUP_WINDOW = 10, 600  # order look-ups per address per 10 minutes
-FORM_FIELDS = {"name", "phone", "email", "province_code", "commune_code", "street", "note"} | {
-    "company_name",
-    "tax_code",
-    "company_address",
-}
+STATUS_LABELS = dict(OrderStatus.choices)
 
 
 def _drop_gone(request, gone) -> None:
@@ -308,8 +306,6 @@ def checkout(request):
 
 
 def _new_key():
-    import uuid
-
     return uuid.uuid4()
 
 
@@ -431,6 +427,7 @@ def order_page(request, code: str):
             "pay": pay_details(order),
             "address": _address(order),
             "can_cancel": order.status == OrderStatus.NEW,
+            "history": [(e, STATUS_LABELS.get(e.to_status, e.to_status)) for e in order.events.all()],
         },
     )
 
