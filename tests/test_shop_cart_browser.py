@@ -68,6 +68,7 @@ def test_checkout_two_cooperatives_by_bank_transfer(live_server, honey_shop_a, t
             expect(page.locator("input[name=name]")).to_have_value("Nguyễn Thị Lan")
             page.locator("select[name=commune_code]").select_option(str(hanoi_commune()))
             page.locator("input[name=street]").fill("12 Hàng Bạc")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the checkout fits a phone
             for listing in (honey_shop_a, tea_shop_b):
                 coop = listing.cooperative.pk
                 page.locator(f"input[name=delivery_{coop}][value=post]").check()
