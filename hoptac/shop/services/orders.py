@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -206,34 +206,40 @@ def order_place(
         with tenant(coop):
             if client_key and Order.objects.filter(client_key=client_key).exists():
                 raise ValidationError(_("This order was already placed."), code="client_key")
-            order = Order.objects.create(
-                cooperative=coop,
-                code=_new_code(),
-                checkout=checkout,
-                client_key=client_key[:64],
-                channel=channel,
-                channel_ref=channel_ref[:60],
-                buyer_name=buyer.name,
-                buyer_phone=buyer.phone,
-                buyer_email=buyer.email,
-                message_channel=buyer.message_channel,
-                province_code=buyer.province_code if choice.delivery != DeliveryMethod.PICKUP else None,
-                commune_code=buyer.commune_code if choice.delivery != DeliveryMethod.PICKUP else None,
-                street=buyer.street if choice.delivery != DeliveryMethod.PICKUP else "",
-                note=buyer.note,
-                delivery_method=choice.delivery,
-                weight_g=cq.weight_g,
-                subtotal_vnd=cq.subtotal,
-                delivery_fee_vnd=fee,
-                total_vnd=cq.subtotal + fee,
-                payment_method=choice.payment,
-                pay_by=(now + dt.timedelta(hours=cq.shop.pay_within_hours))
-                if choice.payment == PaymentMethod.BANK
-                else None,
-                company_name=buyer.company_name,
-                tax_code=buyer.tax_code,
-                company_address=buyer.company_address,
-            )
+            try:
+                # A savepoint: two POSTs of the same checkout at the same instant meet the
+                # unique (cooperative, client_key) constraint; the second is refused, not a 500.
+                with transaction.atomic():
+                    order = Order.objects.create(
+                        cooperative=coop,
+                        code=_new_code(),
+                        checkout=checkout,
+                        client_key=client_key[:64],
+                        channel=channel,
+                        channel_ref=channel_ref[:60],
+                        buyer_name=buyer.name,
+                        buyer_phone=buyer.phone,
+                        buyer_email=buyer.email,
+                        message_channel=buyer.message_channel,
+                        province_code=buyer.province_code if choice.delivery != DeliveryMethod.PICKUP else None,
+                        commune_code=buyer.commune_code if choice.delivery != DeliveryMethod.PICKUP else None,
+                        street=buyer.street if choice.delivery != DeliveryMethod.PICKUP else "",
+                        note=buyer.note,
+                        delivery_method=choice.delivery,
+                        weight_g=cq.weight_g,
+                        subtotal_vnd=cq.subtotal,
+                        delivery_fee_vnd=fee,
+                        total_vnd=cq.subtotal + fee,
+                        payment_method=choice.payment,
+                        pay_by=(now + dt.timedelta(hours=cq.shop.pay_within_hours))
+                        if choice.payment == PaymentMethod.BANK
+                        else None,
+                        company_name=buyer.company_name,
+                        tax_code=buyer.tax_code,
+                        company_address=buyer.company_address,
+                    )
+            except IntegrityError:
+                raise ValidationError(_("This order was already placed."), code="client_key") from None
             wanted = []
             for line in cq.lines:
                 row = OrderLine.objects.create(
