@@ -34,6 +34,7 @@ from hoptac.shop.models import (
 from hoptac.shop.services import orders as order_services
 from hoptac.shop.services.orders import Buyer, Choice
 from tests.conftest import keyed, make_user, opened
+from tests.test_print import chromium, print_pdf  # noqa: F401 - fixtures of the printed pages
 
 from .shop_fixtures import BUYER, hanoi_commune, open_shop, stocked
 
@@ -582,3 +583,29 @@ def test_the_selling_section_is_in_the_menus(coop_a):
     assert "selling" in [link.key for link in sales_tabs]
     for role in (Role.MEMBER, Role.COLLECTOR, Role.ALLIANCE):
         assert "selling" not in [link.key for link in menus_for(role=role, slug="coop-a").side]
+
+
+# --- the packing slip, printed ------------------------------------------------------------------
+
+
+def test_slip_template_has_no_inline_style_or_script():
+    from pathlib import Path
+
+    source = (
+        Path(__file__).resolve().parent.parent / "hoptac/shop/templates/shop/staff/slip.html"
+    ).read_text()
+    assert "<style" not in source and " style=" not in source and "onclick" not in source
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("paper", "size"), [("", (148, 210)), ("?paper=80mm", (80, 200))])
+def test_slip_prints_to_pdf_on_a5_and_on_an_80_mm_roll(print_pdf, sales_a, order_a, paper, size):  # noqa: F811
+    from tests.test_print import assert_paper, text_of
+
+    pdf = print_pdf(sales_a, f"{BOARD}orders/{order_a.code}/slip/{paper}")
+    assert_paper(pdf, size)
+    text = text_of(pdf)
+    assert order_a.code in text and order_a.buyer_name in text
+    lot = StockReservation.unscoped.filter(order_line_id=first_line(order_a).pk).first().lot
+    assert lot.code in text
+    assert f"{order_a.total_vnd:,}".replace(",", ".") in text

@@ -138,12 +138,17 @@ def _detail(request, order: Order, *, invoice_form=None, cash_form=None, guard=N
             "can_manage": request.access.can(Perm.ORDER_MANAGE),
             "can_cash": can_cash and order.status not in (OrderStatus.CANCELLED, OrderStatus.RETURNED),
             "cash_form": cash_form
-            or CashForm(initial={"amount": order.owed_vnd or "", "seen_paid": order.paid_vnd}),
+            or CashForm(initial={"amount": _amount_text(order.owed_vnd), "seen_paid": order.paid_vnd}),
             "invoice_form": invoice_form or InvoiceForm(initial=_invoice_initial(order)),
             "guard": guard or EditGuard(request, current=_invoice_initial(order)),
         },
         status=status,
     )
+
+
+def _amount_text(amount: int) -> str:
+    """An amount as a money input shows it, the Vietnamese way: ``800.000``."""
+    return f"{amount:,}".replace(",", ".") if amount else ""
 
 
 def _invoice_initial(order: Order) -> dict:
