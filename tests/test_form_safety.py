@@ -226,7 +226,14 @@ PAYLOADS = {
     ),
     "ledger:loan": lambda w: (
         _url("ledger:loan", member_id=w["member"].uuid),
-        {"item": "Phân NPK", "quantity": "2,5", "unit": "bao", "value": "750000", "day": TODAY().isoformat(), "confirm": "1"},
+        {
+            "item": "Phân NPK",
+            "quantity": "2,5",
+            "unit": "bao",
+            "value": "750000",
+            "day": TODAY().isoformat(),
+            "confirm": "1",
+        },
     ),
     "ledger:payout": lambda w: (
         _url("ledger:payout", member_id=w["member"].uuid),
@@ -297,7 +304,35 @@ PAYLOADS = {
         _url("notify:offer_detail", offer_id=w["offer_id"]),
         {"text": "HTX nhận mua 20 lít.", "unaccented": "on", "action": "send"},
     ),
+    "shop_staff:rate_add": lambda w: (
+        _url("shop_staff:rate_add"),
+        {"method": "post", "zone": "north", "up_to_g": "3000", "fee_vnd": "40.000"},
+    ),
+    "shop_staff:tier_add": lambda w: (
+        _url("shop_staff:tier_add", product_id=w["product_id"]),
+        {"min_quantity": "20", "price_vnd": "200.000"},
+    ),
+    "shop_staff:order_cash": lambda w: (
+        _url("shop_staff:order_cash", order_code=w["order_code"]),
+        {"amount": "10.000", "seen_paid": "0"},
+    ),
 }
+
+
+def _shop_order(coop) -> str:
+    """An open shop of ``coop`` selling the product of buying_a (code MAT), and a
+    cash-on-delivery order of it picked up at the cooperative."""
+    from hoptac.shop.services.orders import Buyer, Choice, order_place
+    from tests.shop_fixtures import open_shop, stocked
+
+    open_shop(coop)
+    listing = stocked(coop)
+    (order,) = order_place(
+        items=[(listing.pk, 1)],
+        buyer=Buyer(name="Lê Thị Thu", phone="0355111222"),
+        choices={coop.pk: Choice(delivery="pickup", payment="cod")},
+    )
+    return order.code
 
 
 @pytest.fixture
@@ -322,8 +357,12 @@ def world(coop_a, member_a, member_a2, buying_a, catalog_a, messages_a, offers_a
             collected_at=timezone.now(),
             lines=[offtake.LineInput(product=product, quantity=Decimal(2), unit="l")],
         )
-        lot_receipt_uuid = str(lot.sources.select_related("receipt_line__receipt").first().receipt_line.receipt.uuid)
+        lot_receipt_uuid = str(
+            lot.sources.select_related("receipt_line__receipt").first().receipt_line.receipt.uuid
+        )
+    order_code = _shop_order(coop_a)
     return {
+        "order_code": order_code,
         "banked_uuid": str(banked.uuid),
         "lot_receipt_uuid": lot_receipt_uuid,
         **buying_a,

@@ -270,8 +270,35 @@ def invitation_a(coop_a, chair_a):
 
 
 @pytest.fixture
+def shop_a(coop_a, buying_a):
+    """An open shop of coop_a selling buying_a's product, and one order of it."""
+    from hoptac.shop.services.orders import Buyer, Choice, order_place
+    from tests.shop_fixtures import open_shop, stocked
+
+    open_shop(coop_a)
+    listing = stocked(coop_a)  # buying_a's product (code MAT), now with a finished lot
+    (order,) = order_place(
+        items=[(listing.pk, 1)],
+        # Not a member's phone: the walk below looks for members' phones on every page.
+        buyer=Buyer(name="Lê Thị Thu", phone="0355111222"),
+        choices={coop_a.pk: Choice(delivery="pickup", payment="cod")},
+    )
+    return {"order_code": order.code}
+
+
+@pytest.fixture
 def url_objects(
-    member_a, member_a2, group_a, staff_a, buying_a, catalog_a, messages_a, offers_a, run_a, invitation_a
+    member_a,
+    member_a2,
+    group_a,
+    staff_a,
+    buying_a,
+    catalog_a,
+    messages_a,
+    offers_a,
+    run_a,
+    invitation_a,
+    shop_a,
 ):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
@@ -284,6 +311,7 @@ def url_objects(
         **catalog_a,
         **messages_a,
         **offers_a,
+        **shop_a,
     }
 
 
@@ -709,7 +737,9 @@ def test_a_phone_number_finds_no_member_for_the_officer(login, officer, chair_a,
     assert member_a.full_name in body
     assert member_a.phone not in body
     # the chair still finds members by phone
-    assert member_a.full_name in login(chair_a).get("/c/coop-a/members/", {"q": member_a.phone}).content.decode()
+    assert (
+        member_a.full_name in login(chair_a).get("/c/coop-a/members/", {"q": member_a.phone}).content.decode()
+    )
     # and the API answers the same way
     api = token_for_api(officer)
     found = api.get("/api/v1/c/coop-a/members", {"q": "Nguyen"}).json()["items"]
@@ -761,5 +791,9 @@ def test_roles_that_open_ledgers_messages_or_member_forms_may_read_personal_data
     from hoptac.core.roles import ROLE_PERMISSIONS, Perm
 
     wholesale = {Perm.LEDGER_VIEW, Perm.LEDGER_WRITE, Perm.MESSAGE_VIEW, Perm.MEMBER_EDIT, Perm.MEMBER_IMPORT}
-    wrong = [role for role, perms in ROLE_PERMISSIONS.items() if perms & wholesale and Perm.MEMBER_PERSONAL not in perms]
+    wrong = [
+        role
+        for role, perms in ROLE_PERMISSIONS.items()
+        if perms & wholesale and Perm.MEMBER_PERSONAL not in perms
+    ]
     assert not wrong

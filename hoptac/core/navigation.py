@@ -50,6 +50,8 @@ SECTIONS: tuple[Section, ...] = (
             Perm.MEMBER_VIEW, ("coops:group_*",)),
     Section("stock", _("Stock"), _("Stock"), "inventory:lot_list", "package", Perm.STOCK_VIEW,
             ("inventory:*",)),
+    Section("selling", _("Selling"), _("Orders"), "shop_staff:order_list", "receipt", Perm.ORDER_VIEW,
+            ("shop_staff:*",)),
     Section("catalog", _("Catalog"), _("Catalog"), "catalog:product_list", "tag", Perm.COOP_VIEW,
             ("catalog:*",)),
     Section("messages", _("Messages"), _("Messages"), "notify:announcement_list", "message-square",
@@ -67,7 +69,7 @@ TABS: dict[str, tuple[str, ...]] = {
     Role.COLLECTOR: ("receipt_new", "receipts", "members", "messages"),
     Role.CHAIR: ("overview", "receipts", "members", "payables"),
     Role.ACCOUNTANT: ("overview", "payables", "receipts", "members"),
-    Role.SALES: ("overview", "stock", "catalog"),
+    Role.SALES: ("overview", "selling", "stock", "catalog"),
     Role.MEMBER: ("overview", "my_account", "notices"),
     Role.ALLIANCE: ("overview", "members", "receipts", "stock"),
 }
