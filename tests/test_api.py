@@ -30,7 +30,8 @@ from hoptac.api.api import api
 from hoptac.api.common import PAGE_SIZE
 from hoptac.api.models import ApiToken, IdempotencyRecord
 from hoptac.api.schemas import ReceiptIn
-from hoptac.api.tokens import PUBLIC_ROUTES
+from hoptac.api.shop import PUBLIC_ROUTES as SHOP_PUBLIC_ROUTES
+from hoptac.api.tokens import PUBLIC_ROUTES as TOKEN_PUBLIC_ROUTES
 from hoptac.catalog.models import Product
 from hoptac.coops import services as coop_services
 from hoptac.core.roles import Perm, Role, has_perm
@@ -46,8 +47,11 @@ from hoptac.outbox import services as outbox
 from hoptac.outbox.models import Kind
 from tests.conftest import make_user
 from tests.headers import header_problems
+from tests.shop_fixtures import BUYER, hanoi_commune, open_shop, stocked
 
 PREFIX = "/api/v1"
+# Routes open without authentication: asking for a token, the catalogue and placing an order.
+PUBLIC_ROUTES = {**TOKEN_PUBLIC_ROUTES, **SHOP_PUBLIC_ROUTES}
 COOP_PATH = f"{PREFIX}/c/{{slug}}/"
 MIN_OPERATIONS = 10
 HONEY_PRICE = 500_000
@@ -153,7 +157,21 @@ def offer_a(coop_a, member_a, honey_a):
 
 
 @pytest.fixture
-def path_objects(member_a, receipt_a, lot_a, message_a, offer_a):
+def order_a(coop_a, honey_a):
+    """An order of coop_a's shop (bank transfer, by post to Hà Nội)."""
+    from hoptac.shop.services.orders import Buyer, Choice, order_place
+
+    open_shop(coop_a)
+    listing = stocked(coop_a, code=honey_a["product"].code)
+    return order_place(
+        items=[(listing.pk, 1)],
+        buyer=Buyer(**{**BUYER, "commune_code": hanoi_commune()}),
+        choices={coop_a.pk: Choice(delivery="post", payment="bank")},
+    )[0]
+
+
+@pytest.fixture
+def path_objects(member_a, receipt_a, lot_a, message_a, offer_a, order_a):
     """Path parameter -> value naming an object of coop_a. Add new parameters here."""
     return {
         "member_id": member_a.uuid,
@@ -161,6 +179,7 @@ def path_objects(member_a, receipt_a, lot_a, message_a, offer_a):
         "lot_id": lot_a.uuid,
         "message_id": message_a.uuid,
         "offer_id": offer_a.pk,
+        "order_code": order_a.code,
     }
 
 
@@ -200,6 +219,8 @@ POST_BODIES = {
         "text": "Mai 7 giờ cân mật ong ở điểm Pả Vi.",
     },
     "offer_answer": lambda o: {"text": "HTX mua 20 lít, mang đến điểm Pả Vi sáng mai."},
+    "order_status": lambda o: {"to": "confirmed"},
+    "order_invoice": lambda o: {"number": "00001234", "provider": "VNPT"},
 }
 
 
@@ -1010,6 +1031,14 @@ EXPECTED_OPERATIONS = {
     ("GET", "/c/{slug}/offers"),
     ("POST", "/c/{slug}/offers/{offer_id}/answer"),
     ("POST", "/auth/token"),
+    ("GET", "/catalogue"),
+    ("GET", "/catalogue/{short_code}"),
+    ("POST", "/orders"),
+    ("GET", "/c/{slug}/orders"),
+    ("GET", "/c/{slug}/orders/{order_code}"),
+    ("POST", "/c/{slug}/orders/{order_code}/status"),
+    ("POST", "/c/{slug}/orders/{order_code}/invoice"),
+    ("GET", "/c/{slug}/payments"),
 }
 
 
@@ -1301,7 +1330,7 @@ def wsgi_app():
 
 
 @pytest.fixture
-def fuzz_objects(coop_a, member_a, receipt_a, honey_a, message_a, offer_a):
+def fuzz_objects(coop_a, member_a, receipt_a, honey_a, message_a, offer_a, order_a):
     """Real objects of coop_a for the generated requests: a tea sold by weight (so most
     units fit) with prices since 2000, so that generated receipts can be recorded."""
     with tenant(coop_a):
@@ -1320,13 +1349,14 @@ def fuzz_objects(coop_a, member_a, receipt_a, honey_a, message_a, offer_a):
         "point_id": honey_a["point"].pk,
         "message_id": str(message_a.uuid),
         "offer_id": offer_a.pk,
+        "order_code": order_a.code,
     }
 
 
 def _aim_at_real_objects(case, objects: dict) -> None:
     """Point a generated request at coop_a and its objects; the rest stays generated."""
     case.path_parameters["slug"] = "coop-a"
-    for name in ("receipt_id", "member_id", "message_id", "offer_id"):
+    for name in ("receipt_id", "member_id", "message_id", "offer_id", "order_code"):
         if name in case.path_parameters:
             case.path_parameters[name] = objects[name]
     body = case.body

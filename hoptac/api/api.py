@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 
-from hoptac.api import lots, members, messages, prices, products, receipts, tokens
+from hoptac.api import lots, members, messages, prices, products, receipts, shop, tokens
 from hoptac.api.access import api_language
 from hoptac.api.auth import AUTH
 
 DESCRIPTION = """\
 The JSON API of Hợp Tác for scripts and the offline field app. Every route but the token
-request is under `/c/{slug}/`, the cooperative's short name, and allowed by the caller's role there, as
+request and the public selling routes (`/catalogue`, placing an order with `POST /orders`)
+is under `/c/{slug}/`, the cooperative's short name, and allowed by the caller's role there, as
 the web pages are. Authenticate with a personal token (`Authorization: Bearer hoptac_…`,
 asked for with `POST /api/v1/auth/token` and a password, or made with
 `hoptac manage api_token <phone> <name>`) or, from the app's own pages, with the
@@ -58,6 +59,11 @@ TAGS = [
     {"name": "products", "description": "The cooperative's products and their units."},
     {"name": "lots", "description": "Lots and stock: raw and finished lots, steps and stock movements."},
     {"name": "messages", "description": "Messages to members (SMS, Zalo) and their delivery."},
+    {
+        "name": "shop",
+        "description": "Selling: the public catalogue, placing orders (no token), and a cooperative's "
+        "orders and bank transactions for its staff.",
+    },
 ]
 
 api = HopTacAPI(
@@ -116,3 +122,4 @@ api.add_router("", products.router)
 api.add_router("", lots.router)
 api.add_router("", messages.router)
 api.add_router("", tokens.router)
+api.add_router("", shop.router)

@@ -49,3 +49,38 @@ def create_once(
             transaction.set_rollback(True)  # keep nothing of this request
             return replay(record, operation=operation, body_hash=body_hash, refused=refused)
     return Status(201, data)
+
+
+def create_once_across(
+    *, key, operation: str, body_hash: str, create: Callable[[], tuple[dict, object] | None], refused: str
+) -> Status | None:
+    """``create_once`` for a public write that is no one cooperative's (a checkout makes
+    orders in several): the key is looked for in every cooperative (client keys are UUIDs),
+    and the record is kept under the cooperative ``create()`` names with its answer.
+    ``create()`` may return ``None`` to refuse before writing; then this returns ``None``."""
+    with transaction.atomic():
+        # Across cooperatives on purpose: the caller is no cooperative's user.
+        record = IdempotencyRecord.unscoped.filter(key=key).order_by("pk").first()
+        if record is not None:
+            return replay(record, operation=operation, body_hash=body_hash, refused=refused)
+        try:
+            with transaction.atomic():
+                made = create()
+                if made is None:
+                    return None
+                data, cooperative = made
+                IdempotencyRecord.unscoped.create(
+                    cooperative=cooperative,
+                    key=key,
+                    operation=operation,
+                    body_hash=body_hash,
+                    response_json=data,
+                    status=201,
+                )
+        except IntegrityError:
+            # The same key at the same moment (PostgreSQL): the other request's orders count.
+            record = IdempotencyRecord.unscoped.filter(key=key).order_by("pk").first()
+            if record is None:
+                raise ValidationError(refused, code="key_reused") from None
+            return replay(record, operation=operation, body_hash=body_hash, refused=refused)
+    return Status(201, data)

@@ -9,6 +9,7 @@ from hoptac.coops.demo import load_demo as load_coops
 from hoptac.inventory.demo import load_demo as load_inventory
 from hoptac.notify.demo import load_demo as load_notify
 from hoptac.offtake.demo import load_demo as load_offtake
+from hoptac.shop.demo import load_demo as load_shop
 
 
 @transaction.atomic
@@ -19,4 +20,5 @@ def load_all(stdout=None) -> dict[str, dict]:
         "catalog": load_catalog(stdout=stdout),
         "inventory": load_inventory(stdout=stdout),
         "notify": load_notify(stdout=stdout),
+        "shop": load_shop(stdout=stdout),
     }
