@@ -476,6 +476,7 @@ def test_checksum_stable_across_imports_and_cosmetic_differences():
     # spacing, case, accents and the time of day do not make a different line
     assert _line(memo="dh1a2b3c  CHUYỂN tiền").checksum == base.checksum
     assert _line(at=dt.datetime(2026, 12, 1, 2, 15, tzinfo=dt.UTC)).checksum == base.checksum
+    assert _line(at=dt.datetime(2026, 12, 1, 23, 59, tzinfo=VN_TZ)).checksum == base.checksum
     assert _line(raw={"row": 9}).checksum == base.checksum
 
 
