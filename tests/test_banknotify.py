@@ -400,9 +400,13 @@ def test_bad_rows_named_and_nothing_returned():
         statement_read(content, "s.csv")
     error = caught.value
     assert error.code == "bad_rows"
+    with pytest.raises(StatementError) as one:
+        statement_read(_csv("Ngày giao dịch,Ghi có", "01/12/2026,100.000", "x,1"), "s.csv")
+    with translation.override("en"):
+        assert str(one.value) == "1 row of the statement could not be read; nothing was imported."
     assert [row.row for row in error.rows] == [3, 4, 5]
     with translation.override("en"):
-        assert "3 rows" in str(error)
+        assert str(error) == "3 rows of the statement could not be read; nothing was imported."
         assert str(error.rows[0]).startswith("Row 3: the date 31/02/2026")
         assert "whole number" in str(error.rows[1])
         assert "no date" in str(error.rows[2])

@@ -68,6 +68,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from hoptac.lib import xlsx
 from hoptac.lib.money import parse_vnd
@@ -147,7 +148,7 @@ class _Message:
         self.params = dict(params or {})
 
     def __str__(self) -> str:
-        return str(self.template) % self.params if self.params else str(self.template)
+        return str(self.template % self.params) if self.params else str(self.template)
 
 
 class BankNotifyError(Exception):
@@ -1018,7 +1019,11 @@ def statement_read(
     if errors:
         raise StatementError(
             "bad_rows",
-            _("%(count)s rows of the statement could not be read; nothing was imported."),
+            ngettext_lazy(
+                "%(count)s row of the statement could not be read; nothing was imported.",
+                "%(count)s rows of the statement could not be read; nothing was imported.",
+                "count",
+            ),
             {"count": len(errors)},
             rows=errors,
         )
