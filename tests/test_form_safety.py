@@ -167,7 +167,19 @@ def _invitation_id(world) -> int:
     return invitation.pk
 
 
+def _statement_confirm(world) -> tuple[str, dict]:
+    from hoptac.lib.banknotify import BankLine
+    from hoptac.shop.views.money import statement_token
+
+    line = BankLine(
+        source="statement", provider_id="", at=timezone.now(), amount=120_000, memo="DH chuyen tien"
+    )
+    token = statement_token(world["member"].cooperative, [line], {}, False)
+    return _url("shop_money:statement_confirm"), {"token": token}
+
+
 PAYLOADS = {
+    "shop_money:statement_confirm": _statement_confirm,
     "coops:member_create": lambda w: (
         _url("coops:member_create"),
         {
@@ -226,7 +238,14 @@ PAYLOADS = {
     ),
     "ledger:loan": lambda w: (
         _url("ledger:loan", member_id=w["member"].uuid),
-        {"item": "Phân NPK", "quantity": "2,5", "unit": "bao", "value": "750000", "day": TODAY().isoformat(), "confirm": "1"},
+        {
+            "item": "Phân NPK",
+            "quantity": "2,5",
+            "unit": "bao",
+            "value": "750000",
+            "day": TODAY().isoformat(),
+            "confirm": "1",
+        },
     ),
     "ledger:payout": lambda w: (
         _url("ledger:payout", member_id=w["member"].uuid),
@@ -322,7 +341,9 @@ def world(coop_a, member_a, member_a2, buying_a, catalog_a, messages_a, offers_a
             collected_at=timezone.now(),
             lines=[offtake.LineInput(product=product, quantity=Decimal(2), unit="l")],
         )
-        lot_receipt_uuid = str(lot.sources.select_related("receipt_line__receipt").first().receipt_line.receipt.uuid)
+        lot_receipt_uuid = str(
+            lot.sources.select_related("receipt_line__receipt").first().receipt_line.receipt.uuid
+        )
     return {
         "banked_uuid": str(banked.uuid),
         "lot_receipt_uuid": lot_receipt_uuid,

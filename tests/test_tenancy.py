@@ -270,8 +270,34 @@ def invitation_a(coop_a, chair_a):
 
 
 @pytest.fixture
+def money_a(coop_a):
+    """A bank transaction of coop_a (in the queue: no order in its memo)."""
+    from django.utils import timezone
+
+    from hoptac.shop.services.payments import IncomingLine, transaction_receive
+
+    with tenant(coop_a):
+        tx, _created = transaction_receive(
+            line=IncomingLine(
+                source="sepay", provider_id="1", at=timezone.now(), amount=10_000, memo="ung ho"
+            )
+        )
+    return {"tx_id": tx.pk, "provider": "sepay"}
+
+
+@pytest.fixture
 def url_objects(
-    member_a, member_a2, group_a, staff_a, buying_a, catalog_a, messages_a, offers_a, run_a, invitation_a
+    member_a,
+    member_a2,
+    group_a,
+    staff_a,
+    buying_a,
+    catalog_a,
+    messages_a,
+    offers_a,
+    run_a,
+    invitation_a,
+    money_a,
 ):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
@@ -284,6 +310,7 @@ def url_objects(
         **catalog_a,
         **messages_a,
         **offers_a,
+        **money_a,
     }
 
 
@@ -709,7 +736,9 @@ def test_a_phone_number_finds_no_member_for_the_officer(login, officer, chair_a,
     assert member_a.full_name in body
     assert member_a.phone not in body
     # the chair still finds members by phone
-    assert member_a.full_name in login(chair_a).get("/c/coop-a/members/", {"q": member_a.phone}).content.decode()
+    assert (
+        member_a.full_name in login(chair_a).get("/c/coop-a/members/", {"q": member_a.phone}).content.decode()
+    )
     # and the API answers the same way
     api = token_for_api(officer)
     found = api.get("/api/v1/c/coop-a/members", {"q": "Nguyen"}).json()["items"]
@@ -761,5 +790,9 @@ def test_roles_that_open_ledgers_messages_or_member_forms_may_read_personal_data
     from hoptac.core.roles import ROLE_PERMISSIONS, Perm
 
     wholesale = {Perm.LEDGER_VIEW, Perm.LEDGER_WRITE, Perm.MESSAGE_VIEW, Perm.MEMBER_EDIT, Perm.MEMBER_IMPORT}
-    wrong = [role for role, perms in ROLE_PERMISSIONS.items() if perms & wholesale and Perm.MEMBER_PERSONAL not in perms]
+    wrong = [
+        role
+        for role, perms in ROLE_PERMISSIONS.items()
+        if perms & wholesale and Perm.MEMBER_PERSONAL not in perms
+    ]
     assert not wrong

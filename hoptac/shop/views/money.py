@@ -39,7 +39,7 @@ from hoptac.shop.forms_money import (
     StatementForm,
     TransactionFilterForm,
 )
-from hoptac.shop.models import BankTransaction, Order, Shop, TxState
+from hoptac.shop.models import BankTransaction, Order, Shop, TxSource, TxState
 from hoptac.shop.selectors import payments as selectors
 from hoptac.shop.services import payments as payment_services
 from hoptac.shop.services import statements as statement_services
@@ -336,8 +336,19 @@ def _shop(request) -> Shop | None:
     return Shop.objects.filter(cooperative=request.cooperative).first()
 
 
-def _salt(request) -> str:
-    return f"shop.statement:{request.cooperative.pk}:{request.user.pk}"
+def _salt(cooperative) -> str:
+    return f"shop.statement:{cooperative.pk}"
+
+
+def statement_token(cooperative, lines, mapping: dict, save_mapping: bool) -> str:
+    """The signed, compressed lines of a previewed statement, sent back by the confirm form
+    (nothing is stored between preview and confirmation; the signature binds the lines to
+    the cooperative and ``TOKEN_MAX_AGE``)."""
+    return signing.dumps(
+        {"lines": [_line_data(line) for line in lines], "mapping": mapping, "save": save_mapping},
+        salt=_salt(cooperative),
+        compress=True,
+    )
 
 
 def _line_data(line: BankLine) -> dict:
@@ -398,14 +409,11 @@ def statement_upload(request):
             else:
                 preview = selectors.statement_preview(result.lines)
                 save_mapping = typed is not None and typed != saved
-                token = signing.dumps(
-                    {
-                        "lines": [_line_data(line) for line in result.lines],
-                        "mapping": statement_services.mapping_as_dict(result.mapping),
-                        "save": save_mapping,
-                    },
-                    salt=_salt(request),
-                    compress=True,
+                token = statement_token(
+                    request.cooperative,
+                    result.lines,
+                    statement_services.mapping_as_dict(result.mapping),
+                    save_mapping,
                 )
                 counts: dict[str, int] = {}
                 for item in preview:
@@ -434,7 +442,9 @@ def statement_confirm(request):
     data = None
     if form.is_valid():
         try:
-            data = signing.loads(form.cleaned_data["token"], salt=_salt(request), max_age=TOKEN_MAX_AGE)
+            data = signing.loads(
+                form.cleaned_data["token"], salt=_salt(request.cooperative), max_age=TOKEN_MAX_AGE
+            )
             lines = [_line_from(item) for item in data["lines"]]
             mapping = statement_services.mapping_from_dict(data.get("mapping"))
         except (signing.BadSignature, KeyError, TypeError, ValueError):
@@ -464,20 +474,38 @@ def statement_confirm(request):
 def _settings_page(request, *, new_key: str = "", provider: str = "", status: int = 200):
     shop = _shop(request)
     slug = request.cooperative.slug
-    response = render(
+    services = []
+    if shop is not None:
+        for key, source, is_set, how in (
+            (
+                "sepay",
+                TxSource.SEPAY,
+                bool(shop.sepay_api_key),
+                _("Authentication: API key (Authorization: Apikey), or HMAC with the same key."),
+            ),
+            (
+                "casso",
+                TxSource.CASSO,
+                bool(shop.casso_secret),
+                _("Authentication: the webhook's secure key (X-Casso-Signature)."),
+            ),
+        ):
+            services.append(
+                {
+                    "key": key,
+                    "name": source.label,
+                    "url": request.build_absolute_uri(reverse("shop_hooks:bank_hook", args=[key, slug])),
+                    "is_set": is_set,
+                    "how": how,
+                    "new_key": new_key if key == provider else "",
+                }
+            )
+    return render(
         request,
         "shop/money/bank_settings.html",
-        {
-            "shop": shop,
-            "sepay_url": request.build_absolute_uri(reverse("shop_hooks:bank_hook", args=["sepay", slug])),
-            "casso_url": request.build_absolute_uri(reverse("shop_hooks:bank_hook", args=["casso", slug])),
-            "may_edit": request.access.can(Perm.SHOP_EDIT),
-            "new_key": new_key,
-            "new_key_provider": provider,
-        },
+        {"shop": shop, "services": services, "may_edit": request.access.can(Perm.SHOP_EDIT)},
         status=status,
     )
-    return response
 
 
 @coop_view(Perm.PAYMENT_MANAGE)
