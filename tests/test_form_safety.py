@@ -167,7 +167,19 @@ def _invitation_id(world) -> int:
     return invitation.pk
 
 
+def _statement_confirm(world) -> tuple[str, dict]:
+    from hoptac.lib.banknotify import BankLine
+    from hoptac.shop.views.money import statement_token
+
+    line = BankLine(
+        source="statement", provider_id="", at=timezone.now(), amount=120_000, memo="DH chuyen tien"
+    )
+    token = statement_token(world["member"].cooperative, [line], {}, False)
+    return _url("shop_money:statement_confirm"), {"token": token}
+
+
 PAYLOADS = {
+    "shop_money:statement_confirm": _statement_confirm,
     "coops:member_create": lambda w: (
         _url("coops:member_create"),
         {

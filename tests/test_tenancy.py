@@ -287,6 +287,22 @@ def shop_a(coop_a, buying_a):
 
 
 @pytest.fixture
+def money_a(coop_a):
+    """A bank transaction of coop_a (in the queue: no order in its memo)."""
+    from django.utils import timezone
+
+    from hoptac.shop.services.payments import IncomingLine, transaction_receive
+
+    with tenant(coop_a):
+        tx, _created = transaction_receive(
+            line=IncomingLine(
+                source="sepay", provider_id="1", at=timezone.now(), amount=10_000, memo="ung ho"
+            )
+        )
+    return {"tx_id": tx.pk, "provider": "sepay"}
+
+
+@pytest.fixture
 def url_objects(
     member_a,
     member_a2,
@@ -299,6 +315,7 @@ def url_objects(
     run_a,
     invitation_a,
     shop_a,
+    money_a,
 ):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
@@ -312,6 +329,7 @@ def url_objects(
         **messages_a,
         **offers_a,
         **shop_a,
+        **money_a,
     }
 
 

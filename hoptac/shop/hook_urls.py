@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from hoptac.shop.views import money
 
 app_name = "shop_hooks"
-urlpatterns: list = []
+urlpatterns = [
+    # The key travels in headers, never in the address (nothing to redact).
+    path("bank/<str:provider>/<slug:coop_slug>/", money.bank_hook, name="bank_hook"),
+]
