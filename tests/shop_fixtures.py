@@ -20,7 +20,7 @@ from hoptac.shop.models import DeliveryMethod, DeliveryRate, Listing, Shop, Zone
 
 BUYER = {
     "name": "Nguyễn Thị Lan",
-    "phone": "0987654321",
+    "phone": "0388123456",  # no fixture member has this phone
     "province_code": 1,  # Hà Nội
     "street": "12 Hàng Bạc",
 }
