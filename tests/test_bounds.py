@@ -27,8 +27,10 @@ from tests.test_tenancy import (  # noqa: F401  (fixtures)
     group_a,
     invitation_a,
     messages_a,
+    money_a,
     offers_a,
     run_a,
+    shop_a,
     staff_a,
     url_objects,
 )
