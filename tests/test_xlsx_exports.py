@@ -77,6 +77,9 @@ def hostile(coop_a, chair_a, accountant_a):
     from hoptac.catalog.models import Product
     from hoptac.ledger import services as ledger
     from hoptac.offtake import services as offtake
+    from hoptac.shop.services.orders import Buyer, Choice, order_place
+    from hoptac.shop.services.payments import IncomingLine, transaction_receive, transaction_resolve
+    from tests.shop_fixtures import open_shop, stocked
 
     Cooperative.objects.filter(pk=coop_a.pk).update(name=HOSTILE["coop_name"], street=HOSTILE["coop_address"])
     coop = Cooperative.objects.get(pk=coop_a.pk)
@@ -114,6 +117,18 @@ def hostile(coop_a, chair_a, accountant_a):
         ledger.advance_give(member=member, amount=50_000, memo=HOSTILE["memo"], actor=accountant_a)
         banked = Member.objects.get(pk=member.pk)
         run = ledger.payout_run_create(items=[ledger.RunItem(member=banked)], actor=accountant_a).run
+        # The cash book: staff settle a transfer by hand with a hostile note.
+        open_shop(coop)
+        listing = stocked(coop, code="EVS")
+        (order,) = order_place(
+            items=[(listing.pk, 1)],
+            buyer=Buyer(name="Lê Thị Thu", phone="0355111222"),
+            choices={coop.pk: Choice(delivery="pickup", payment="bank")},
+        )
+        tx, _created = transaction_receive(
+            line=IncomingLine(source="manual", provider_id="", at=timezone.now(), amount=order.total_vnd, memo="ck")
+        )
+        transaction_resolve(tx=tx, actor=accountant_a, order=order, note=HOSTILE["memo"])
     return {"member_id": member.uuid, "number": run.number, "season_id": season.pk}
 
 

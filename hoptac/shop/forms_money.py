@@ -8,6 +8,7 @@ import string
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hoptac.core.fields import DateField
 from hoptac.lib.banknotify import ColumnMapping
 from hoptac.shop.models import TxSource, TxState
 
@@ -24,17 +25,13 @@ class TransactionFilterForm(forms.Form):
     source = forms.ChoiceField(
         label=_("Source"), required=False, choices=[("", _("All"))] + list(TxSource.choices)
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DateField(label=_("From"), required=False)
+    date_to = DateField(label=_("To"), required=False)
 
 
 class DateRangeForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DateField(label=_("From"), required=False)
+    date_to = DateField(label=_("To"), required=False)
 
 
 class OrderSearchForm(forms.Form):

@@ -322,6 +322,9 @@ def cash_book_xlsx(request):
         xlsx.put(sheet, row, 7, entry.amount_vnd, number_format=money)
         xlsx.put(sheet, row, 8, opening + (entry.running_sum or 0), number_format=money)
         row += 1
+    xlsx.page_setup(
+        sheet, landscape=True, title=f"{_('Cash book')} — {request.cooperative.name}", repeat_rows=(1, 1)
+    )
     content = xlsx.save(book)
     response = HttpResponse(content, content_type=XLSX)
     stamp = timezone.localdate().strftime("%Y%m%d")
