@@ -298,7 +298,9 @@ def test_pull_wrong_key_is_permanent(which, sepay_server, casso_server):
         client.transactions(since=dt.date(2026, 12, 1))
     assert caught.value.permanent
     assert caught.value.code == "http_401"
-    assert "refused" in str(caught.value)
+    with translation.override("en"):
+        assert "refused" in str(caught.value)
+    assert "từ chối" in str(caught.value)  # Vietnamese by default
 
 
 @pytest.mark.parametrize(

@@ -306,18 +306,19 @@ def sepay_check(
     return "apikey"
 
 
+def _provider_id(value) -> str:
+    """The provider's transaction id: a number or a short string, never empty."""
+    if isinstance(value, (bool, dict, list)) or value in (None, "") or len(str(value)) > 64:
+        raise ValueError("id")
+    return str(value)
+
+
 def sepay_line(data: Mapping) -> BankLine:
     """One SePay webhook object as a :class:`BankLine`; raises :class:`PayloadError`."""
     if not isinstance(data, dict):
         raise PayloadError("not_object", _("The SePay notification is not a JSON object."))
     try:
-        provider_id = data["id"]
-        if (
-            isinstance(provider_id, (bool, dict, list))
-            or provider_id in (None, "")
-            or len(str(provider_id)) > 64
-        ):
-            raise ValueError("id")
+        provider_id = _provider_id(data["id"])
         kind = str(data.get("transferType", "")).strip().lower()
         if kind not in ("in", "out"):
             raise ValueError("transferType")
@@ -328,7 +329,7 @@ def sepay_line(data: Mapping) -> BankLine:
         memo = _text(data.get("content"))
         line = BankLine(
             source="sepay",
-            provider_id=str(provider_id),
+            provider_id=provider_id,
             at=at,
             amount=amount if kind == "in" else -amount,
             memo=memo,
@@ -413,19 +414,13 @@ def casso_line(data: Mapping) -> BankLine:
     if not isinstance(data, dict):
         raise PayloadError("not_object", _("A Casso transaction is not a JSON object."))
     try:
-        provider_id = data["id"]
-        if (
-            isinstance(provider_id, (bool, dict, list))
-            or provider_id in (None, "")
-            or len(str(provider_id)) > 64
-        ):
-            raise ValueError("id")
+        provider_id = _provider_id(data["id"])
         when = data.get("transactionDateTime") or data.get("when")
         if not when:
             raise KeyError("transactionDateTime")
         return BankLine(
             source="casso",
-            provider_id=str(provider_id),
+            provider_id=provider_id,
             at=_local_datetime(when),
             amount=_whole(data["amount"]),
             memo=_text(data.get("description")),

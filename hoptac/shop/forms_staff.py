@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from hoptac.core.fields import DateField, MoneyField
 from hoptac.lib import banks
 from hoptac.lib.money import format_vnd
+from hoptac.offtake import forms as offtake_forms
 from hoptac.shop.models import Channel, DeliveryMethod, OrderStatus, PaymentState, Zone
+from hoptac.shop.services.settings import SHOP_FIELDS
 
 BLANK = [("", "—")]
 
@@ -56,24 +58,7 @@ class ShopForm(forms.Form):
     )
     few_left_at = forms.IntegerField(label=_("Show 'few left' from (packs)"), min_value=0, max_value=1000)
 
-    FIELDS = (
-        "is_open",
-        "headline",
-        "story",
-        "bank_bin",
-        "bank_account",
-        "account_name",
-        "bank_transfer",
-        "cash_on_delivery",
-        "pickup",
-        "pickup_address",
-        "own_delivery",
-        "post",
-        "free_delivery_above",
-        "pay_within_hours",
-        "remind_after_hours",
-        "few_left_at",
-    )
+    FIELDS = SHOP_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,21 +157,8 @@ class InvoiceForm(forms.Form):
     einvoice_provider = forms.CharField(label=_("E-invoice provider"), max_length=40, required=False)
 
 
-class PeriodForm(forms.Form):
-    start = DateField(label=_("From"))
-    end = DateField(label=_("To"))
-
-    MAX_DAYS = 366
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end:
-            if end < start:
-                raise forms.ValidationError(_("The period ends before it starts."), code="order")
-            if (end - start).days > self.MAX_DAYS:
-                raise forms.ValidationError(_("Choose a period of at most one year."), code="too_long")
-        return cleaned
+class PeriodForm(offtake_forms.PeriodForm):
+    """The buying reports' period (at most a year, in order), opening on this month so far."""
 
     @staticmethod
     def this_month(today: dt.date | None = None) -> tuple[dt.date, dt.date]:

@@ -4,7 +4,7 @@ browser's numbers are never read; a tampered price or cooperative changes nothin
 
 Reads across cooperatives on purpose: a marketplace cart holds several cooperatives'
 products. Only listed products of open shops are ever returned (``Listing.unscoped``
-filtered by ``_sellable``).
+filtered by ``selectors.catalogue.sellable``).
 """
 
 from __future__ import annotations
@@ -12,26 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 
 from hoptac.lib import delivery as delivery_lib
 from hoptac.shop.models import DeliveryMethod, Listing, PaymentMethod, PriceTier
+from hoptac.shop.selectors.catalogue import sellable
 
 MAX_LINES = 50
 MAX_PACKS = 10_000
-
-
-def _sellable() -> Q:
-    return Q(
-        is_listed=True, product__is_active=True, cooperative__is_active=True, cooperative__shop__is_open=True
-    )
 
 
 def listings_for_cart(listing_ids) -> dict[int, Listing]:
     """The listings of a cart that are still on sale, with their product, cooperative, shop
     and tiers (three queries whatever the cart holds)."""
     rows = (
-        Listing.unscoped.filter(_sellable(), pk__in=list(listing_ids))
+        Listing.unscoped.filter(sellable(), pk__in=list(listing_ids))
         .select_related("product", "cooperative", "cooperative__shop")
         .prefetch_related(Prefetch("tiers", queryset=PriceTier.unscoped.order_by("min_quantity")))
     )
