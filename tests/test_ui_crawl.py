@@ -59,6 +59,8 @@ messages_a = walk.messages_a
 offers_a = walk.offers_a
 run_a = walk.run_a
 invitation_a = walk.invitation_a
+shop_a = walk.shop_a
+money_a = walk.money_a
 
 CHROMIUM = os.environ.get("HOPTAC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
