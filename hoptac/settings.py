@@ -243,6 +243,8 @@ if BEHIND_PROXY or TRUSTED_PROXIES:
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "hoptac@localhost")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public shop, product and marketplace pages are kept this long by the server (core/pagecache.py).
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 30)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

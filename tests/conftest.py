@@ -39,6 +39,12 @@ def _english_off(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Public pages are rendered each time in tests that write rows directly between two
+    # visits; the page cache itself is tested, switched on, in tests/test_pagecache.py.
+    settings.PAGE_CACHE_SECONDS = 0
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def keyed(data: dict | None = None, **more) -> dict:

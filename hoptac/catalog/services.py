@@ -22,6 +22,7 @@ from hoptac.catalog.models import (
     ProductPhoto,
     add_months,
 )
+from hoptac.core import pagecache
 from hoptac.core.audit import audit_record
 from hoptac.core.tenancy import require_cooperative
 from hoptac.lib import bounds
@@ -33,6 +34,7 @@ NAME_MAX = 160
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def product_create(
     *,
     name: str,
@@ -105,6 +107,7 @@ def _gtin_taken() -> ValidationError:
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def product_update(*, product: Product, actor=None, **fields) -> Product:
     """Change a product's catalog details; only the fields given change."""
     coop = require_cooperative()
@@ -194,6 +197,7 @@ ALT_MAX = 200
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def photo_add(*, product: Product, upload, alt: str = "", actor=None) -> ProductPhoto:
     """A photo of the product: checked, turned upright, stored with its 800 and 320 px variants."""
     coop = require_cooperative()
@@ -241,6 +245,7 @@ def _delete_files(names: list[str]) -> None:
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def photo_delete(*, photo: ProductPhoto, actor=None) -> None:
     """Remove a photo and, once the deletion is committed, its files."""
     coop = require_cooperative()
@@ -262,6 +267,7 @@ def photo_delete(*, photo: ProductPhoto, actor=None) -> None:
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def certificate_add(
     *,
     product: Product | None,
@@ -339,6 +345,7 @@ def certificate_add(
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def certificate_delete(*, certificate: Certificate, actor=None) -> None:
     """Remove a certificate entered by mistake, and its document once that is committed."""
     coop = require_cooperative()

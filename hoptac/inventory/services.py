@@ -20,6 +20,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hoptac.core import pagecache
 from hoptac.core.audit import audit_record
 from hoptac.core.locks import counter_next, lots_lock, receipts_lock
 from hoptac.core.tenancy import require_cooperative
@@ -175,6 +176,7 @@ def step_add(
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def finished_lot_create(
     *,
     product,
@@ -249,6 +251,7 @@ def finished_lot_create(
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def stock_move(*, lot: Lot, kind: str, quantity: Decimal, reason: str = "", reference: str = "", actor=None):
     """Out by sale (negative), loss (negative) or an adjustment with a reason (either sign).
 
@@ -294,6 +297,7 @@ def stock_move(*, lot: Lot, kind: str, quantity: Decimal, reason: str = "", refe
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def lot_receipt_remove(*, lot: Lot, receipt, reason: str, actor=None) -> StockMovement:
     """Take a purchase receipt out of a raw lot: the correction before the receipt is voided.
 

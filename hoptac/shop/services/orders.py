@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hoptac.core import pagecache
 from hoptac.core.audit import audit_record
 from hoptac.core.locks import orders_lock
 from hoptac.core.tenancy import require_cooperative, tenant
@@ -140,6 +141,7 @@ def _event(
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def order_place(
     *,
     items: list[tuple[int, int]],
@@ -290,6 +292,7 @@ def _release(order: Order) -> None:
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def order_move(
     *,
     order: Order,

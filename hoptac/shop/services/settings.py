@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from hoptac.core import pagecache
 from hoptac.core.audit import audit_record
 from hoptac.core.tenancy import require_cooperative
 from hoptac.lib import banks
@@ -69,6 +70,7 @@ def opening_problems(shop: Shop, *, listed: int | None = None) -> list[str]:
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def shop_save(*, actor, **values) -> Shop:
     """Save the shop's settings (creating the row on first save)."""
     coop = require_cooperative()
@@ -108,6 +110,7 @@ def shop_save(*, actor, **values) -> Shop:
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def delivery_rate_add(*, method: str, zone: str, up_to_g: int | None, fee_vnd: int, actor) -> DeliveryRate:
     """Add one line to the delivery fee table (a flat fee: any zone, no weight limit)."""
     coop = require_cooperative()
@@ -131,6 +134,7 @@ def delivery_rate_add(*, method: str, zone: str, up_to_g: int | None, fee_vnd: i
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def delivery_rate_remove(*, rate_id: int, actor) -> bool:
     """Remove a line of the fee table; False when it was gone already."""
     coop = require_cooperative()
@@ -152,6 +156,7 @@ LISTING_FIELDS = ("price_vnd", "weight_g", "is_listed", "max_per_order")
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def listing_save(
     *, product, actor, price_vnd: int, weight_g: int, is_listed: bool, max_per_order: int
 ) -> Listing:
@@ -189,6 +194,7 @@ def listing_save(
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def price_tier_add(*, listing: Listing, min_quantity: int, price_vnd: int, actor) -> PriceTier:
     """A lower price per pack from ``min_quantity`` packs on."""
     coop = require_cooperative()
@@ -218,6 +224,7 @@ def price_tier_add(*, listing: Listing, min_quantity: int, price_vnd: int, actor
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def price_tier_remove(*, listing: Listing, tier_id: int, actor) -> bool:
     coop = require_cooperative()
     tier = listing.tiers.filter(pk=tier_id).first()

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from hoptac.catalog.models import OcopGroup
+from hoptac.core import pagecache
 from hoptac.lib import money
 from hoptac.lib.shareimage import render_share_image
 from hoptac.shop.selectors import catalogue
@@ -97,6 +98,7 @@ def _ld_json(data: dict) -> str:
 
 
 @require_safe
+@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
 def shop_home(request, slug: str):
     shop = catalogue.open_shop_by_slug(slug)
     if shop is None:
@@ -126,6 +128,7 @@ def shop_home(request, slug: str):
 
 
 @require_safe
+@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
 def product(request, slug: str, code: str):
     shop = catalogue.open_shop_by_slug(slug)
     listing = catalogue.listing_public(shop, code) if shop is not None else None
@@ -286,6 +289,7 @@ class MarketForm(forms.Form):
 
 
 @require_safe
+@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
 def market(request):
     """``/cho/``: every open shop's products, searched, filtered, sorted, 24 a page; a GET
     form that works without JavaScript. A wrong filter value is said and left out."""
@@ -315,6 +319,7 @@ def market(request):
 
 
 @require_safe
+@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
 def sitemap(request):
     entries = catalogue.sitemap_entries()
     urls = [(_absolute(request, reverse("shop_public:market")), None)]
