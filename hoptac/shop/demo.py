@@ -16,10 +16,12 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from hoptac.accounts.models import Membership
 from hoptac.catalog.models import Product
+from hoptac.catalog.services import photo_add
 from hoptac.coops.models import Cooperative
 from hoptac.core.roles import Role
 from hoptac.core.tenancy import tenant
@@ -222,11 +224,72 @@ def _shop(coop, spec: DemoShop) -> int:
         listing = Listing.objects.create(
             cooperative=coop, product=product, price_vnd=price, weight_g=grams, position=position
         )
+        if not product.photos.exists():
+            photo_add(
+                product=product,
+                upload=SimpleUploadedFile(f"{code.lower()}.jpg", _demo_photo(product), "image/jpeg"),
+                alt=f"{product.name} (ảnh minh họa)",
+            )
         if tier:
             PriceTier.objects.create(
                 cooperative=coop, listing=listing, min_quantity=tier[0], price_vnd=tier[1]
             )
     return 1
+
+
+# Colours of the illustrated demo photos: honey, tea, rice, plums, herbs, anything else.
+_PALETTE = {
+    "MAT": ((246, 214, 140), (196, 120, 24)),
+    "CHE": ((205, 226, 190), (62, 110, 52)),
+    "GAO": ((238, 232, 214), (150, 130, 90)),
+    "MAN": ((228, 200, 222), (120, 40, 90)),
+}
+
+
+def _demo_photo(product) -> bytes:
+    """An illustrated product photo (a jar or bag with its label on a soft background, with
+    the grain of a real photograph so that its JPEG weighs what a photo weighs): the demo
+    then shows, and the page budgets measure, images like the ones cooperatives upload."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    from hoptac.lib import shareimage
+
+    light, dark = next(
+        (c for k, c in _PALETTE.items() if product.code.startswith(k)), ((226, 232, 240), (60, 90, 120))
+    )
+    rng = random.Random(product.code)
+    size = 1200
+    image = Image.new("RGB", (size, size), light)
+    draw = ImageDraw.Draw(image)
+    for y in range(size):  # a soft light from above
+        shade = 1 - 0.25 * y / size
+        draw.line([(0, y), (size, y)], fill=tuple(int(c * shade) for c in light))
+    draw.ellipse((220, 930, 980, 1060), fill=tuple(int(c * 0.6) for c in light))  # shadow
+    draw.rounded_rectangle((330, 300, 870, 1000), radius=90, fill=dark)  # jar or bag
+    draw.rounded_rectangle((380, 220, 820, 330), radius=30, fill=tuple(int(c * 0.7) for c in dark))  # lid
+    draw.rounded_rectangle((380, 520, 820, 800), radius=24, fill=(250, 248, 240))  # label
+    face = shareimage.font(44, bold=True)
+    words, lines = product.name.split(), [""]
+    for word in words:
+        trial = f"{lines[-1]} {word}".strip()
+        if draw.textlength(trial, font=face) > 400 and lines[-1]:
+            lines.append(word)
+        else:
+            lines[-1] = trial
+    for i, line in enumerate(lines[:4]):
+        draw.text((600, 560 + i * 56), line, font=face, fill=dark, anchor="mt")
+    grain = Image.effect_noise((size, size), 28).convert("RGB")
+    image = Image.blend(image, grain, 0.08).filter(ImageFilter.GaussianBlur(0.6))
+    for _ in range(40):  # specks of light, as on glass
+        x, y = rng.randint(340, 860), rng.randint(320, 980)
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((x, y, x + 6, y + 6), fill=tuple(min(255, c + 90) for c in dark))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
 
 
 # --- orders ----------------------------------------------------------------------------------
