@@ -36,6 +36,7 @@ BUDGET_COLD, BUDGET_JS, BUDGET_FIRST = 100 * 1024, 30 * 1024, 14 * 1024
 def _django(data_dir: Path):
     os.environ["HOPTAC_DATA_DIR"] = str(data_dir)
     os.environ.pop("HOPTAC_DATABASE_URL", None)
+    os.environ["HOPTAC_PAGE_CACHE_SECONDS"] = "0"  # count the queries of a rendering, not of a cache hit
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoptac.settings")
     import django
 
