@@ -303,6 +303,7 @@ def market(request):
         "shop/public/market.html",
         {
             "form": form,
+            "filtered": any(request.GET.get(name) for name in form.fields if name not in ("q", "sort")),
             "page": page,
             "cards": catalogue.cards(page.object_list),
             "og": {
