@@ -189,8 +189,6 @@ def order_place(
             )
         if choice.payment not in cq.payments():
             raise ValidationError(_("Choose how to pay %(coop)s.") % {"coop": coop.name}, code="payment")
-        if choice.payment == PaymentMethod.COD and choice.delivery == DeliveryMethod.PICKUP:
-            pass  # cash at pickup is cash on delivery: allowed
         fee = cq.fees.get(choice.delivery)
         if fee is None:
             raise ValidationError(
