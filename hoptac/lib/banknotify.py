@@ -53,6 +53,7 @@ amount, the same day, with the same memo and no reference would collide (as in p
 
 from __future__ import annotations
 
+import abc
 import csv
 import datetime as dt
 import hashlib
@@ -457,7 +458,7 @@ def casso_ok() -> tuple[int, dict]:
 # --- pull clients ---------------------------------------------------------------------------
 
 
-class _Client:
+class _Client(abc.ABC):
     provider = ""
     max_pages = 500
 
@@ -474,8 +475,9 @@ class _Client:
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self.client = client or httpx.Client(follow_redirects=False)
 
+    @abc.abstractmethod
     def _auth(self) -> dict:
-        raise NotImplementedError
+        """The headers that prove who we are to the provider."""
 
     def _get(self, path: str, params: dict) -> dict:
         try:

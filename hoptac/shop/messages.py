@@ -6,9 +6,9 @@ channel the buyer chose; SMS texts are short and in the catalogue's "sms" contex
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import pgettext
 
+from hoptac.core.sites import public_base
 from hoptac.lib.banks import bank_short_name
 from hoptac.lib.sms import sms_money
 from hoptac.outbox.models import Kind
@@ -16,8 +16,7 @@ from hoptac.outbox.services import queue
 
 
 def order_page_hint() -> str:
-    base = (getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")
-    return f"{base}/don/" if base else "/don/"
+    return f"{public_base()}/don/"
 
 
 def transfer_details(order) -> str:

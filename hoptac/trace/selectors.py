@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from hoptac.catalog.models import Certificate, ProductPhoto
 from hoptac.catalog.photos import srcset as photo_srcset
 from hoptac.catalog.photos import variant_size
 from hoptac.catalog.selectors import certificate_status
+from hoptac.core.sites import public_base
 from hoptac.core.tenancy import tenant
 from hoptac.inventory.models import Lot, LotSource, ProcessingStep, looks_like_public_code
 from hoptac.inventory.selectors import Origin, lot_by_legacy_gs1_path, lot_by_public_code, raw_lots_of
@@ -35,16 +35,6 @@ def _iso(day: dt.date | None) -> str | None:
 
 def _qty(value) -> str | None:
     return None if value is None else qty_text(value)
-
-
-def public_base(request=None) -> str:
-    """``PUBLIC_URL`` (HOPTAC_PUBLIC_URL) or, when it is empty, the request's own host."""
-    base = (getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")
-    if base:
-        return base
-    if request is None:
-        return ""
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 def consumer_gtin14(lot: Lot) -> str | None:

@@ -115,7 +115,7 @@ def _photo(photo: ProductPhoto) -> Photo:
     big = photo.medium or photo.small or photo.original
     try:
         source = big.path
-    except (NotImplementedError, ValueError):
+    except (NotImplementedError, ValueError):  # a storage without local files (object storage)
         source = ""
     return Photo(url=url, srcset=srcset(photo), width=width, height=height, alt=photo.alt, source=source)
 

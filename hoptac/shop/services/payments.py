@@ -27,6 +27,7 @@ from hoptac.core.audit import audit_record
 from hoptac.core.locks import bank_transaction_lock, counter_next, orders_lock
 from hoptac.core.tenancy import require_cooperative
 from hoptac.lib import ordercode
+from hoptac.lib.money import format_vnd
 from hoptac.shop.messages import order_message
 from hoptac.shop.models import (
     BankTransaction,
@@ -160,7 +161,7 @@ def _settle(tx: BankTransaction, order: Order | None, *, actor=None) -> BankTran
     else:
         tx.state = TxState.OVERPAID
         tx.note = _("%(extra)s more than the order's total: give it back to the buyer.") % {
-            "extra": f"{tx.amount_vnd - max(owed_before, 0):,}".replace(",", ".") + " ₫"
+            "extra": format_vnd(tx.amount_vnd - max(owed_before, 0))
         }
     return tx
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_safe
 
 from hoptac.catalog.models import OcopGroup
 from hoptac.core import pagecache
+from hoptac.core.sites import public_base
 from hoptac.lib import money
 from hoptac.lib.shareimage import render_share_image
 from hoptac.shop.selectors import catalogue
@@ -78,12 +79,7 @@ def _cart_add_url() -> str:
 
 
 def _absolute(request, path: str) -> str:
-    base = (
-        settings.PUBLIC_URL.rstrip("/")
-        if settings.PUBLIC_URL
-        else request.build_absolute_uri("/").rstrip("/")
-    )
-    return base + path
+    return public_base(request) + path
 
 
 def _price_text(value: int) -> str:

@@ -29,6 +29,7 @@ from hoptac.core.formkeys import creates, edits, made, repeat_safe
 from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 from hoptac.lib import banks, places, qr
+from hoptac.lib.money import group_digits
 from hoptac.shop.forms_staff import (
     BoardForm,
     CashForm,
@@ -148,7 +149,7 @@ def _detail(request, order: Order, *, invoice_form=None, cash_form=None, guard=N
 
 def _amount_text(amount: int) -> str:
     """An amount as a money input shows it, the Vietnamese way: ``800.000``."""
-    return f"{amount:,}".replace(",", ".") if amount else ""
+    return group_digits(amount) if amount else ""
 
 
 def _invoice_initial(order: Order) -> dict:
