@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "hoptac.offtake",
     "hoptac.inventory",
     "hoptac.shop",
+    "hoptac.live",
     "hoptac.trace",
     "hoptac.notify",
     "hoptac.api",

@@ -26,6 +26,10 @@ urlpatterns = [
     path("c/<slug:coop_slug>/messages/", include("hoptac.notify.urls")),
     path("c/<slug:coop_slug>/shop/", include("hoptac.shop.urls_staff")),
     path("c/<slug:coop_slug>/money/", include("hoptac.shop.urls_money")),
+    path("c/<slug:coop_slug>/shipping/", include("hoptac.shop.urls_shipping")),
+    path("c/<slug:coop_slug>/share/", include("hoptac.shop.urls_share")),
+    path("c/<slug:coop_slug>/live/facebook/", include("hoptac.live.urls_facebook")),
+    path("c/<slug:coop_slug>/live/", include("hoptac.live.urls_staff")),
     # Gateways call these (no session, no CSRF): a secret per gateway in the address.
     path("hooks/", include("hoptac.outbox.hook_urls")),
     path("hooks/", include("hoptac.notify.hook_urls")),
@@ -36,6 +40,8 @@ urlpatterns = [
     # cart /gio/ and the buyer's orders /don/.
     path("", include("hoptac.shop.urls_public")),
     path("", include("hoptac.shop.urls_cart")),
+    # A live buyer's page (the link sent to them): /mua/<token>/.
+    path("mua/", include("hoptac.live.urls_buyer")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -185,4 +185,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 # Selling: an open shop with stock in coop_a (honey) and coop_b (tea); builders in shop_fixtures.
+# Live selling: a live on air in coop_a (M1, C2); builders in live_fixtures.
+from tests.live_fixtures import live_a  # noqa: E402, F401
 from tests.shop_fixtures import honey_shop_a, tea_shop_b  # noqa: E402, F401

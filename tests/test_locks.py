@@ -236,6 +236,8 @@ HELPER_LEVEL = {
     "offer_lock": "offer",
     "receipts_lock": "receipt",
     "bank_transaction_lock": "bank_transaction",
+    "live_items_lock": "live_item",
+    "shipment_lock": "shipment",
     "orders_lock": "order",
     "counter_next": "counter",
     "members_lock": "member",

@@ -10,6 +10,11 @@ transactions never wait on each other in a circle (a deadlock):
    of it (a void, a raw lot, taking a receipt out of a lot) locks the receipt first;
 3. bank transactions (``bank_transaction_lock``): a transaction is settled, and only then
    the orders it pays;
+3a. live items (``live_items_lock``, by ascending id): claims on a live item's
+   quantity are counted and written under its lock; confirming a buyer's claims then
+   places an order (level 4) and moves the packs (level 7);
+3b. shipments (``shipment_lock``): a carrier's callback updates the shipment, then moves
+   its order;
 4. shop orders (``orders_lock``, by ascending id): status, payment and the cash book entry
    written for them; an order's lock covers its lines and their stock reservations'
    state (the lots themselves are locked at level 7 when stock is taken or given back);
@@ -51,6 +56,8 @@ LOCK_ORDER = (
     "offer",
     "receipt",
     "bank_transaction",
+    "live_item",
+    "shipment",
     "order",
     "counter",
     "member",
@@ -119,6 +126,16 @@ def receipts_lock(source, ids) -> dict:
 
 def bank_transaction_lock(source, pk):
     return _one("bank_transaction_lock", source, pk)
+
+
+def live_items_lock(source, ids) -> dict:
+    """Lock live sales' items by ascending id and return them by id."""
+    return _rows("live_items_lock", source, ids)
+
+
+def shipment_lock(source, pk):
+    """Lock one shipment (a carrier's callback) and return it, or None."""
+    return _rows("shipment_lock", source, [pk]).get(pk)
 
 
 def orders_lock(source, ids) -> dict:

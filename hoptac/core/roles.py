@@ -76,6 +76,7 @@ class Perm(StrEnum):
     ORDER_VIEW = "order.view"
     ORDER_MANAGE = "order.manage"
     PAYMENT_MANAGE = "payment.manage"
+    LIVE_RUN = "live.run"
 
 
 # Member fields that only a role with Perm.MEMBER_PERSONAL reads (pages, exports, the API).
@@ -114,6 +115,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.ORDER_VIEW,
             Perm.ORDER_MANAGE,
             Perm.PAYMENT_MANAGE,
+            Perm.LIVE_RUN,
         }
     ),
     Role.COLLECTOR: frozenset(
@@ -122,7 +124,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     ),
     Role.SALES: frozenset(
         _READ
-        | {Perm.CATALOG_EDIT, Perm.STOCK_VIEW, Perm.STOCK_SELL, Perm.LISTING_EDIT, Perm.ORDER_VIEW, Perm.ORDER_MANAGE}
+        | {
+            Perm.CATALOG_EDIT,
+            Perm.STOCK_VIEW,
+            Perm.STOCK_SELL,
+            Perm.LISTING_EDIT,
+            Perm.ORDER_VIEW,
+            Perm.ORDER_MANAGE,
+            Perm.LIVE_RUN,
+        }
     ),
     Role.MEMBER: frozenset({Perm.COOP_VIEW, Perm.OWN_STATEMENT, Perm.OWN_NOTICES}),
     # Reads every cooperative of the province, without members' personal data: the member

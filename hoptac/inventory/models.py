@@ -240,12 +240,16 @@ class StockReservation(CoopOwned):
     minus what is *held*. A held reservation ends *sold* (a SALE movement is written for it
     when the order ships) or *released* (the order is cancelled or expires). So for every
     lot: held + sold (the SALE movements) + available = what came in. ``order_line_id``
-    names the shop's order line without a foreign key (the shop sits above inventory).
+    names the shop's order line without a foreign key (the shop sits above inventory);
+    ``live_item_id`` names a live sale's item instead (packs set aside for a livestream).
     """
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="reservations")
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
-    order_line_id = models.PositiveBigIntegerField(db_index=True)
+    # Who holds the packs: an order line of the shop, or a live sale's item (the quantity
+    # set aside for a livestream). Exactly one is set; neither is a foreign key.
+    order_line_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    live_item_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     state = models.CharField(
         _("state"), max_length=8, choices=ReservationState.choices, default=ReservationState.HELD
     )
@@ -256,7 +260,14 @@ class StockReservation(CoopOwned):
         ordering = ["id"]
         verbose_name = _("stock reservation")
         verbose_name_plural = _("stock reservations")
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_positive"),
+            models.CheckConstraint(
+                condition=Q(order_line_id__isnull=False, live_item_id__isnull=True)
+                | Q(order_line_id__isnull=True, live_item_id__isnull=False),
+                name="reservation_one_holder",
+            ),
+        ]
         indexes = [models.Index(fields=["lot", "state"], name="reservation_lot_state")]
 
     def __str__(self) -> str:

@@ -403,6 +403,10 @@ def stock_reserve(*, wanted: list[tuple[int, int, Decimal]], today: dt.date | No
     nothing: when a product is short, raises :class:`OutOfStock` naming what is left and
     holds nothing. Returns the reservations made.
     """
+    return _hold(wanted=wanted, holder="order_line_id", today=today)
+
+
+def _hold(*, wanted: list[tuple[int, int, Decimal]], holder: str, today: dt.date | None) -> list:
     today = today or timezone.localdate()
     product_ids = {p for _line, p, _q in wanted}
     lots = _sellable_lots(product_ids, today)
@@ -427,7 +431,7 @@ def stock_reserve(*, wanted: list[tuple[int, int, Decimal]], today: dt.date | No
         raise OutOfStock(_("Not enough stock left for this order."), shortages=shortages)
     made = []
     coop = require_cooperative()
-    for line_id, product_id, packs in wanted:
+    for holder_id, product_id, packs in wanted:
         left = Decimal(packs)
         for lot in lots:
             if left <= 0:
@@ -438,11 +442,54 @@ def stock_reserve(*, wanted: list[tuple[int, int, Decimal]], today: dt.date | No
             free[lot.pk] -= take
             left -= take
             made.append(
-                StockReservation.objects.create(
-                    cooperative=coop, lot=lot, quantity=take, order_line_id=line_id
-                )
+                StockReservation.objects.create(cooperative=coop, lot=lot, quantity=take, **{holder: holder_id})
             )
     return made
+
+
+@transaction.atomic
+def stock_live_hold(
+    *, live_item_id: int, product_id: int, packs: int, today: dt.date | None = None
+) -> list:
+    """Set packs aside for a live sale's item (first expiring lots first); raises
+    :class:`OutOfStock` when the product has fewer packs free."""
+    return _hold(wanted=[(live_item_id, product_id, Decimal(packs))], holder="live_item_id", today=today)
+
+
+@transaction.atomic
+def stock_live_release(*, live_item_id: int, packs: int | None = None) -> Decimal:
+    """Give back ``packs`` (all when None) of what a live item holds, from the lots that
+    expire last, so what stays set aside is the freshest to ship first. Returns the packs
+    given back. Locks the lots it changes."""
+    rows = list(
+        StockReservation.objects.filter(live_item_id=live_item_id, state=ReservationState.HELD).order_by("-id")
+    )
+    lots_lock(Lot, {r.lot_id for r in rows})
+    left = None if packs is None else Decimal(packs)
+    given = Decimal(0)
+    now = timezone.now()
+    for row in rows:
+        if left is not None and left <= 0:
+            break
+        take = row.quantity if left is None else min(left, row.quantity)
+        if take == row.quantity:
+            StockReservation.objects.filter(pk=row.pk).update(state=ReservationState.RELEASED, closed_at=now)
+        else:
+            StockReservation.objects.filter(pk=row.pk).update(quantity=row.quantity - take)
+        given += take
+        if left is not None:
+            left -= take
+    return given
+
+
+def stock_live_held(*, live_item_ids) -> dict[int, Decimal]:
+    """Packs each live item still holds."""
+    return dict(
+        StockReservation.objects.filter(live_item_id__in=list(live_item_ids), state=ReservationState.HELD)
+        .values("live_item_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("live_item_id", "total")
+    )
 
 
 @transaction.atomic

@@ -191,6 +191,8 @@ class Channel(models.TextChoices):
     WHOLESALE = "wholesale", _("Wholesale")
     API = "api", _("API")
     STAFF = "staff", _("Entered by staff")
+    LIVE = "live", _("Livestream")
+    SHARE = "share", _("Share link")
 
 
 class Order(CoopOwned):
@@ -447,3 +449,216 @@ class CashEntry(_AppendOnly):
             models.UniqueConstraint(fields=["cooperative", "number"], name="cash_entry_number_unique"),
             models.CheckConstraint(condition=~Q(amount_vnd=0), name="cash_entry_not_zero"),
         ]
+
+
+# ---------------------------------------------------------------------------------------
+# Share links: a product (or one lot of it) shared in a group or a post, with the channel
+# it was shared in, so the orders it brings say where they came from.
+
+
+class SharePlace(models.TextChoices):
+    ZALO = "zalo", "Zalo"
+    FACEBOOK = "facebook", "Facebook"
+    TIKTOK = "tiktok", "TikTok"
+    YOUTUBE = "youtube", "YouTube"
+    SMS = "sms", "SMS"
+    PRINT = "print", _("Printed (poster, leaflet)")
+    OTHER = "other", _("Other")
+
+
+def new_share_code() -> str:
+    return "S" + new_short_code()[:5]
+
+
+class ShareLink(CoopOwned):
+    """``/l/<code>``: leads to a product's page and marks the visit's orders with this
+    link (order.channel = share, order.channel_ref = code)."""
+
+    code = models.CharField(max_length=8, unique=True, default=new_share_code, editable=False)
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="share_links")
+    lot = models.ForeignKey("inventory.Lot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    place = models.CharField(_("shared in"), max_length=10, choices=SharePlace.choices, default=SharePlace.ZALO)
+    label = models.CharField(_("name of the group or post"), max_length=80, blank=True)
+    visits = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+# ---------------------------------------------------------------------------------------
+# Delivery by carrier (GHN, GHTK…) and cash-on-delivery remittances.
+
+
+class Carrier(models.TextChoices):
+    GHTK = "ghtk", "Giao Hàng Tiết Kiệm"
+    GHN = "ghn", "Giao Hàng Nhanh"
+    VNPOST = "vnpost", "VNPost"
+    VIETTEL = "viettel", "Viettel Post"
+    OTHER = "other", _("Other carrier")
+
+
+# Carriers we talk to through their API; the others get a tracking code typed by staff.
+API_CARRIERS = (Carrier.GHTK, Carrier.GHN)
+
+
+class CarrierAccount(CoopOwned):
+    """A cooperative's account with a carrier's API: credentials, where parcels are picked
+    up, and the secret the carrier presents when it calls back."""
+
+    carrier = models.CharField(_("carrier"), max_length=10, choices=Carrier.choices)
+    is_active = models.BooleanField(_("in use"), default=True)
+    api_token = models.CharField(_("API token"), max_length=200)
+    shop_id = models.CharField(_("shop id at the carrier"), max_length=40, blank=True)
+    # Where the carrier picks parcels up (the cooperative's warehouse).
+    pick_name = models.CharField(_("sender name"), max_length=120)
+    pick_phone = models.CharField(_("sender phone"), max_length=11)
+    pick_province_code = models.PositiveIntegerField(_("province"))
+    pick_commune_code = models.PositiveIntegerField(_("commune / ward"))
+    pick_street = models.CharField(_("house number, street, village"), max_length=200)
+    # The carrier's own code for the pickup district/ward where its API wants one (GHN).
+    pick_district_ref = models.CharField(max_length=20, blank=True)
+    pick_ward_ref = models.CharField(max_length=20, blank=True)
+    # Presented by the carrier on status callbacks (header or signature key).
+    callback_secret = models.CharField(max_length=64)
+    quote_at_checkout = models.BooleanField(_("quote the delivery fee at checkout"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["carrier"]
+        verbose_name = _("carrier account")
+        verbose_name_plural = _("carrier accounts")
+        constraints = [models.UniqueConstraint(fields=["cooperative", "carrier"], name="carrier_account_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier}:{self.cooperative_id}"
+
+
+class ShipmentStatus(models.TextChoices):
+    CREATED = "created", _("Created at the carrier")
+    PICKED = "picked", _("Picked up")
+    IN_TRANSIT = "transit", _("On the way")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Delivery failed")
+    RETURNING = "returning", _("Returning")
+    RETURNED = "returned", _("Returned")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Shipment(CoopOwned):
+    """A parcel of an order at a carrier. The carrier's callbacks move it; its status moves
+    the order (shipped, delivered, returned) through ``order_move``."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
+    carrier = models.CharField(_("carrier"), max_length=10, choices=Carrier.choices)
+    tracking_code = models.CharField(_("tracking code"), max_length=40)
+    partner_ref = models.CharField(max_length=40, blank=True)  # our id as sent to the carrier
+    status = models.CharField(
+        _("status"), max_length=10, choices=ShipmentStatus.choices, default=ShipmentStatus.CREATED
+    )
+    carrier_status = models.CharField(max_length=40, blank=True)  # the carrier's own word
+    # The carrier's time of the newest status applied: older callbacks change nothing.
+    status_at = models.DateTimeField(null=True, blank=True)
+    fee_vnd = models.BigIntegerField(_("carrier fee"), default=0)
+    cod_vnd = models.BigIntegerField(_("cash to collect"), default=0)
+    weight_g = models.PositiveIntegerField(default=0)
+    label_ref = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)  # false once cancelled and replaced
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "tracking_code"], name="shipment_tracking_unique"),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(is_active=True), name="shipment_one_active_per_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier}:{self.tracking_code}"
+
+
+class ShipmentEvent(_AppendOnly):
+    """Every status callback as received, kept once (``dedupe_key``), applied or not."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    dedupe_key = models.CharField(max_length=64)
+    carrier_status = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=ShipmentStatus.choices, blank=True)
+    at = models.DateTimeField()
+    applied = models.BooleanField(default=False)
+    note = models.CharField(max_length=300, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "dedupe_key"], name="shipment_event_once")
+        ]
+
+
+class Remittance(CoopOwned):
+    """One cash-on-delivery remittance report from a carrier (đối soát COD), imported."""
+
+    carrier = models.CharField(_("carrier"), max_length=10, choices=Carrier.choices)
+    reference = models.CharField(_("remittance reference"), max_length=60, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    checksum = models.CharField(max_length=64)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    total_cod_vnd = models.BigIntegerField(default=0)
+    total_fee_vnd = models.BigIntegerField(default=0)
+    total_paid_vnd = models.BigIntegerField(default=0)
+    lines_count = models.PositiveIntegerField(default=0)
+    problems_count = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("COD remittance")
+        verbose_name_plural = _("COD remittances")
+        constraints = [models.UniqueConstraint(fields=["cooperative", "checksum"], name="remittance_once")]
+
+
+class RemittanceState(models.TextChoices):
+    MATCHED = "matched", _("Matches the order")
+    AMOUNT = "amount", _("Amount differs")
+    UNKNOWN = "unknown", _("No such order")
+    NOT_COD = "not_cod", _("Order is not cash on delivery")
+    TWICE = "twice", _("Already remitted")
+    RESOLVED = "resolved", _("Resolved by staff")
+
+
+class RemittanceLine(CoopOwned):
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="lines")
+    row = models.PositiveIntegerField()
+    tracking_code = models.CharField(max_length=40, blank=True)
+    order_code = models.CharField(max_length=20, blank=True)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="remittances")
+    cod_vnd = models.BigIntegerField(default=0)
+    fee_vnd = models.BigIntegerField(default=0)
+    expected_cod_vnd = models.BigIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=RemittanceState.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["remittance", "row"]

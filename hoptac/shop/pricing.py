@@ -122,10 +122,16 @@ def delivery_fee(
 
 
 def quote(
-    items: list[tuple[int, int]], *, province_code: int | None = None
+    items: list[tuple[int, int]],
+    *,
+    province_code: int | None = None,
+    unit_prices: dict[int, int] | None = None,
 ) -> tuple[list[CoopQuote], list[int]]:
     """Price a cart: ``items`` is ``(listing_id, quantity)``. Returns one quote per
-    cooperative (ascending cooperative id) and the listing ids no longer on sale."""
+    cooperative (ascending cooperative id) and the listing ids no longer on sale.
+
+    ``unit_prices`` (listing id -> price per pack) replaces the shop's price for those
+    listings: a live sale's price, set by staff on the server, never by the buyer."""
     from hoptac.core.tenancy import tenant
     from hoptac.inventory.selectors import available_by_product
     from hoptac.shop.models import DeliveryRate
@@ -144,7 +150,10 @@ def quote(
         cq = by_coop.setdefault(coop.pk, CoopQuote(cooperative=coop, shop=coop.shop))
         cq.lines.append(
             QuoteLine(
-                listing=listing, quantity=qty, unit_price=unit_price(listing, qty), available=Decimal(0)
+                listing=listing,
+                quantity=qty,
+                unit_price=(unit_prices or {}).get(listing_id) or unit_price(listing, qty),
+                available=Decimal(0),
             )
         )
     result = []

@@ -150,6 +150,7 @@ def order_place(
     channel: str = Channel.SHOP,
     channel_ref: str = "",
     client_key: str = "",
+    unit_prices: dict[int, int] | None = None,
     actor=None,
     now: dt.datetime | None = None,
 ) -> list[Order]:
@@ -157,7 +158,8 @@ def order_place(
 
     ``items`` are ``(listing_id, packs)``; ``choices`` maps a cooperative id to the buyer's
     :class:`Choice`. Prices, stock and fees are computed here from the database. All or
-    nothing: one refused part refuses the whole checkout.
+    nothing: one refused part refuses the whole checkout. ``unit_prices`` (listing id ->
+    price per pack) is for callers that set a price themselves (a live sale's price).
     """
     now = now or timezone.now()
     if not items:
@@ -171,7 +173,7 @@ def order_place(
             raise ValidationError(_("Each quantity must be a whole number of packs from 1."), code="quantity")
     needs_address = any(c.delivery != DeliveryMethod.PICKUP for c in choices.values())
     buyer = _check_buyer(buyer, needs_address=needs_address)
-    quotes, gone = pricing.quote(items, province_code=buyer.province_code)
+    quotes, gone = pricing.quote(items, province_code=buyer.province_code, unit_prices=unit_prices)
     if gone:
         raise ValidationError(
             _("Some products in your cart are no longer on sale; the cart has been updated."), code="gone"
