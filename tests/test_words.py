@@ -161,6 +161,13 @@ CONCEPTS = [
     Concept("delivery fee", {"phí giao hàng": "both"}, ("phí ship", "phí vận chuyển", "cước giao")),
     Concept("order code", {"mã đơn": "both"}, ("mã đặt hàng",)),
     Concept("quantity price", {"giá sỉ": "both"}, ("giá buôn",)),
+    Concept("live sale", {"phiên live": "both"}, ("buổi phát trực tiếp", "phiên livestream")),
+    Concept("claim", {"lượt chốt": "both"}, ("đơn chốt",)),
+    Concept("waiting list", {"danh sách chờ": "both"}, ("hàng đợi",)),
+    Concept("share link", {"link chia sẻ": "both"}, ("liên kết chia sẻ",)),
+    Concept("carrier", {"đơn vị vận chuyển": "both"}, ("nhà vận chuyển", "hãng ship")),
+    Concept("tracking code", {"mã vận đơn": "both"}, ("mã theo dõi", "mã tracking")),
+    Concept("COD remittance", {"đối soát thu hộ": "both"}, ("đối soát cod",)),
     Concept(
         "calques the review named",
         {},
