@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from hoptac.core.redact import redact
 from hoptac.core.tenancy import tenant
+from hoptac.lib.sms import sms_length
 from hoptac.live.models import Claim, ClaimState, LiveBuyer
 from hoptac.live.services import links
 from hoptac.live.services.claims import claim_release, comment_add
@@ -70,6 +71,7 @@ def test_link_goes_once_by_sms_with_the_items_and_the_address(coop_a, live_a, se
     assert f"https://hoptac.test/mua/{buyer.token}/" in message.text
     assert "M1 x2" in message.text and "C2 x1" in message.text
     assert message.body.isascii()  # the SMS goes out unaccented (GSM-7)
+    assert sms_length(message.body).segments <= 2
 
 
 def test_link_by_zalo_falls_back_to_sms_and_needs_a_phone(coop_a, live_a):
@@ -106,7 +108,7 @@ def test_page_shows_the_held_items_at_live_prices_and_masks_the_phone(client, co
     page = response.content.decode()
     assert coop_a.name in page
     assert "550.000" in page  # 2 × 200.000 + 150.000 at the live prices
-    assert "0912345678" not in page and "678" in page  # masked
+    assert "0912345678" not in page and "•••••••678" in page  # masked
     assert 'value="Lò Thị Mai"' in page
     assert response["Referrer-Policy"] == "no-referrer"
     assert "noindex" in response["X-Robots-Tag"]

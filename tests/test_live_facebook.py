@@ -221,10 +221,12 @@ def test_staff_screen_adds_a_page_links_the_video_reads_and_replies(
         prefix = f"l{live_a.pk}"
         linked = client.post(
             base + "lives/video/",
-            {"live": live_a.code, f"{prefix}-live": live_a.code, f"{prefix}-page": page.pk,
+            {"live": live_a.code, f"{prefix}-page": page.pk,
              f"{prefix}-video_id": FakeGraph.video_id},
         )
         assert linked.status_code == 302
+        screen = client.get(base).content.decode()
+        assert f'name="live" value="{live_a.code}"' in screen and f'name="{prefix}-video_id"' in screen
         graph_server.comment("chốt M1 x2", name="Lò Thị Mai", user_id="111")
         pulled = client.post(base + "lives/pull/", {"live": live_a.code}, follow=True)
         assert b"1 new comments read, 1 claims" in pulled.content

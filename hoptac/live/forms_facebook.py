@@ -21,7 +21,6 @@ class PageForm(forms.Form):
 
 
 class LiveLinkForm(forms.Form):
-    live = forms.CharField(widget=forms.HiddenInput, max_length=8)
     page = forms.TypedChoiceField(label=_("Facebook page"), coerce=int, required=False, empty_value=None)
     video_id = forms.CharField(
         label=_("Live video id"),

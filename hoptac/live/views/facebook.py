@@ -39,7 +39,7 @@ def _screen(request, *, page_form=None, status=200):
     for session in selectors.facebook_lives():
         form = LiveLinkForm(
             pages=pages,
-            initial={"live": session.code, "page": session.facebook_page_id, "video_id": session.video_id},
+            initial={"page": session.facebook_page_id, "video_id": session.video_id},
             prefix=f"l{session.pk}",
         )
         lives.append({"session": session, "form": form, "buyers": selectors.buyers_without_link(session)})
