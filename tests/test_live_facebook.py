@@ -53,8 +53,15 @@ def test_client_pages_with_cursors_and_sends_the_token_in_the_header_only(graph_
 
 @pytest.mark.parametrize(
     ("code", "kind", "permanent"),
-    [(190, "token", True), (4, "rate_limit", False), (17, "rate_limit", False), (32, "rate_limit", False),
-     (10, "permission", True), (200, "permission", True), (100, "invalid", True)],
+    [
+        (190, "token", True),
+        (4, "rate_limit", False),
+        (17, "rate_limit", False),
+        (32, "rate_limit", False),
+        (10, "permission", True),
+        (200, "permission", True),
+        (100, "invalid", True),
+    ],
 )
 def test_graph_errors_become_clear_errors(graph_server, code, kind, permanent):  # noqa: F811
     graph_server.error = code
@@ -207,22 +214,27 @@ def test_task_and_command_read_lives_on_air(coop_a, linked, graph_server):  # no
 
 
 def test_staff_screen_adds_a_page_links_the_video_reads_and_replies(
-    login, chair_a, coop_a, live_a, graph_server  # noqa: F811
+    login,
+    chair_a,
+    coop_a,
+    live_a,
+    graph_server,  # noqa: F811
 ):
     client = login(chair_a)
     base = "/c/coop-a/live/facebook/"
     with translation.override("en"):
         refused = client.post(base + "pages/add/", {"page_id": FakeGraph.page_id, "access_token": "EAAG-bad"})
         assert refused.status_code == 422 and b"expired or revoked" in refused.content
-        added = client.post(base + "pages/add/", {"page_id": FakeGraph.page_id, "access_token": FakeGraph.token})
+        added = client.post(
+            base + "pages/add/", {"page_id": FakeGraph.page_id, "access_token": FakeGraph.token}
+        )
         assert added.status_code == 302
         with tenant(coop_a):
             page = FacebookPage.objects.get()
         prefix = f"l{live_a.pk}"
         linked = client.post(
             base + "lives/video/",
-            {"live": live_a.code, f"{prefix}-page": page.pk,
-             f"{prefix}-video_id": FakeGraph.video_id},
+            {"live": live_a.code, f"{prefix}-page": page.pk, f"{prefix}-video_id": FakeGraph.video_id},
         )
         assert linked.status_code == 302
         screen = client.get(base).content.decode()

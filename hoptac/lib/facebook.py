@@ -53,7 +53,9 @@ TOKEN, RATE_LIMIT, PERMISSION, TEMPORARY, INVALID, NETWORK, BAD_RESPONSE = (
     "bad_response",
 )
 _MESSAGES = {
-    TOKEN: _("Facebook refused the page access token (expired or revoked): add the page again with a new token."),
+    TOKEN: _(
+        "Facebook refused the page access token (expired or revoked): add the page again with a new token."
+    ),
     RATE_LIMIT: _("Facebook asks us to slow down (too many calls): comments will be read again in a minute."),
     PERMISSION: _(
         "Facebook refused: the page token lacks a permission (reading the page's videos, or pages_messaging for replies)."
@@ -221,9 +223,13 @@ class GraphClient:
         cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
         cursor = cursors.get("after") if isinstance(cursors.get("after"), str) else ""
         comments = [c for c in (_comment(row) for row in rows) if c is not None]
-        return CommentPage(comments=comments, after=cursor[:200], has_next=bool(paging.get("next")) and bool(rows))
+        return CommentPage(
+            comments=comments, after=cursor[:200], has_next=bool(paging.get("next")) and bool(rows)
+        )
 
-    def comments(self, video_id: str, *, after: str = "", max_pages: int = MAX_PAGES) -> Iterator[CommentPage]:
+    def comments(
+        self, video_id: str, *, after: str = "", max_pages: int = MAX_PAGES
+    ) -> Iterator[CommentPage]:
         """The pages of comments after ``after``, oldest first, until the last one."""
         for _page in range(max_pages):
             page = self.comments_page(video_id, after=after)

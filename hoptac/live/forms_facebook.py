@@ -16,7 +16,9 @@ class PageForm(forms.Form):
         label=_("Page access token"),
         max_length=400,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_("A page token with pages_read_engagement and pages_messaging. It is checked with Facebook."),
+        help_text=_(
+            "A page token with pages_read_engagement and pages_messaging. It is checked with Facebook."
+        ),
     )
 
 

@@ -72,7 +72,9 @@ class FakeGraph(FakeServer):
     def base_url(self) -> str:
         return self.url + VERSION
 
-    def comment(self, message: str, *, name: str = "Nguyễn Văn A", user_id: str | None = None, video=None) -> dict:
+    def comment(
+        self, message: str, *, name: str = "Nguyễn Văn A", user_id: str | None = None, video=None
+    ) -> dict:
         """A viewer comments on the live video; returns the comment as Graph lists it."""
         number = next(self._ids)
         row = {
@@ -87,7 +89,13 @@ class FakeGraph(FakeServer):
 
     def handle(self, req):
         if "access_token" in req["query"]:
-            return 400, {"error": {"message": "Token must be in the header (test fake)", "type": "OAuthException", "code": 1}}
+            return 400, {
+                "error": {
+                    "message": "Token must be in the header (test fake)",
+                    "type": "OAuthException",
+                    "code": 1,
+                }
+            }
         if req["headers"].get("authorization") != f"Bearer {self.token}":
             return 400, graph_error(190)
         if self.error is not None:
@@ -108,7 +116,9 @@ class FakeGraph(FakeServer):
         if video_id not in self.comments:
             return 400, graph_error(100)
         if query.get("filter") != "stream" or query.get("order") != "chronological":
-            return 400, {"error": {"message": "(fake) filter=stream&order=chronological expected", "code": 100}}
+            return 400, {
+                "error": {"message": "(fake) filter=stream&order=chronological expected", "code": 100}
+            }
         limit = max(1, min(int(query.get("limit", 25)), 100))
         start = 0
         if query.get("after"):
@@ -135,7 +145,14 @@ class FakeGraph(FakeServer):
             return 400, graph_error(100)
         with self.lock:
             if any(r["comment_id"] == comment_id for r in self.replies):
-                return 400, {"error": {"message": "(#10) This message is sent outside of allowed window.", "type": "OAuthException", "code": 10, "error_subcode": 2018278}}
+                return 400, {
+                    "error": {
+                        "message": "(#10) This message is sent outside of allowed window.",
+                        "type": "OAuthException",
+                        "code": 10,
+                        "error_subcode": 2018278,
+                    }
+                }
             self.replies.append({"comment_id": comment_id, "text": text})
             number = len(self.replies)
         return 200, {"recipient_id": f"7000{number}", "message_id": f"m_fake{number}"}

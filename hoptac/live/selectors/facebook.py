@@ -20,7 +20,9 @@ def facebook_lives():
     rows = (
         LiveSession.objects.filter(platform=Platform.FACEBOOK)
         .select_related("facebook_page")
-        .annotate(n_comments=Count("comments", filter=Q(comments__source=CommentSource.FACEBOOK), distinct=True))
+        .annotate(
+            n_comments=Count("comments", filter=Q(comments__source=CommentSource.FACEBOOK), distinct=True)
+        )
         .order_by("-starts_at", "-pk")[:RECENT_LIVES]
     )
     order = {LiveStatus.LIVE: 0, LiveStatus.PLANNED: 1, LiveStatus.ENDED: 2}
@@ -52,7 +54,11 @@ def buyers_without_link(session: LiveSession):
 
 
 def live_by_code(code: str):
-    return LiveSession.objects.filter(code=(code or "").strip().upper()[:8]).select_related("facebook_page").first()
+    return (
+        LiveSession.objects.filter(code=(code or "").strip().upper()[:8])
+        .select_related("facebook_page")
+        .first()
+    )
 
 
 def page_by_pk(pk) -> FacebookPage | None:

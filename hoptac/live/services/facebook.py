@@ -44,10 +44,14 @@ def _graph_id(value: str, field: str) -> str:
     try:
         return graph.check_id(value)
     except ValueError:
-        raise ValidationError({field: [_("A Facebook id is made of digits, e.g. 104372518820563.")]}) from None
+        raise ValidationError(
+            {field: [_("A Facebook id is made of digits, e.g. 104372518820563.")]}
+        ) from None
 
 
-def facebook_page_add(*, page_id: str, access_token: str, actor=None, client: GraphClient | None = None) -> FacebookPage:
+def facebook_page_add(
+    *, page_id: str, access_token: str, actor=None, client: GraphClient | None = None
+) -> FacebookPage:
     """Add a page (or renew its token): the token is checked first by reading the page
     from Facebook, whose name is kept. The same page again updates it."""
     coop = require_cooperative()
@@ -87,7 +91,9 @@ def facebook_page_remove(*, page: FacebookPage, actor=None) -> bool:
 
 
 @transaction.atomic
-def live_facebook_set(*, session: LiveSession, page: FacebookPage | None, video_id: str, actor=None) -> LiveSession:
+def live_facebook_set(
+    *, session: LiveSession, page: FacebookPage | None, video_id: str, actor=None
+) -> LiveSession:
     """Which page and live video a live's comments are read from. A new video starts from
     its first comment."""
     session = LiveSession.objects.get(pk=session.pk)
@@ -200,6 +206,10 @@ def private_reply(
         LiveComment.objects.filter(pk=comment.pk).update(parsed=parsed)
         LiveBuyer.objects.filter(pk=buyer.pk, link_sent_at__isnull=True).update(link_sent_at=now)
         audit_record(
-            action="live.private_reply", actor=actor, cooperative=buyer.cooperative, obj=buyer, data={"comment": comment.pk}
+            action="live.private_reply",
+            actor=actor,
+            cooperative=buyer.cooperative,
+            obj=buyer,
+            data={"comment": comment.pk},
         )
     return message_id

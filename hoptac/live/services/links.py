@@ -64,10 +64,9 @@ def items_summary(buyer: LiveBuyer, *, now: dt.datetime | None = None) -> str:
 def confirm_by(buyer: LiveBuyer, *, now: dt.datetime | None = None) -> dt.datetime | None:
     """When the first of the buyer's held claims expires."""
     now = now or timezone.now()
-    return (
-        Claim.objects.filter(buyer=buyer, state=ClaimState.HELD, expires_at__gt=now)
-        .aggregate(first=Min("expires_at"))["first"]
-    )
+    return Claim.objects.filter(buyer=buyer, state=ClaimState.HELD, expires_at__gt=now).aggregate(
+        first=Min("expires_at")
+    )["first"]
 
 
 def link_text(buyer: LiveBuyer, *, now: dt.datetime | None = None, request=None) -> str:
@@ -130,7 +129,11 @@ def link_send(
         actor=actor,
     )
     audit_record(
-        action="live.link_send", actor=actor, cooperative=buyer.cooperative, obj=buyer, data={"channel": channel}
+        action="live.link_send",
+        actor=actor,
+        cooperative=buyer.cooperative,
+        obj=buyer,
+        data={"channel": channel},
     )
     return message
 

@@ -56,9 +56,9 @@ class ConfirmForm(CheckoutForm):
         self.known_phone = known_phone
         if known_phone:
             self.fields["phone"].required = False
-            self.fields["phone"].help_text = _("Leave it empty to use %(phone)s, the number in your comment.") % {
-                "phone": mask_phones(known_phone)
-            }
+            self.fields["phone"].help_text = _(
+                "Leave it empty to use %(phone)s, the number in your comment."
+            ) % {"phone": mask_phones(known_phone)}
 
     def clean_phone(self):
         return self.cleaned_data.get("phone") or self.known_phone
@@ -73,9 +73,7 @@ def _headers(response):
 def _rows(buyer: LiveBuyer, now):
     """Each claim of the buyer as shown: held (counting), waiting (with its place in line),
     or closed (ordered, released, expired — or held past its time)."""
-    claims = list(
-        Claim.objects.filter(buyer=buyer).select_related("item__listing__product").order_by("id")
-    )
+    claims = list(Claim.objects.filter(buyer=buyer).select_related("item__listing__product").order_by("id"))
     rows, held = [], []
     for claim in claims:
         row = {"claim": claim, "item": claim.item, "name": claim.item.listing.product.name, "place": None}
@@ -88,7 +86,8 @@ def _rows(buyer: LiveBuyer, now):
         elif claim.state == ClaimState.WAITING:
             row["state"] = "waiting"
             row["place"] = (
-                Claim.objects.filter(item_id=claim.item_id, state=ClaimState.WAITING, id__lt=claim.id).count() + 1
+                Claim.objects.filter(item_id=claim.item_id, state=ClaimState.WAITING, id__lt=claim.id).count()
+                + 1
             )
         else:
             row["state"] = claim.state
@@ -203,12 +202,26 @@ def _serve(request, buyer: LiveBuyer, address):
         return _page(request, buyer, form, quotes, rows, held, key=key_text)
     if key is None:
         return _page(
-            request, buyer, form, quotes, rows, held, key=key_text, status=400,
+            request,
+            buyer,
+            form,
+            quotes,
+            rows,
+            held,
+            key=key_text,
+            status=400,
             top_errors=[_("The form was damaged or is too old. Check it and send it again.")],
         )
     if not cart.allow("live_confirm", address, limit=CONFIRM_LIMIT, seconds=CONFIRM_WINDOW):
         return _page(
-            request, buyer, form, quotes, rows, held, key=key_text, status=429,
+            request,
+            buyer,
+            form,
+            quotes,
+            rows,
+            held,
+            key=key_text,
+            status=429,
             top_errors=[_("Too many orders from your connection. Try again in a few minutes.")],
         )
     if not form.is_valid():

@@ -112,7 +112,9 @@ def live_link(request):
     except ValidationError as error:
         _errors(request, error)
     else:
-        messages.success(request, _("Saved: comments of %(title)s are read from this video.") % {"title": session.title})
+        messages.success(
+            request, _("Saved: comments of %(title)s are read from this video.") % {"title": session.title}
+        )
     return _back(request)
 
 
@@ -174,6 +176,7 @@ def send_all(request):
     if result.no_phone:
         messages.warning(
             request,
-            _("%(n)s buyers gave no phone: answer their comment with a private reply.") % {"n": result.no_phone},
+            _("%(n)s buyers gave no phone: answer their comment with a private reply.")
+            % {"n": result.no_phone},
         )
     return _back(request)
