@@ -7,7 +7,8 @@ access log and Django's request log (``Not Found: /hooks/…`` on a 404) write d
 a logging filter that does it to every record of the handlers it is put on (settings'
 ``LOGGING``), and ``hoptac.core.accesslog`` does it to gunicorn's access log. The one-time token of a staff
 invitation link (``/invitation/<token>/``) is masked the same way: whoever reads the log
-could otherwise take the invited role.
+could otherwise take the invited role. So is a live buyer's link (``/mua/<token>/``):
+it opens their items, name and address form.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ MASK = "***"
 # /hooks/<kind>/<gateway>/<secret>: the third segment after /hooks/ is the secret.
 _HOOK_SECRET = re.compile(r"(/hooks/[^/\s?#\"']+/[^/\s?#\"']+/)[^/\s?#\"']+")
 _INVITATION_TOKEN = re.compile(r"(/invitation/)[^/\s?#\"']+")
+_BUYER_TOKEN = re.compile(r"(/mua/)[^/\s?#\"']+")
 SECRET_HEADERS = ("x-hoptac-secret", "x-hoptac-signature")
 
 
@@ -30,6 +32,8 @@ def redact(value):
             value = _HOOK_SECRET.sub(rf"\g<1>{MASK}", value)
         if "/invitation/" in value:
             value = _INVITATION_TOKEN.sub(rf"\g<1>{MASK}", value)
+        if "/mua/" in value:
+            value = _BUYER_TOKEN.sub(rf"\g<1>{MASK}", value)
     return value
 
 

@@ -1,7 +1,11 @@
 """A live buyer's own page, ``/mua/<token>/``: their items, address, how to pay."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from hoptac.live.views import buyer
 
 app_name = "live_buyer"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<str:token>/", buyer.buyer_page, name="page"),
+]
