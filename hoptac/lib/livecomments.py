@@ -156,10 +156,10 @@ _PRONOUNS = frozenset("e em minh mình m c chị chi a anh t tôi toi tui cô co
 _QUESTION = re.compile(
     r"\b(?:bao nhieu|bao lau|bao gio|khi nao|the nao|nhu nao|ntn|o dau|dau vay|sao vay|tai sao|"
     r"con (?:khong|ko|k|kh|hong|hok|khum|hang|nua|ko a)|het chua|co (?:ship|giao|freeship)|gia sao|"
-    r"bn tien|may tien|giao may|mat may|khac (?:gi|nhau)|la gi|duoc khong|dc khong|dc ko|"
+    r"bn tien|may tien|sao khong|lam gi|de lam gi|giao may|mat may|khac (?:gi|nhau)|la gi|duoc khong|dc khong|dc ko|"
     r"duoc ko|ship tinh|ship ha noi|ship hn|ship sg|sao shop|gi vay|nao ngon|nen lay|hsd|han su dung)\b"
 )
-_FINAL_QUESTION = frozenset({"khong", "ko", "k", "kh", "hong", "hok", "khum", "hem", "chua", "ha", "nhi", "bn", "khg"})
+_FINAL_QUESTION = frozenset({"khong", "ko", "k", "kh", "hong", "hok", "khum", "hem", "chua", "ha", "nhi", "bn", "khg", "gi"})
 _TRAILING_PARTICLES = frozenset({"shop", "a", "ad", "e", "em", "chi", "c", "vay", "the", "ban", "b", "oi", "nhi", "ha", "ah", "ak"})
 _REVIEW = re.compile(
     r"\b(?:da nhan|nhan duoc|nhan hang|nhan roi|da mua|mua roi|lan truoc|hom truoc|hom qua mua|"
@@ -180,12 +180,12 @@ _NOT_QUANTITY = re.compile(
     r"|(?P<date>\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}-\d{1,2}-\d{2,4}|\d{1,2}[:h]\d{2}|\d{1,2}\s?h(?![a-z])"
     r"|(?<![a-z])(?:thu|t)\s?[2-8](?![\d])|(?<![a-z])(?:mung|thang)\s?\d{1,2}(?!\d))"
     r"|(?P<duration>\d+\s?(?:phut|p|gio|tieng|ngay|tuan|hom|buoi|nam|sao|%|nguoi)(?![a-z]))"
-    r"|(?P<place>(?<![a-z])(?:lan|so|ngo|ngach|hem|to|xom|khu|phong|p|q|quan|phuong|km|duong|tang|lau|size|sz|tuoi|top|nha)"
+    r"|(?P<place>(?<![a-z])(?:lan|so|ngo|ngach|hem|to|xom|khu|phong|p|q|quan|phuong|km|duong|tang|lau|size|sz|tuoi|top|nha|ngay)"
     r"\s?\d+(?![\d]))"
 )
 
 _TOKEN = re.compile(r"(?P<num>\d+)|(?P<word>[a-z]+)|(?P<sep>[,;+&/\n|]|\.)|(?P<mark>[*:=\-–])|(?P<q>\?)|(?P<other>[^\s\x00])")
-_CODE_CANDIDATE = r"(?<![a-z])(?P<let>{letters})(?P<sp>[ ._\-]?)(?P<dig>[0-9][0-9o]{{0,3}}|[l|!@#i](?![a-z0-9]))(?!\d)"
+_CODE_CANDIDATE = r"(?<![a-z])(?P<let>{letters})(?P<sp>[ ._\-]?)(?P<dig>[0-9][0-9o]{{0,3}}|[l|!i][0-9o]{{1,3}}|[l|!@#i](?![a-z0-9]))(?!\d)"
 _FUZZY_DIGITS = str.maketrans({"l": "1", "|": "1", "!": "1", "i": "1", "o": "0", "@": "2", "#": "3"})
 _VNI_TONES = {"1": "\u0301", "2": "\u0300", "3": "\u0309", "4": "\u0303", "5": "\u0323"}
 _WORDS = re.compile(r"[^\W\d_]+")
@@ -303,7 +303,7 @@ def _tokens(text: str, table: _Codes) -> tuple[list[_Tok], str, str]:
             blank(m.start(), m.end())
         work = "".join(chars)
     for m in table.candidates.finditer(work) if table.candidates is not None else ():
-        code, sure = _read_code(m, text, work, table)
+        code, sure = _read_code(m, text, low, work, table)
         if code is not None:
             toks.append(_Tok(_CODE, m.start(), text=m.group(0), value=code, sure=sure))
             blank(m.start(), m.end())
@@ -312,18 +312,21 @@ def _tokens(text: str, table: _Codes) -> tuple[list[_Tok], str, str]:
         kind = m.lastgroup
         if kind == "weight" and low[m.end() - 3 : m.end()] == "cần":
             continue
+        if kind == "place" and m.group(0).startswith("ngay") and low[m.start() : m.start() + 4] != "ngày":
+            continue
         if kind == "duration" and m.group(0).endswith("nam") and low[m.end() - 3 : m.end()] != "năm":
             continue
         toks.append(_Tok(_WEIGHT if kind == "weight" else _PRICE, m.start(), text=m.group(0)))
         blank(m.start(), m.end())
     work = "".join(chars)
+    plain = low == fol  # no diacritics anywhere: "nam", "sau", "tam" may be numbers
     for m in _TOKEN.finditer(work):
         kind = m.lastgroup
         start = m.start()
         if kind == "num":
             toks.append(_Tok(_NUM, start, text=m.group(0), value=int(m.group(0))))
         elif kind == "word":
-            toks.append(_word(m.group(0), low[start : m.end()], text[start : m.end()], start, table))
+            toks.append(_word(m.group(0), low[start : m.end()], text[start : m.end()], start, table, plain))
         elif kind == "sep":
             toks.append(_Tok(_SEPK, start, text=m.group(0)))
         elif kind == "mark":
@@ -336,21 +339,21 @@ def _tokens(text: str, table: _Codes) -> tuple[list[_Tok], str, str]:
     return _join_numbers(toks), low, fol
 
 
-def _read_code(m: re.Match, text: str, work: str, table: _Codes) -> tuple[str | None, bool]:
+def _read_code(m: re.Match, text: str, low: str, work: str, table: _Codes) -> tuple[str | None, bool]:
     letters, sp, dig = m.group("let"), m.group("sp"), m.group("dig")
     whole = letters + dig
     start = m.start()
     before = work[start - 1] if start else " "
     if not sp and whole in table.exact:
         return table.exact[whole], True
+    if low[m.start("let") : m.start("let") + len(letters)] != letters:
+        return None, False  # "á 2" is not "a 2"
     fuzzy = not dig.isdigit()
     if fuzzy:
         if before.isdigit():
             return None, False  # 500ml
         if dig == "i" and text[m.start("dig")] != "I":
             return None, False  # "mi", "ai" are words; "MI" is M1 typed with an I
-        if text[m.start("let") : m.start("let") + len(letters)].lower() != letters:
-            return None, False
     number = dig.translate(_FUZZY_DIGITS)
     if not number.isdigit():
         return None, False
@@ -380,7 +383,7 @@ def _prev_word(work: str, start: int) -> str:
     return m.group(1) if m else ""
 
 
-def _word(fol: str, low: str, orig: str, start: int, table: _Codes) -> _Tok:
+def _word(fol: str, low: str, orig: str, start: int, table: _Codes, plain: bool) -> _Tok:
     if low in table.vni:
         return _Tok(_CODE, start, text=fol, orig=low, value=table.vni[low], sure=False)
     if fol in table.letters_only and orig.isupper():
@@ -388,7 +391,7 @@ def _word(fol: str, low: str, orig: str, start: int, table: _Codes) -> _Tok:
     if fol == "x":
         return _Tok(_MARK, start, text="x", orig=low)
     value = NUMBER_WORDS.get(low)
-    if value is None and low == fol:
+    if value is None and low == fol and plain:
         value = NUMBER_WORDS_PLAIN.get(fol)
     if value is not None:
         return _Tok(_NUM, start, text=fol, orig=low, value=value, word_number=True)
@@ -425,7 +428,7 @@ def _find_number(toks: list[_Tok], i: int, step: int) -> tuple[_Tok | None, bool
     j = i + step
     generic = 0
     weight = False
-    limit = 2 if step > 0 else 4
+    limit = 3 if step > 0 else 4
     units_seen = False
     while 0 <= j < len(toks):
         tok = toks[j]
@@ -434,6 +437,10 @@ def _find_number(toks: list[_Tok], i: int, step: int) -> tuple[_Tok | None, bool
             if tok.used:
                 return None, weight
             if tok.word_number and generic:
+                if generic < limit:
+                    generic += 1
+                    j += step
+                    continue
                 return None, weight
             if step < 0 and generic and not units_seen:
                 return None, weight  # "ngày 5 mình về M1": too far
@@ -455,6 +462,17 @@ def _find_number(toks: list[_Tok], i: int, step: int) -> tuple[_Tok | None, bool
                 generic += 1
             else:
                 return None, weight
+        elif (
+            kind == _SEPK
+            and step > 0
+            and j == i + 1
+            and tok.text in ",."
+            and j + 1 < len(toks)
+            and toks[j + 1].kind == _NUM
+            and (j + 2 == len(toks) or toks[j + 2].kind in (_WORD, _SEPK, _PHONEK, _OTHER))
+            and (j + 2 == len(toks) or toks[j + 2].kind != _WORD or toks[j + 2].text in UNITS | FILLER)
+        ):
+            pass  # "chốt m1, 2 hũ"
         else:
             return None, weight
         j += step
@@ -564,11 +582,19 @@ def parse(text: str, codes: Iterable[str]) -> Parsed:
     left_style = left_first is not None and (right_first is None or right_last is None)
     order = (-1, 1) if left_style else (1, -1)
 
+    verb_number = None
+    if len(code_idx) == 1:
+        for i in range(code_idx[0] + 1, len(toks) - 1):
+            if toks[i].kind == _WORD and _is(toks[i], _STRONG_ORDER):
+                verb_number, _ = _find_number(toks, i, 1)
+                if verb_number is not None and verb_number.kind == _NUM and not verb_number.word_number:
+                    break
+                verb_number = None
     found: dict[str, list] = {}
     vague = False
     for i in code_idx:
         tok = toks[i]
-        num, weight = _find_number(toks, i, order[0])
+        num, weight = (verb_number, False) if verb_number is not None else _find_number(toks, i, order[0])
         if num is None:
             num, weight2 = _find_number(toks, i, order[1])
             weight = weight or weight2
