@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -130,7 +131,7 @@ def mask_phones(text: str) -> str:
 
 UNITS = frozenset(
     "hu hop goi tui chai lo binh bich cai phan suat sp san pham qua cu can kg ky ki kilo "
-    "thung bao bo set combo hopqua cap doi chiec mon loai ma thanh ong".split()
+    "h thung bao bo set combo hopqua cap doi chiec mon loai ma thanh ong".split()
 )
 # Words skipped between a code and its number: markers, pronouns, politeness.
 FILLER = frozenset(
@@ -156,7 +157,7 @@ _PRONOUNS = frozenset("e em minh mình m c chị chi a anh t tôi toi tui cô co
 _QUESTION = re.compile(
     r"\b(?:bao nhieu|bao lau|bao gio|khi nao|the nao|nhu nao|ntn|o dau|dau vay|sao vay|tai sao|"
     r"con (?:khong|ko|k|kh|hong|hok|khum|hang|nua|ko a)|het chua|co (?:ship|giao|freeship)|gia sao|"
-    r"bn tien|may tien|sao khong|lam gi|de lam gi|giao may|mat may|khac (?:gi|nhau)|la gi|duoc khong|dc khong|dc ko|"
+    r"bn tien|may tien|sao khong|cho (?:e|em|minh|chi|c|anh|a|toi|t|co|chu) hoi|hay (?!qua|lam|that|ghe|the)[a-z]+|lam gi|de lam gi|giao may|mat may|khac (?:gi|nhau)|la gi|duoc khong|dc khong|dc ko|"
     r"duoc ko|ship tinh|ship ha noi|ship hn|ship sg|sao shop|gi vay|nao ngon|nen lay|hsd|han su dung)\b"
 )
 _FINAL_QUESTION = frozenset({"khong", "ko", "k", "kh", "hong", "hok", "khum", "hem", "chua", "ha", "nhi", "bn", "khg", "gi"})
@@ -165,11 +166,12 @@ _REVIEW = re.compile(
     r"\b(?:da nhan|nhan duoc|nhan hang|nhan roi|da mua|mua roi|lan truoc|hom truoc|hom qua mua|"
     r"da an|an roi|dung roi|ngon lam|ngon qua|ngon that|rat ngon|ngon tuyet|tuyet voi|chat luong qua|"
     r"thom lam|thom qua|cam on shop|cam on ban|5 sao|nam sao|se ung ho|ung ho shop|dong goi can than|"
-    r"giao nhanh|hang dep|ngon ngot)\b"
+    r"giao nhanh|hang dep|ngon ngot|uong ngon|an ngon|dung tot|lan sau|tuan sau|thang sau|dip sau)\b"
 )
 _PRAISE = frozenset({"ngon", "dep", "thom", "xinh", "tuyet", "ngot", "re", "xin"})
 _CANCEL = re.compile(
-    r"\b(?:huy|cancel|doi y|(?:khong|ko|k|kh|hong|hok|khum|khg) (?:lay|mua|chot|dat)|thoi khong|thoi ko|bo)\b"
+    r"\b(?:(?:thoi )?(?:khong|ko|k|kh|hong|hok|khum|khg) (?:lay|mua|chot|dat)(?: nua)?|thoi khong|thoi ko|"
+    r"thi thoi|huy|cancel|doi y|bo)\b"
 )
 
 # Numbers that are not quantities: prices, weights, dates, times, durations, places.
@@ -184,15 +186,17 @@ _NOT_QUANTITY = re.compile(
     r"\s?\d+(?![\d]))"
 )
 
-_TOKEN = re.compile(r"(?P<num>\d+)|(?P<word>[a-z]+)|(?P<sep>[,;+&/\n|]|\.)|(?P<mark>[*:=\-–])|(?P<q>\?)|(?P<other>[^\s\x00])")
+_TIME_OF_DAY = re.compile(r"\s*(?:sang|trua|chieu|toi|dem|mai|nay|hom)\b")
+_TOKEN = re.compile(r"(?P<num>\d+)|(?P<word>[a-z]+)|(?P<sep>[,;+&/\n|]|\.)|(?P<mark>[*:=\-–])|(?P<q>\?)|(?P<other>[^\s\x00\x01])")
 _CODE_CANDIDATE = r"(?<![a-z])(?P<let>{letters})(?P<sp>[ ._\-]?)(?P<dig>[0-9][0-9o]{{0,3}}|[l|!i][0-9o]{{1,3}}|[l|!@#i](?![a-z0-9]))(?!\d)"
 _FUZZY_DIGITS = str.maketrans({"l": "1", "|": "1", "!": "1", "i": "1", "o": "0", "@": "2", "#": "3"})
 _VNI_TONES = {"1": "\u0301", "2": "\u0300", "3": "\u0309", "4": "\u0303", "5": "\u0323"}
 _WORDS = re.compile(r"[^\W\d_]+")
 _NAME_COLON = re.compile(r"^\s*(?:\[[\d:/ ]+\]\s*)?([^\n:\d]{2,48}):\s*")
+# A line of a platform's own words, as pasted: "Thích · Phản hồi · 2 phút", "3 giờ".
 _FB_NOISE = re.compile(
-    r"\b(?:Thích|Phản hồi|Trả lời|Chia sẻ|Xem bản dịch|Like|Reply|Tác giả|Đã chỉnh sửa)\b|"
-    r"\b\d{1,2}\s?(?:phút|giờ|ngày|tuần|m|h|d|w)\b(?=\s*$)",
+    r"^[\s·•]*(?:(?:Thích|Phản hồi|Trả lời|Chia sẻ|Xem bản dịch|Like|Reply|Tác giả|Đã chỉnh sửa|"
+    r"\d{1,2}\s?(?:phút|giờ|ngày|tuần|m|h|d|w))[\s·•]*)+$",
     re.MULTILINE,
 )
 
@@ -290,8 +294,8 @@ def _tokens(text: str, table: _Codes) -> tuple[list[_Tok], str, str]:
     toks: list[_Tok] = []
     chars = list(fol)
 
-    def blank(start: int, end: int) -> None:
-        chars[start:end] = "\x00" * (end - start)
+    def blank(start: int, end: int, char: str = "\x00") -> None:
+        chars[start:end] = char * (end - start)
 
     for m in _PHONE.finditer(fol):
         toks.append(_Tok(_PHONEK, m.start(), value=_phone_digits(m)))
@@ -300,18 +304,25 @@ def _tokens(text: str, table: _Codes) -> tuple[list[_Tok], str, str]:
     if table.others is not None:
         for m in table.others.finditer(work):
             toks.append(_Tok(_CODE, m.start(), text=m.group(0), value=table.exact[m.group(0)]))
-            blank(m.start(), m.end())
+            blank(m.start(), m.end(), "\x01")
         work = "".join(chars)
     for m in table.candidates.finditer(work) if table.candidates is not None else ():
         code, sure = _read_code(m, text, low, work, table)
         if code is not None:
             toks.append(_Tok(_CODE, m.start(), text=m.group(0), value=code, sure=sure))
-            blank(m.start(), m.end())
+            blank(m.start(), m.end(), "\x01")
     work = "".join(chars)
     for m in _NOT_QUANTITY.finditer(work):
         kind = m.lastgroup
         if kind == "weight" and low[m.end() - 3 : m.end()] == "cần":
             continue
+        if (
+            kind == "date"
+            and m.group(0)[-1] == "h"
+            and work[: m.start()].rstrip(" ").endswith("\x01")
+            and not _TIME_OF_DAY.match(work, m.end())
+        ):
+            continue  # "M1 2h": two jars, not two o'clock
         if kind == "place" and m.group(0).startswith("ngay") and low[m.start() : m.start() + 4] != "ngày":
             continue
         if kind == "duration" and m.group(0).endswith("nam") and low[m.end() - 3 : m.end()] != "năm":
@@ -533,10 +544,21 @@ def parse(text: str, codes: Iterable[str]) -> Parsed:
     order_words = [t for t in words if _is(t, _ORDER)]
     strong = [t for t in words if _is(t, _STRONG_ORDER)]
     for i, t in enumerate(toks[:-1]):
-        if _is(t, frozenset({"cho", "gửi", "gui", "ship"})) and toks[i + 1].kind == _WORD and _is(toks[i + 1], _PRONOUNS):
+        if (
+            _is(t, frozenset({"cho", "gửi", "gui", "ship"}))
+            and toks[i + 1].kind == _WORD
+            and _is(toks[i + 1], _PRONOUNS)
+            and not (i + 2 < len(toks) and toks[i + 2].text == "hoi")
+        ):
             strong.append(t)
             order_words.append(t)
-    plain = " ".join(t.text if t.kind in (_WORD, _NUM) else ("," if t.kind == _SEPK else "") for t in toks)
+    pieces = [t.text if t.kind in (_WORD, _NUM) else ("," if t.kind == _SEPK else "") for t in toks]
+    offsets = []
+    pos = 0
+    for piece in pieces:
+        offsets.append(pos)
+        pos += len(piece) + 1
+    plain = " ".join(pieces)
 
     question = _is_question(toks, plain, low)
     review = bool(_REVIEW.search(plain)) and not strong
@@ -548,18 +570,12 @@ def parse(text: str, codes: Iterable[str]) -> Parsed:
     for m in _CANCEL.finditer(plain):
         if m.group(0) == "bo" and not _cancel_bo(toks, low):
             continue
-        cancel_at = m.end()
+        cancel_at = m
         break
-    first_code = 0
     if cancel_at is not None:
         unclear.append("cancel")
-        pos = _token_at(toks, plain, cancel_at)
-        after = [i for i, t in enumerate(toks) if i >= pos and t.kind == _WORD and _is(t, _STRONG_ORDER)]
-        if after:
-            first_code = after[0]
-        else:
-            code_idx = []
-    code_idx = [i for i in code_idx if i >= first_code]
+        code_idx = _not_cancelled(toks, code_idx, bisect_right(offsets, cancel_at.start()) - 1, bisect_right(offsets, cancel_at.end() - 1))
+        strong = [t for t in strong if not cancel_at.start() <= offsets[toks.index(t)] < cancel_at.end()]
 
     if review or (not code_idx and not strong):
         return Parsed(phone=phone, question=question and not review, unclear=tuple(unclear))
@@ -643,15 +659,21 @@ def _cancel_bo(toks: list[_Tok], low: str) -> bool:
     return False
 
 
-def _token_at(toks: list[_Tok], plain: str, offset: int) -> int:
-    """The index of the token at character ``offset`` of the joined plain text."""
-    pos = 0
-    for i, t in enumerate(toks):
-        piece = t.text if t.kind in (_WORD, _NUM) else ("," if t.kind == _SEPK else "")
-        pos += len(piece) + 1
-        if pos > offset:
-            return i + 1
-    return len(toks)
+def _not_cancelled(toks: list[_Tok], code_idx: list[int], start: int, end: int) -> list[int]:
+    """The codes still wanted when the words ``toks[start:end]`` cancel: "hủy M1" and
+    "không lấy M1 nữa" cancel the codes after them, up to an order word ("bỏ M1 lấy C2");
+    "M1 2, M2 thì thôi" cancels the codes of its own clause, or all before it if none."""
+    keep = []
+    verbs = [i for i in range(end, len(toks)) if toks[i].kind == _WORD and _is(toks[i], _STRONG_ORDER)]
+    if verbs:
+        keep += [i for i in code_idx if i > verbs[0]]
+    clause = start
+    while clause > 0 and toks[clause - 1].kind != _SEPK:
+        clause -= 1
+    in_clause = [i for i in code_idx if clause <= i < start]
+    if in_clause:
+        keep = [i for i in code_idx if i < clause] + keep
+    return keep
 
 
 def _is_question(toks: list[_Tok], plain: str, low: str) -> bool:
