@@ -129,14 +129,19 @@ def mask_phones(text: str) -> str:
 
 # --- words -----------------------------------------------------------------------------
 
-UNITS = frozenset(
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+UNITS = _words(
     "hu hop goi tui chai lo binh bich cai phan suat sp san pham qua cu can kg ky ki kilo "
-    "h thung bao bo set combo hopqua cap doi chiec mon loai ma thanh ong".split()
+    "h thung bao bo set combo hopqua cap doi chiec mon loai ma thanh ong"
 )
 # Words skipped between a code and its number: markers, pronouns, politeness.
-FILLER = frozenset(
+FILLER = _words(
     "cho e em minh m t toi tui a anh c chi ad shop nhe nha nhen nhá luon voi di lay them nua "
-    "ak ah a ha ne nhe oi ban b cua la thi o chot mua dat ship gui giup".split()
+    "ak ah a ha ne nhe oi ban b cua la thi o chot mua dat ship gui giup"
 )
 MARKS = frozenset({"x", "sl", "soluong", "so", "luong", "sluong", "s/l"})
 NUMBER_WORDS = {
@@ -150,9 +155,11 @@ NUMBER_WORDS_PLAIN = {
 VAGUE = {"vài": "vai", "nhiều": "nhieu", "mấy": "may", "ít": "it", "dăm": "dam"}
 VAGUE_PLAIN = frozenset({"vai", "nhieu", "it", "dam"})
 
-_STRONG_ORDER = frozenset({"chốt", "chot", "lấy", "lay", "đặt", "dat", "thêm", "them", "order", "od", "đăng", "dang"})
+_STRONG_ORDER = frozenset(
+    {"chốt", "chot", "lấy", "lay", "đặt", "dat", "thêm", "them", "order", "od", "đăng", "dang"}
+)
 _ORDER = _STRONG_ORDER | frozenset({"mua", "gửi", "gui", "gởi"})
-_PRONOUNS = frozenset("e em minh mình m c chị chi a anh t tôi toi tui cô co chú chu bác bac mk mik".split())
+_PRONOUNS = _words("e em minh mình m c chị chi a anh t tôi toi tui cô co chú chu bác bac mk mik")
 
 _QUESTION = re.compile(
     r"\b(?:bao nhieu|bao lau|bao gio|khi nao|the nao|nhu nao|ntn|o dau|dau vay|sao vay|tai sao|"
@@ -160,14 +167,22 @@ _QUESTION = re.compile(
     r"bn tien|may tien|sao khong|cho (?:e|em|minh|chi|c|anh|a|toi|t|co|chu) hoi|hay (?!qua|lam|that|ghe|the)[a-z]+|lam gi|de lam gi|giao may|mat may|khac (?:gi|nhau)|la gi|duoc khong|dc khong|dc ko|"
     r"duoc ko|ship tinh|ship ha noi|ship hn|ship sg|sao shop|gi vay|nao ngon|nen lay|hsd|han su dung)\b"
 )
-_FINAL_QUESTION = frozenset({"khong", "ko", "k", "kh", "hong", "hok", "khum", "hem", "chua", "ha", "nhi", "bn", "khg", "gi"})
-_TRAILING_PARTICLES = frozenset({"shop", "a", "ad", "e", "em", "chi", "c", "vay", "the", "ban", "b", "oi", "nhi", "ha", "ah", "ak"})
+_FINAL_QUESTION = frozenset(
+    {"khong", "ko", "k", "kh", "hong", "hok", "khum", "hem", "chua", "ha", "nhi", "bn", "khg", "gi"}
+)
+_TRAILING_PARTICLES = frozenset(
+    {"shop", "a", "ad", "e", "em", "chi", "c", "vay", "the", "ban", "b", "oi", "nhi", "ha", "ah", "ak"}
+)
 _REVIEW = re.compile(
     r"\b(?:da nhan|nhan duoc|nhan hang|nhan roi|da mua|mua roi|lan truoc|hom truoc|hom qua mua|"
     r"da an|an roi|dung roi|ngon lam|ngon qua|ngon that|rat ngon|ngon tuyet|tuyet voi|chat luong qua|"
     r"thom lam|thom qua|cam on shop|cam on ban|5 sao|nam sao|se ung ho|ung ho shop|dong goi can than|"
     r"giao nhanh|hang dep|ngon ngot|uong ngon|an ngon|dung tot|lan sau|tuan sau|thang sau|dip sau)\b"
 )
+_GIVERS = frozenset({"cho", "gửi", "gui", "gởi", "ship"})
+_EACH = UNITS | {"thu", "ma", "mon", "sp", "san", "mau", "vi", "dong"}
+_UNITS_FILLER = UNITS | FILLER
+_CANCEL_WORDS = _words("huy cancel doi bo thi thoi khong ko k kh hong hok khum khg")
 _PRAISE = frozenset({"ngon", "dep", "thom", "xinh", "tuyet", "ngot", "re", "xin"})
 _CANCEL = re.compile(
     r"\b(?:(?:thoi )?(?:khong|ko|k|kh|hong|hok|khum|khg) (?:lay|mua|chot|dat)(?: nua)?|thoi khong|thoi ko|"
@@ -187,7 +202,9 @@ _NOT_QUANTITY = re.compile(
 )
 
 _TIME_OF_DAY = re.compile(r"\s*(?:sang|trua|chieu|toi|dem|mai|nay|hom)\b")
-_TOKEN = re.compile(r"(?P<num>\d+)|(?P<word>[a-z]+)|(?P<sep>[,;+&/\n|]|\.)|(?P<mark>[*:=\-–])|(?P<q>\?)|(?P<other>[^\s\x00\x01])")
+_TOKEN = re.compile(
+    r"(?P<num>\d+)|(?P<word>[a-z]+)|(?P<sep>[,;+&/\n|]|\.)|(?P<mark>[*:=\-–])|(?P<q>\?)|(?P<other>[^\s\x00\x01])"
+)
 _CODE_CANDIDATE = r"(?<![a-z])(?P<let>{letters})(?P<sp>[ ._\-]?)(?P<dig>[0-9][0-9o]{{0,3}}|[l|!i][0-9o]{{1,3}}|[l|!@#i](?![a-z0-9]))(?!\d)"
 _FUZZY_DIGITS = str.maketrans({"l": "1", "|": "1", "!": "1", "i": "1", "o": "0", "@": "2", "#": "3"})
 _VNI_TONES = {"1": "\u0301", "2": "\u0300", "3": "\u0309", "4": "\u0303", "5": "\u0323"}
@@ -230,7 +247,11 @@ def _compile(codes: tuple[str, ...]) -> _Codes:
             letters_only[key] = code
         else:
             others.append(re.escape(key))
-    pattern = re.compile(r"(?<![a-z0-9])(?:" + "|".join(sorted(others, key=len, reverse=True)) + r")(?![a-z0-9])") if others else None
+    pattern = (
+        re.compile(r"(?<![a-z0-9])(?:" + "|".join(sorted(others, key=len, reverse=True)) + r")(?![a-z0-9])")
+        if others
+        else None
+    )
     prefixes = sorted({letters for letters, _n in split}, key=len, reverse=True)
     candidates = re.compile(_CODE_CANDIDATE.format(letters="|".join(prefixes))) if prefixes else None
     return _Codes(
@@ -269,10 +290,10 @@ def _strip_name(text: str) -> str:
     return text
 
 
-_NOT_NAME = frozenset(
+_NOT_NAME = _words(
     "chốt chot lấy lay mua đặt dat cho em mình minh shop ship thêm them hủy huy bỏ bo còn con giá gia "
     "hũ hu hộp hop gói goi túi tui chai lọ lo sđt sdt ok oke dạ da vâng chị chi anh ad admin xin "
-    "mật mat chè che gạo gao mận man thảo thao tam".split()
+    "mật mat chè che gạo gao mận man thảo thao tam"
 )
 
 
@@ -375,15 +396,21 @@ def _read_code(m: re.Match, text: str, low: str, work: str, table: _Codes) -> tu
         # "cho c 2 hũ": a pronoun then a number, not the code C2.
         after = work[m.end() :].lstrip(" \x00")
         nxt = re.match(r"[a-z]+", after)
-        if (nxt and nxt.group(0) in UNITS) or len(letters) == 1 and text[m.start()].islower() and _prev_word(work, start) in {
-            "cho",
-            "giup",
-            "gui",
-            "ship",
-            "de",
-            "ban",
-            "moi",
-        }:
+        if (
+            (nxt and nxt.group(0) in UNITS)
+            or len(letters) == 1
+            and text[m.start()].islower()
+            and _prev_word(work, start)
+            in {
+                "cho",
+                "giup",
+                "gui",
+                "ship",
+                "de",
+                "ban",
+                "moi",
+            }
+        ):
             return None, False
     sure = not sp and not fuzzy and number == str(int(number))
     return code, sure
@@ -421,7 +448,12 @@ def _join_numbers(toks: list[_Tok]) -> list[_Tok]:
                 prev.value = prev.value * 10
                 prev.word_number = prev.word_number and True
                 continue
-            if prev.word_number and prev.value in (10, 20, 30, 40, 50) and tok.value < 10 and prev.text != "chuc":
+            if (
+                prev.word_number
+                and prev.value in (10, 20, 30, 40, 50)
+                and tok.value < 10
+                and prev.text != "chuc"
+            ):
                 prev.value += tok.value
                 continue
         out.append(tok)
@@ -481,7 +513,7 @@ def _find_number(toks: list[_Tok], i: int, step: int) -> tuple[_Tok | None, bool
             and j + 1 < len(toks)
             and toks[j + 1].kind == _NUM
             and (j + 2 == len(toks) or toks[j + 2].kind in (_WORD, _SEPK, _PHONEK, _OTHER))
-            and (j + 2 == len(toks) or toks[j + 2].kind != _WORD or toks[j + 2].text in UNITS | FILLER)
+            and (j + 2 == len(toks) or toks[j + 2].kind != _WORD or toks[j + 2].text in _UNITS_FILLER)
         ):
             pass  # "chốt m1, 2 hũ"
         else:
@@ -495,16 +527,12 @@ def _each_quantity(toks: list[_Tok]) -> _Tok | None:
     for i, tok in enumerate(toks):
         if tok.kind != _WORD:
             continue
-        if tok.text == "moi" and i + 1 < len(toks) and toks[i + 1].kind == _WORD and toks[i + 1].text in UNITS | {
-            "thu",
-            "ma",
-            "mon",
-            "sp",
-            "san",
-            "mau",
-            "vi",
-            "dong",
-        }:
+        if (
+            tok.text == "moi"
+            and i + 1 < len(toks)
+            and toks[i + 1].kind == _WORD
+            and toks[i + 1].text in _EACH
+        ):
             found, _ = _find_number(toks, i + 1, 1)
             if found is None:
                 found, _ = _find_number(toks, i, -1)
@@ -545,7 +573,7 @@ def parse(text: str, codes: Iterable[str]) -> Parsed:
     strong = [t for t in words if _is(t, _STRONG_ORDER)]
     for i, t in enumerate(toks[:-1]):
         if (
-            _is(t, frozenset({"cho", "gửi", "gui", "ship"}))
+            _is(t, _GIVERS)
             and toks[i + 1].kind == _WORD
             and _is(toks[i + 1], _PRONOUNS)
             and not (i + 2 < len(toks) and toks[i + 2].text == "hoi")
@@ -567,14 +595,19 @@ def parse(text: str, codes: Iterable[str]) -> Parsed:
     # Cancellations: "hủy M1", "bỏ M1", "không lấy M1 nữa"; an order word after them keeps
     # what follows it ("bỏ M1 lấy C2").
     cancel_at = None
-    for m in _CANCEL.finditer(plain):
+    for m in _CANCEL.finditer(plain) if not _CANCEL_WORDS.isdisjoint(t.text for t in words) else ():
         if m.group(0) == "bo" and not _cancel_bo(toks, low):
             continue
         cancel_at = m
         break
     if cancel_at is not None:
         unclear.append("cancel")
-        code_idx = _not_cancelled(toks, code_idx, bisect_right(offsets, cancel_at.start()) - 1, bisect_right(offsets, cancel_at.end() - 1))
+        code_idx = _not_cancelled(
+            toks,
+            code_idx,
+            bisect_right(offsets, cancel_at.start()) - 1,
+            bisect_right(offsets, cancel_at.end() - 1),
+        )
         strong = [t for t in strong if not cancel_at.start() <= offsets[toks.index(t)] < cancel_at.end()]
 
     if review or (not code_idx and not strong):
@@ -632,14 +665,16 @@ def parse(text: str, codes: Iterable[str]) -> Parsed:
             found[tok.value] = [qty, sure]
     if vague:
         unclear.insert(0, "quantity")
-    if question:
-        if strong:
-            unclear.append("question")
-            question = False
+    if question and strong:
+        unclear.append("question")
+        question = False
     # A code only read with a VNI tone ("á" for A1) counts only in an order.
-    if not order_words and all(not toks[i].sure and toks[i].kind == _CODE and toks[i].orig for i in code_idx):
-        if not any(t.kind == _NUM and t.used for t in toks):
-            return Parsed(phone=phone, question=question, unclear=tuple(unclear))
+    if (
+        not order_words
+        and all(not toks[i].sure and toks[i].kind == _CODE and toks[i].orig for i in code_idx)
+        and not any(t.kind == _NUM and t.used for t in toks)
+    ):
+        return Parsed(phone=phone, question=question, unclear=tuple(unclear))
     wanted = tuple(Wanted(code=c, quantity=min(q, MAX_QUANTITY), sure=s) for c, (q, s) in found.items())
     return Parsed(wanted=wanted, phone=phone, question=question, unclear=tuple(dict.fromkeys(unclear)))
 
@@ -652,7 +687,11 @@ def _cancel_bo(toks: list[_Tok], low: str) -> bool:
             prev = toks[i - 1] if i else None
             if prev is not None and prev.kind == _NUM:
                 continue
-            if nxt is None or nxt.kind == _CODE or (nxt.kind == _WORD and nxt.text in {"don", "het", "nhe", "nha", "di", "ra", "m", "cai"}):
+            if (
+                nxt is None
+                or nxt.kind == _CODE
+                or (nxt.kind == _WORD and nxt.text in {"don", "het", "nhe", "nha", "di", "ra", "m", "cai"})
+            ):
                 return True
             if prev is not None and prev.kind == _CODE:
                 return True
@@ -682,17 +721,22 @@ def _is_question(toks: list[_Tok], plain: str, low: str) -> bool:
     if _QUESTION.search(plain):
         return True
     for t in toks:
-        if t.kind == _WORD and t.orig in ("giá", "gía") or (t.kind == _WORD and t.orig == "gia" and t.text == "gia" and "dinh" not in plain):
+        if (
+            t.kind == _WORD
+            and t.orig in ("giá", "gía")
+            or (t.kind == _WORD and t.orig == "gia" and t.text == "gia" and "dinh" not in plain)
+        ):
             return True
-        if t.kind == _WORD and t.orig in ("à", "hả", "nhỉ", "sao"):
-            pass
     words = [t for t in toks if t.kind in (_WORD, _NUM, _CODE)]
-    while words and words[-1].kind == _WORD and words[-1].text in _TRAILING_PARTICLES and words[-1].orig not in ("à", "hả"):
+    while (
+        words
+        and words[-1].kind == _WORD
+        and words[-1].text in _TRAILING_PARTICLES
+        and words[-1].orig not in ("à", "hả")
+    ):
         words.pop()
     if words and words[-1].kind == _WORD:
         last = words[-1]
         if last.text in _FINAL_QUESTION or last.orig in ("à", "hả", "nhỉ", "sao"):
-            if last.text == "ha" and last.orig == "hà":
-                return False
-            return True
+            return not (last.text == "ha" and last.orig == "hà")  # "Hà" is a name
     return False
