@@ -179,14 +179,17 @@ _REVIEW = re.compile(
     r"thom lam|thom qua|cam on shop|cam on ban|5 sao|nam sao|se ung ho|ung ho shop|dong goi can than|"
     r"giao nhanh|hang dep|ngon ngot|uong ngon|an ngon|dung tot|lan sau|tuan sau|thang sau|dip sau)\b"
 )
+_AFTER_CANCEL = _STRONG_ORDER | {"sang", "thanh", "thành"}
 _GIVERS = frozenset({"cho", "gửi", "gui", "gởi", "ship"})
 _EACH = UNITS | {"thu", "ma", "mon", "sp", "san", "mau", "vi", "dong"}
 _UNITS_FILLER = UNITS | FILLER
 _CANCEL_WORDS = _words("huy cancel doi bo thi thoi khong ko k kh hong hok khum khg")
-_PRAISE = frozenset({"ngon", "dep", "thom", "xinh", "tuyet", "ngot", "re", "xin"})
+# A buyer writing about an order already made: "chốt rồi mà chưa thấy ai gọi".
+_SUPPORT = re.compile(r"\b(?:roi ma chua|chua thay|chua nhan duoc|chua ai|chua co ai|sao chua)\b")
+_PRAISE = frozenset({"ngon", "dep", "thom", "xinh", "tuyet", "ngot", "re", "xin", "gia"})  # and "M1 giá 250k"
 _CANCEL = re.compile(
     r"\b(?:(?:thoi )?(?:khong|ko|k|kh|hong|hok|khum|khg) (?:lay|mua|chot|dat)(?: nua)?|thoi khong|thoi ko|"
-    r"thi thoi|huy|cancel|doi y|bo)\b"
+    r"thi thoi|huy|cancel|doi y|doi(?= .*\b(?:sang|thanh)\b)|bo)\b"
 )
 
 # Numbers that are not quantities: prices, weights, dates, times, durations, places.
@@ -346,6 +349,8 @@ def _tokens(text: str, table: _Codes) -> tuple[list[_Tok], str, str]:
             continue  # "M1 2h": two jars, not two o'clock
         if kind == "place" and m.group(0).startswith("ngay") and low[m.start() : m.start() + 4] != "ngày":
             continue
+        if kind == "place" and m.group(0).startswith("nha") and low[m.start() : m.start() + 3] != "nhà":
+            continue  # "nha 2 túi": a particle, not a house number
         if kind == "duration" and m.group(0).endswith("nam") and low[m.end() - 3 : m.end()] != "năm":
             continue
         toks.append(_Tok(_WEIGHT if kind == "weight" else _PRICE, m.start(), text=m.group(0)))
@@ -508,7 +513,8 @@ def _find_number(toks: list[_Tok], i: int, step: int) -> tuple[_Tok | None, bool
         elif (
             kind == _SEPK
             and step > 0
-            and j == i + 1
+            and not generic
+            and all(t.kind == _WORD and t.text in FILLER for t in toks[i + 1 : j])
             and tok.text in ",."
             and j + 1 < len(toks)
             and toks[j + 1].kind == _NUM
@@ -589,7 +595,7 @@ def parse(text: str, codes: Iterable[str]) -> Parsed:
     plain = " ".join(pieces)
 
     question = _is_question(toks, plain, low)
-    review = bool(_REVIEW.search(plain)) and not strong
+    review = (bool(_REVIEW.search(plain)) and not strong) or bool(_SUPPORT.search(plain))
     unclear: list[str] = []
 
     # Cancellations: "hủy M1", "bỏ M1", "không lấy M1 nữa"; an order word after them keeps
@@ -703,7 +709,7 @@ def _not_cancelled(toks: list[_Tok], code_idx: list[int], start: int, end: int) 
     "không lấy M1 nữa" cancel the codes after them, up to an order word ("bỏ M1 lấy C2");
     "M1 2, M2 thì thôi" cancels the codes of its own clause, or all before it if none."""
     keep = []
-    verbs = [i for i in range(end, len(toks)) if toks[i].kind == _WORD and _is(toks[i], _STRONG_ORDER)]
+    verbs = [i for i in range(end, len(toks)) if toks[i].kind == _WORD and _is(toks[i], _AFTER_CANCEL)]
     if verbs:
         keep += [i for i in code_idx if i > verbs[0]]
     clause = start
@@ -720,13 +726,13 @@ def _is_question(toks: list[_Tok], plain: str, low: str) -> bool:
         return True
     if _QUESTION.search(plain):
         return True
-    for t in toks:
+    for i, t in enumerate(toks):
         if (
             t.kind == _WORD
-            and t.orig in ("giá", "gía")
-            or (t.kind == _WORD and t.orig == "gia" and t.text == "gia" and "dinh" not in plain)
+            and (t.orig in ("giá", "gía") or (t.orig == "gia" and "dinh" not in plain))
+            and not (i + 1 < len(toks) and toks[i + 1].kind == _PRICE)
         ):
-            return True
+            return True  # "M1 giá?", not "M1 giá 250k"
     words = [t for t in toks if t.kind in (_WORD, _NUM, _CODE)]
     while (
         words
@@ -737,6 +743,8 @@ def _is_question(toks: list[_Tok], plain: str, low: str) -> bool:
         words.pop()
     if words and words[-1].kind == _WORD:
         last = words[-1]
+        if last.orig == "còn" or (last.text == "con" and len(words) > 1 and words[-2].kind == _CODE):
+            return True  # "M1 còn"
         if last.text in _FINAL_QUESTION or last.orig in ("à", "hả", "nhỉ", "sao"):
             return not (last.text == "ha" and last.orig == "hà")  # "Hà" is a name
     return False
