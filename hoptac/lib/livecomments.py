@@ -451,7 +451,6 @@ def _join_numbers(toks: list[_Tok]) -> list[_Tok]:
         if prev is not None and prev.kind == _NUM and tok.kind == _NUM and tok.word_number:
             if tok.text == "chuc" or (tok.text == "muoi" and prev.value < 10 and tok.orig != "mười"):
                 prev.value = prev.value * 10
-                prev.word_number = prev.word_number and True
                 continue
             if (
                 prev.word_number
