@@ -39,9 +39,10 @@ from hoptac.lib.banks import bank_name
 from hoptac.lib.phone import InvalidPhone, normalize_phone
 from hoptac.shop import cart, pricing
 from hoptac.shop.forms import CheckoutForm
-from hoptac.shop.models import DeliveryMethod, OrderStatus, PaymentMethod
+from hoptac.shop.models import Channel, DeliveryMethod, OrderStatus, PaymentMethod
 from hoptac.shop.selectors import buyer as buyer_selectors
 from hoptac.shop.services.orders import Buyer, Choice, order_cancel_by_buyer, order_place
+from hoptac.shop.views.share import share_code_of
 
 CHECKOUT_LIMIT, CHECKOUT_WINDOW = 10, 600  # checkouts per address per 10 minutes
 LOOKUP_LIMIT, LOOKUP_WINDOW = 10, 600  # order look-ups per address per 10 minutes
@@ -286,9 +287,16 @@ def checkout(request):
         )
         for cq in quotes
     }
+    # A share link opened within 7 days marks its cooperative's order (views/share.py).
+    share_code = share_code_of(request)
     try:
         orders = order_place(
-            items=cart.items(session), buyer=_buyer(data), choices=choices, client_key=key_text
+            items=cart.items(session),
+            buyer=_buyer(data),
+            choices=choices,
+            client_key=key_text,
+            channel=Channel.SHARE if share_code else Channel.SHOP,
+            channel_ref=share_code,
         )
     except ValidationError as error:
         codes = {getattr(e, "code", None) for e in getattr(error, "error_list", [])}
