@@ -148,11 +148,14 @@ def caption(facts: CaptionFacts, *, language: str = "vi", most: int = MAX_CHARS)
     return text
 
 
+_PLAIN = str.maketrans({"₫": "d", "\u00a0": " ", "–": "-", "—": "-", "·": "-", "…": "...", "“": '"', "”": '"'})
+
+
 def to_plain(text: str) -> str:
-    """A caption without diacritics, stars or the đồng sign (``250.000 d``), for SMS."""
-    text = text.replace("₫", "d").replace("\u00a0", " ").replace("–", "-").replace("…", "...")
-    text = re.sub(r"★+ ?", "", text)
-    return unaccent(text)
+    """A caption in plain ASCII for SMS: no diacritics, no stars, ``250.000 d``; anything
+    else outside ASCII (an emoji in a description) is left out."""
+    text = re.sub(r"★+ ?", "", text).translate(_PLAIN)
+    return unaccent(text).encode("ascii", "ignore").decode()
 
 
 def plain(facts: CaptionFacts, *, language: str = "vi", most: int = MAX_CHARS) -> str:
