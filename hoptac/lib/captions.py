@@ -116,9 +116,7 @@ def _lines(facts: CaptionFacts, *, description: str, tags: list[str], language: 
     lines = [" ".join(facts.name.split()), pgettext("caption", "Price: %(price)s") % {"price": price}]
     if facts.stars:
         stars = max(1, min(int(facts.stars), 5))
-        lines.append(
-            "★" * stars + " " + pgettext("caption", "OCOP %(n)s stars") % {"n": stars}
-        )
+        lines.append("★" * stars + " " + pgettext("caption", "OCOP %(n)s stars") % {"n": stars})
     where = ", ".join(p for p in (facts.commune, facts.province) if p)
     lines.append(f"{facts.coop_name} – {where}" if where else facts.coop_name)
     if description:
@@ -148,7 +146,9 @@ def caption(facts: CaptionFacts, *, language: str = "vi", most: int = MAX_CHARS)
     return text
 
 
-_PLAIN = str.maketrans({"₫": "d", "\u00a0": " ", "–": "-", "—": "-", "·": "-", "…": "...", "“": '"', "”": '"'})
+_PLAIN = str.maketrans(
+    {"₫": "d", "\u00a0": " ", "–": "-", "—": "-", "·": "-", "…": "...", "“": '"', "”": '"'}
+)
 
 
 def to_plain(text: str) -> str:

@@ -92,7 +92,9 @@ def link_visit(request, code: str):
 def share_code_of(request) -> str:
     """The share link this browser opened last within 7 days (signed cookie), or ``""``."""
     try:
-        value = request.get_signed_cookie(COOKIE, default="", salt=COOKIE_SALT, max_age=COOKIE_DAYS * 24 * 3600)
+        value = request.get_signed_cookie(
+            COOKIE, default="", salt=COOKIE_SALT, max_age=COOKIE_DAYS * 24 * 3600
+        )
     except BadSignature:
         return ""
     value = (value or "").strip().upper()
