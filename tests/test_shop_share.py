@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -178,6 +179,32 @@ def test_the_last_link_opened_wins(client, honey_shop_a):
     client.post("/gio/them/", {"listing": honey_shop_a.pk, "quantity": "1"})
     (order,) = _checkout(client, [honey_shop_a.cooperative])
     assert order.channel_ref == second.code
+
+
+def test_a_product_added_from_the_marketplace_after_the_link_makes_it_a_marketplace_order(
+    client, honey_shop_a
+):
+    link = make_link(honey_shop_a)
+    market = client.get("/cho/").content.decode()
+    assert f'/s/coop-a/{honey_shop_a.short_code}/?c=cho"' in market  # the cards carry the tag
+    product = client.get(f"/s/coop-a/{honey_shop_a.short_code}/?c=cho").content.decode()
+    assert 'name="c" value="cho"' in product  # and "Add to cart" posts it back
+    client.get(f"/l/{link.code}")
+    client.post("/gio/them/", {"listing": honey_shop_a.pk, "quantity": "1"})  # from the link's page
+    (first,) = _checkout(client, [honey_shop_a.cooperative])
+    assert (first.channel, first.channel_ref) == (Channel.SHARE, link.code)
+    # Later the same buyer finds the product on the marketplace: the last click (times are
+    # kept in whole seconds).
+    time.sleep(1.1)
+    client.post("/gio/them/", {"listing": honey_shop_a.pk, "quantity": "1", "c": "cho"})
+    (second,) = _checkout(client, [honey_shop_a.cooperative])
+    assert (second.channel, second.channel_ref) == (Channel.MARKETPLACE, "")
+    # And a link opened after that wins again.
+    time.sleep(1.1)
+    client.get(f"/l/{link.code}")
+    client.post("/gio/them/", {"listing": honey_shop_a.pk, "quantity": "1"})
+    (third,) = _checkout(client, [honey_shop_a.cooperative])
+    assert third.channel == Channel.SHARE
 
 
 def test_the_service_ignores_a_share_code_it_does_not_know(honey_shop_a):

@@ -7,11 +7,13 @@ diacritics, and the form that makes a link for a group or a post.
 
 ``/l/<code>`` counts a visit (one ``UPDATE``; not for ``HEAD`` nor for link-preview robots),
 remembers the link for 7 days in a signed first-party cookie and sends the visitor to the
-product's page. The checkout reads the cookie (:func:`share_code_of`): the orders of that
+product's page. The checkout asks :func:`checkout_channel`: the orders of the link's
 cooperative are marked ``channel=share, channel_ref=<code>``. *Last click wins*: another
-share link opened later replaces the cookie; a visit to the shop or the marketplace does not
-clear it (those pages are cached for everyone and set no cookie), so an order placed within
-7 days of opening a link counts for the link.
+share link opened later replaces the cookie; a product added to the cart from the
+marketplace *after* the link was opened makes the checkout ``marketplace`` (the
+marketplace's product links carry ``?c=cho``, which "Add to cart" posts back). Merely
+browsing the shop or the marketplace changes nothing (those pages are cached for everyone
+and set no cookie).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -40,7 +43,9 @@ from hoptac.core.roles import Perm
 from hoptac.core.sites import public_base
 from hoptac.lib import captions, money
 from hoptac.lib.shareimage import LANDSCAPE, SQUARE, render_share_image
+from hoptac.shop import cart
 from hoptac.shop.forms_share import ShareLinkForm
+from hoptac.shop.models import Channel
 from hoptac.shop.selectors import share as selectors
 from hoptac.shop.services.share import share_link_create, share_link_visit
 
@@ -79,7 +84,7 @@ def link_visit(request, code: str):
         share_link_visit(link_id=link.pk)
         response.set_signed_cookie(
             COOKIE,
-            link.code,
+            f"{link.code}:{int(time.time())}",
             salt=COOKIE_SALT,
             max_age=COOKIE_DAYS * 24 * 3600,
             httponly=True,
@@ -89,16 +94,34 @@ def link_visit(request, code: str):
     return response
 
 
-def share_code_of(request) -> str:
-    """The share link this browser opened last within 7 days (signed cookie), or ``""``."""
+def share_opened(request) -> tuple[str, int]:
+    """The share link this browser opened last within 7 days and when (Unix seconds), from
+    the signed cookie; ``("", 0)`` without one (or with one we did not sign)."""
     try:
         value = request.get_signed_cookie(
             COOKIE, default="", salt=COOKIE_SALT, max_age=COOKIE_DAYS * 24 * 3600
         )
     except BadSignature:
-        return ""
-    value = (value or "").strip().upper()
-    return value if value.isalnum() and len(value) <= 8 else ""
+        return "", 0
+    code, _sep, at = (value or "").partition(":")
+    code = code.strip().upper()
+    if not (code.isalnum() and len(code) <= 8 and at.isdigit()):
+        return "", 0
+    return code, int(at)
+
+
+def checkout_channel(request) -> tuple[str, str]:
+    """(channel, channel_ref) for the orders of this checkout, by the last click: a share
+    link opened within 7 days -> ``share`` (the service keeps it for the link's own
+    cooperative only), unless a product was added from the marketplace since ->
+    ``marketplace``; else ``shop``."""
+    code, opened_at = share_opened(request)
+    market_at = cart.from_market_at(request.session)
+    if code and opened_at >= market_at:
+        return Channel.SHARE, code
+    if market_at:
+        return Channel.MARKETPLACE, ""
+    return Channel.SHOP, ""
 
 
 # --- images and captions ------------------------------------------------------------------
