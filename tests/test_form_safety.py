@@ -328,6 +328,14 @@ PAYLOADS = {
         _url("shop_staff:order_cash", order_code=w["order_code"]),
         {"amount": "10.000", "seen_paid": "0"},
     ),
+    "shop_share:product_kit": lambda w: (
+        _url("shop_share:product_kit", product_id=w["product_id"]),
+        {"place": "zalo", "label": "Nhóm Chợ quê Hà Giang"},
+    ),
+    "shop_share:lot_kit": lambda w: (
+        _url("shop_share:lot_kit", lot_id=w["lot_id"]),
+        {"place": "facebook", "label": "Bài đăng mùa mật"},
+    ),
 }
 
 

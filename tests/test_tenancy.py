@@ -303,6 +303,18 @@ def money_a(coop_a):
 
 
 @pytest.fixture
+def share_a(coop_a, shop_a):
+    """A share link of coop_a's listed product (the one of shop_a)."""
+    from hoptac.shop.models import Listing
+    from hoptac.shop.services.share import share_link_create
+
+    with tenant(coop_a):
+        listing = Listing.objects.get()
+        link = share_link_create(listing=listing, place="zalo", label="Nhóm Chợ quê A")
+    return {"link_code": link.code}
+
+
+@pytest.fixture
 def url_objects(
     member_a,
     member_a2,
@@ -316,6 +328,7 @@ def url_objects(
     invitation_a,
     shop_a,
     money_a,
+    share_a,
 ):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
@@ -330,6 +343,7 @@ def url_objects(
         **offers_a,
         **shop_a,
         **money_a,
+        **share_a,
     }
 
 

@@ -11,7 +11,10 @@ Two shapes:
 Without a photo (or with one Pillow cannot read) the card is a clean green card with the
 same text. Text is set in Be Vietnam Pro (OFL, ``static/hoptac/fonts``), which has every
 Vietnamese letter; stars are drawn as polygons, not taken from a font. Everything is drawn
-at twice the size and scaled down, for smooth edges. The result is a JPEG (quality 82).
+at twice the size and scaled down, for smooth edges. The result is a JPEG (quality 82,
+progressive, well under 200 KB) or, with ``image_format="png"``, a PNG of at most 256
+colours (for apps that recompress JPEGs badly; still small). The QR code is drawn after the
+scaling, in whole pixels per module, so it stays sharp and reads (tests decode it).
 """
 
 from __future__ import annotations
@@ -189,8 +192,11 @@ def render_share_image(
     size: tuple[int, int] = LANDSCAPE,
     qr_text: str | None = None,
     square: bool = False,
+    image_format: str = "jpeg",
 ) -> bytes:
-    """The share card as JPEG bytes (``size`` 1200×630, or 1080×1080 with ``square``)."""
+    """The share card as JPEG (or PNG) bytes (``size`` 1200×630, or 1080×1080 with ``square``)."""
+    if image_format not in ("jpeg", "png"):
+        raise ValueError("A share image is a JPEG or a PNG.")
     if square:
         size = SQUARE
     width, height = size
@@ -258,7 +264,10 @@ def render_share_image(
         image.paste(qr, (x, y))
 
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=QUALITY, optimize=True, progressive=True)
+    if image_format == "png":
+        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, "PNG", optimize=True)
+    else:
+        image.save(out, "JPEG", quality=QUALITY, optimize=True, progressive=True)
     return out.getvalue()
 
 

@@ -6,3 +6,10 @@ class ShopConfig(AppConfig):
     name = "hoptac.shop"
     label = "shop"
     verbose_name = _("Shop")
+
+    def ready(self) -> None:
+        from hoptac.shop import channels
+        from hoptac.shop.models import Channel
+        from hoptac.shop.selectors.share import share_link_names
+
+        channels.register(Channel.SHARE, share_link_names)

@@ -23,6 +23,8 @@ SESSION_KEY = "shop_cart"
 ORDERS_KEY = "shop_orders"  # ids of orders this browser placed or proved it owns (code + phone)
 CHECKOUT_KEYS = "shop_checkout_keys"  # one-time checkout form key -> checkout uuid
 LAST_CHECKOUT = "shop_last_checkout"
+FROM_MARKET = "shop_from_market"  # when a product was last added from a marketplace page
+MARKET_TAG = "cho"  # the marketplace's product links carry ?c=cho, posted back by "Add to cart"
 KEEP_KEYS = 20
 KEEP_ORDERS = 50
 
@@ -78,6 +80,20 @@ def add(session, listing_id: int, packs: int) -> None:
         raise BadQuantity(_("A cart holds at most %(n)s products.") % {"n": pricing.MAX_LINES})
     cart[key] = min(cart.get(key, 0) + packs, pricing.MAX_PACKS)
     _save(session, cart)
+
+
+def note_source(session, tag: str) -> None:
+    """Remember that a product was added from the marketplace (the ``c`` tag of the product
+    page's form), with the time: the checkout's last-click rule compares it with the time a
+    share link was opened (``views/share.checkout_channel``)."""
+    if tag == MARKET_TAG:
+        session[FROM_MARKET] = int(time.time())
+        session.modified = True
+
+
+def from_market_at(session) -> int:
+    value = session.get(FROM_MARKET)
+    return value if isinstance(value, int) else 0
 
 
 def set_quantity(session, listing_id: int, packs: int) -> None:

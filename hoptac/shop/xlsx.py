@@ -81,13 +81,32 @@ def sales_workbook(report: SalesReport, *, cooperative, names: bool) -> bytes:
     sheet = _sheet(
         book,
         _("By channel"),
-        [(_("Channel"), 24), (_("Orders"), 10), (_("Amount (VND)"), 16)],
+        [
+            (_("Channel"), 24),
+            (_("Live sale or link"), 36),
+            (_("Code"), 10),
+            (_("Orders"), 10),
+            (_("Amount (VND)"), 16),
+            (_("Paid (VND)"), 16),
+        ],
         heading=heading,
     )
-    for row, item in enumerate(report.by_channel, start=4):
+    # One line per channel, then the live sales and share links, each under its channel.
+    row = 4
+    for item in report.by_channel:
         xlsx.text(sheet, row, 1, str(item["label"]))
-        xlsx.put(sheet, row, 2, item["orders"])
-        xlsx.put(sheet, row, 3, int(item["amount"] or 0), number_format=xlsx.MONEY)
+        xlsx.put(sheet, row, 4, item["orders"])
+        xlsx.put(sheet, row, 5, int(item["amount"] or 0), number_format=xlsx.MONEY)
+        xlsx.put(sheet, row, 6, int(item.get("paid") or 0), number_format=xlsx.MONEY)
+        row += 1
+        for source in (s for s in report.by_source if s["channel"] == item["channel"]):
+            xlsx.text(sheet, row, 1, str(source["label"]))
+            xlsx.text(sheet, row, 2, source["name"])
+            xlsx.text(sheet, row, 3, source["channel_ref"])
+            xlsx.put(sheet, row, 4, source["orders"])
+            xlsx.put(sheet, row, 5, int(source["amount"] or 0), number_format=xlsx.MONEY)
+            xlsx.put(sheet, row, 6, int(source["paid"] or 0), number_format=xlsx.MONEY)
+            row += 1
 
     sheet = _sheet(
         book, _("By day"), [(_("Day"), 14), (_("Orders"), 10), (_("Amount (VND)"), 16)], heading=heading

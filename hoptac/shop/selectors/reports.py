@@ -1,5 +1,5 @@
-"""Sales reports of the current cooperative for a period: by product, by lot, by channel,
-by day, the cancelled orders apart, and whose produce was sold (the member households
+"""Sales reports of the current cooperative for a period: by product, by lot, by channel
+(and per live sale and share link, named through ``shop.channels``), by day, the cancelled orders apart, and whose produce was sold (the member households
 whose purchase receipts went into each lot sold).
 
 An order counts as *sold* once it is shipped or delivered; cancelled and returned orders are
@@ -20,6 +20,7 @@ from django.db.models.functions import TruncDate
 
 from hoptac.inventory.models import LotInput, LotSource, ReservationState, StockReservation
 from hoptac.lib.units import quantize_qty
+from hoptac.shop import channels as channel_names
 from hoptac.shop.models import Channel, Order, OrderLine, OrderStatus
 
 SOLD = (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -55,7 +56,8 @@ class SalesReport:
     delivery_vnd: int
     by_product: list[dict]
     by_lot: list[LotSold]
-    by_channel: list[dict]
+    by_channel: list[dict]  # channel, label, orders, amount (goods), paid
+    by_source: list[dict]  # per live sale / share link: channel, ref, name, label, orders, amount, paid
     by_day: list[dict]
     undone: list[dict]  # cancelled / returned: status, orders, goods
 
@@ -81,9 +83,10 @@ def sales_report(*, start: dt.date, end: dt.date) -> SalesReport:
     by_channel = [
         {**row, "label": channels.get(row["channel"], row["channel"])}
         for row in sold.values("channel")
-        .annotate(orders=Count("id"), amount=Sum("subtotal_vnd"))
+        .annotate(orders=Count("id"), amount=Sum("subtotal_vnd"), paid=Sum("paid_vnd"))
         .order_by("-amount", "channel")
     ]
+    by_source = _by_source(sold, channels)
     by_day = list(
         sold.annotate(day=TruncDate("created_at"))
         .values("day")
@@ -109,9 +112,38 @@ def sales_report(*, start: dt.date, end: dt.date) -> SalesReport:
         by_product=by_product,
         by_lot=_by_lot(lines),
         by_channel=by_channel,
+        by_source=by_source,
         by_day=by_day,
         undone=undone,
     )
+
+
+DETAILED = (Channel.LIVE, Channel.SHARE)  # channels whose orders name their source (a code)
+
+
+def _by_source(sold, labels: dict) -> list[dict]:
+    """Orders, goods and paid per live sale and per share link, each named (two or three
+    queries: the figures, then one per channel for the names, through ``shop.channels``;
+    a code no resolver knows is shown as it is)."""
+    rows = list(
+        sold.filter(channel__in=DETAILED)
+        .exclude(channel_ref="")
+        .values("channel", "channel_ref")
+        .annotate(orders=Count("id"), amount=Sum("subtotal_vnd"), paid=Sum("paid_vnd"))
+        .order_by("channel", "-amount", "channel_ref")
+    )
+    names: dict[str, dict[str, str]] = {}
+    for channel in DETAILED:
+        codes = [r["channel_ref"] for r in rows if r["channel"] == channel]
+        names[channel] = channel_names.names(channel, codes) if codes else {}
+    return [
+        {
+            **row,
+            "label": labels.get(row["channel"], row["channel"]),
+            "name": names[row["channel"]].get(row["channel_ref"], row["channel_ref"]),
+        }
+        for row in rows
+    ]
 
 
 def _by_lot(lines) -> list[LotSold]:

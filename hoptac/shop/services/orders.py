@@ -43,6 +43,7 @@ from hoptac.shop.models import (
     OrderStatus,
     PaymentMethod,
     PaymentState,
+    ShareLink,
 )
 
 MAX_NAME = 120
@@ -180,6 +181,12 @@ def order_place(
         )
     if channel not in Channel.values:
         channel = Channel.SHOP
+    share_coop = None
+    if channel == Channel.SHARE:
+        # A share link marks only its own cooperative's order; an unknown code marks none.
+        share_coop = (
+            ShareLink.unscoped.filter(code=channel_ref).values_list("cooperative_id", flat=True).first()
+        )
     checkout = uuid.uuid4()
     orders = []
     for cq in quotes:
@@ -205,6 +212,9 @@ def order_place(
                     % {"n": line.listing.max_per_order, "name": line.listing.product.name},
                     code="max_per_order",
                 )
+        own_channel, own_ref = channel, channel_ref[:60]
+        if channel == Channel.SHARE and share_coop != coop.pk:
+            own_channel, own_ref = Channel.SHOP, ""
         with tenant(coop):
             if client_key and Order.objects.filter(client_key=client_key).exists():
                 raise ValidationError(_("This order was already placed."), code="client_key")
@@ -217,8 +227,8 @@ def order_place(
                         code=_new_code(),
                         checkout=checkout,
                         client_key=client_key[:64],
-                        channel=channel,
-                        channel_ref=channel_ref[:60],
+                        channel=own_channel,
+                        channel_ref=own_ref,
                         buyer_name=buyer.name,
                         buyer_phone=buyer.phone,
                         buyer_email=buyer.email,

@@ -42,6 +42,7 @@ from hoptac.shop.forms import CheckoutForm
 from hoptac.shop.models import DeliveryMethod, OrderStatus, PaymentMethod
 from hoptac.shop.selectors import buyer as buyer_selectors
 from hoptac.shop.services.orders import Buyer, Choice, order_cancel_by_buyer, order_place
+from hoptac.shop.views.share import checkout_channel
 
 CHECKOUT_LIMIT, CHECKOUT_WINDOW = 10, 600  # checkouts per address per 10 minutes
 LOOKUP_LIMIT, LOOKUP_WINDOW = 10, 600  # order look-ups per address per 10 minutes
@@ -106,6 +107,7 @@ def cart_add(request):
     try:
         packs = cart.parse_packs(request.POST.get("quantity", "1"), most=listing.max_per_order)
         cart.add(request.session, listing.pk, packs)
+        cart.note_source(request.session, (request.POST.get("c") or "")[:40])
     except cart.BadQuantity as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(back)
@@ -286,9 +288,17 @@ def checkout(request):
         )
         for cq in quotes
     }
+    # A share link opened within 7 days marks its cooperative's order, unless the buyer came
+    # through the marketplace since (last click; views/share.py).
+    channel, channel_ref = checkout_channel(request)
     try:
         orders = order_place(
-            items=cart.items(session), buyer=_buyer(data), choices=choices, client_key=key_text
+            items=cart.items(session),
+            buyer=_buyer(data),
+            choices=choices,
+            client_key=key_text,
+            channel=channel,
+            channel_ref=channel_ref,
         )
     except ValidationError as error:
         codes = {getattr(e, "code", None) for e in getattr(error, "error_list", [])}
