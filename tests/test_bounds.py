@@ -30,6 +30,7 @@ from tests.test_tenancy import (  # noqa: F401  (fixtures)
     money_a,
     offers_a,
     run_a,
+    shipping_a,
     shop_a,
     staff_a,
     url_objects,

@@ -14,8 +14,8 @@ urlpatterns = [
     path("<int:shipment_id>/label/", shipping.shipment_label, name="shipment_label"),
     path("<int:shipment_id>/cancel/", shipping.shipment_cancel, name="shipment_cancel"),
     path("carriers/", shipping.carrier_list, name="carrier_list"),
-    path("carriers/<str:carrier>/", shipping.carrier_account, name="carrier_account"),
-    path("carriers/<str:carrier>/secret/", shipping.carrier_secret, name="carrier_secret"),
+    path("carriers/account/", shipping.carrier_account, name="carrier_account"),
+    path("carriers/secret/", shipping.carrier_secret, name="carrier_secret"),
     path("remittances/", shipping.remittance_list, name="remittance_list"),
     path("remittances/<int:remittance_id>/", shipping.remittance_detail, name="remittance_detail"),
     path(

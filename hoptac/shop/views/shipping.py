@@ -124,7 +124,10 @@ def shipments_create_all(request):
 @coop_view(Perm.ORDER_MANAGE)
 @require_GET
 def shipment_detail(request, shipment_id: int):
-    shipment = _shipment_or_404(shipment_id)
+    return _shipment_page(request, _shipment_or_404(shipment_id))
+
+
+def _shipment_page(request, shipment: Shipment, *, status: int = 200):
     return render(
         request,
         "shop/shipping_detail.html",
@@ -133,6 +136,7 @@ def shipment_detail(request, shipment_id: int):
             "events": selectors.shipment_events(shipment),
             "can_cancel": shipment.is_active and shipment.status in ("created", "failed"),
         },
+        status=status,
     )
 
 
@@ -143,8 +147,9 @@ def shipment_label(request, shipment_id: int):
     try:
         content, content_type = services.shipment_label(shipment=shipment)
     except ValidationError as error:
+        # The shipment's page, saying why there is no label: 502 when the carrier failed.
         messages.error(request, " ".join(error.messages))
-        return redirect("shop_shipping:shipment_detail", coop_slug=_slug(request), shipment_id=shipment.pk)
+        return _shipment_page(request, shipment, status=502 if error.code == "carrier" else 200)
     if content_type not in ("application/pdf", "image/png", "image/jpeg"):
         content_type = "application/pdf"
     response = HttpResponse(content, content_type=content_type)
@@ -187,6 +192,10 @@ def carrier_list(request):
     return render(request, "shop/shipping_carriers.html", {"rows": rows})
 
 
+def _to_account(request, carrier: str):
+    return redirect(reverse("shop_shipping:carrier_account", args=[_slug(request)]) + f"?carrier={carrier}")
+
+
 def _masked(token: str) -> str:
     return f"…{token[-4:]}" if len(token) > 8 else "…"
 
@@ -211,7 +220,9 @@ def _account_page(request, carrier: str, account, form, *, status=200):
 @repeat_safe("One account per carrier: sent twice, the same values are saved again.")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def carrier_account(request, carrier: str):
+def carrier_account(request):
+    """One carrier's account (``?carrier=ghtk``): a new one, or the saved one to change."""
+    carrier = str(request.GET.get("carrier") or API_CARRIERS[0])[:10]
     if carrier not in API_CARRIERS:
         raise Http404
     account = selectors.account_for(carrier)
@@ -235,20 +246,21 @@ def carrier_account(request, carrier: str):
             add_errors(form, error)
         else:
             messages.success(request, _("Carrier account saved."))
-            return redirect("shop_shipping:carrier_account", coop_slug=_slug(request), carrier=carrier)
+            return _to_account(request, carrier)
     return _account_page(request, carrier, account, form, status=422)
 
 
 @coop_view(Perm.SHOP_EDIT)
 @repeat_safe("Making a new secret again only replaces it; the one shown last is in force.")
 @require_POST
-def carrier_secret(request, carrier: str):
+def carrier_secret(request):
+    carrier = str(request.POST.get("carrier") or "")[:10]
     account = selectors.account_for(carrier) if carrier in API_CARRIERS else None
     if account is None:
         raise Http404
     services.carrier_secret_rotate(account=account, actor=request.user)
     messages.success(request, _("New callback secret made: copy it into the carrier's webhook settings."))
-    return redirect("shop_shipping:carrier_account", coop_slug=_slug(request), carrier=carrier)
+    return _to_account(request, carrier)
 
 
 # --- COD remittances ---------------------------------------------------------------------------
