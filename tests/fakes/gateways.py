@@ -107,9 +107,11 @@ class FakeServer(abc.ABC):
                 if answer is None:  # hung up without an answer
                     self.close_connection = True
                     return
-                status, body = answer
+                status, body, *rest = answer  # an optional third item: the content type
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 content_type = "application/json" if not isinstance(body, bytes) else "text/html"
+                if rest:
+                    content_type = rest[0]
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", content_type)
@@ -126,7 +128,8 @@ class FakeServer(abc.ABC):
 
     @abc.abstractmethod
     def handle(self, req: dict):
-        """Answer one request: ``(status, body)``, or ``None`` to hang up."""
+        """Answer one request: ``(status, body)`` or ``(status, body, content type)``, or
+        ``None`` to hang up."""
 
     @staticmethod
     def json_body(req: dict):

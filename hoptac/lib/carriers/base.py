@@ -13,7 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+import httpx
+from django.utils.translation import gettext as _
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# The header that carries a carrier account's callback secret (see the carriers' modules).
+CALLBACK_HEADER = "X-Hoptac-Token"
+MAX_CALLBACK_BYTES = 64 * 1024
+DEFAULT_TIMEOUT = 15.0
 
 
 class CarrierError(Exception):
@@ -118,7 +134,200 @@ class CarrierClient:
     def cancel(self, *, tracking_code: str) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    @staticmethod
-    def read_callback(*, headers: dict[str, str], body: bytes, secret: str) -> list[StatusUpdate]:  # pragma: no cover
-        """Check the callback's secret/signature (raise :class:`BadSignature`) and read it."""
+    def track(self, *, tracking_code: str) -> StatusUpdate:  # pragma: no cover
+        """The shipment's current status as the carrier's API tells it (a poll, when a
+        callback was lost)."""
         raise NotImplementedError
+
+    @staticmethod
+    def read_callback(
+        *, headers: Mapping[str, str], body: bytes, secret: str, query: Mapping[str, str] | None = None
+    ) -> list[StatusUpdate]:  # pragma: no cover
+        """Check the callback's secret/signature (raise :class:`BadSignature`) and read it.
+        ``query``: the callback URL's query parameters (GHTK's documented ``?hash=``)."""
+        raise NotImplementedError
+
+
+# --- helpers shared by the carriers' modules ------------------------------------------------
+
+
+def parse_time(value) -> dt.datetime:
+    """A carrier's time as an aware datetime: ISO 8601 with an offset or ``Z``
+    (``2026-12-02T10:15:00+07:00``), or a local Vietnam time without one
+    (``2026-12-02 10:15:00``, ``02/12/2026 10:15``). Raises ``ValueError``."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=VN_TZ)
+    text = str(value or "").strip()
+    if not text:
+        raise ValueError("no time")
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" +", "+"))
+    except ValueError:
+        when = None
+        for pattern in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d/%m/%Y"):
+            try:
+                when = dt.datetime.strptime(text, pattern)
+                break
+            except ValueError:
+                continue
+        if when is None:
+            raise ValueError(f"not a time: {text[:40]!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=VN_TZ)
+
+
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_day(value) -> dt.date | None:
+    """The first ``YYYY-MM-DD`` in a carrier's text (``"Chiều 2026-12-04"``), or None."""
+    match = _DAY.search(str(value or ""))
+    if not match:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def whole_vnd(value, default: int | None = None) -> int | None:
+    """An amount from a carrier's JSON: 30400, "30400", "30400.0"; ``default`` if absent
+    or unreadable."""
+    if value is None or value == "" or isinstance(value, bool):
+        return default
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return default
+    if number != number or number in (float("inf"), float("-inf")):
+        return default
+    return int(round(number))
+
+
+def dedupe_key(carrier: str, tracking_code: str, carrier_status: str, at: dt.datetime) -> str:
+    """The same status callback twice gives the same key (64 hex characters)."""
+    canonical = "\x1f".join(
+        [
+            "v1",
+            carrier,
+            tracking_code.strip().upper(),
+            str(carrier_status).strip(),
+            at.astimezone(dt.UTC).isoformat(),
+        ]
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def lower_headers(headers: Mapping) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}
+
+
+def check_secret(presented: str | None, secret: str) -> None:
+    """Raise :class:`BadSignature` unless ``presented`` is the account's secret (compared in
+    constant time). An empty secret on our side never matches."""
+    if not secret or not presented:
+        raise BadSignature("missing")
+    if not hmac.compare_digest(presented.strip().encode("utf-8"), secret.encode("utf-8")):
+        raise BadSignature("wrong")
+
+
+def callback_payload(headers: Mapping[str, str], body: bytes) -> dict:
+    """The callback's fields from a JSON or form-encoded body. Raises ``ValueError``."""
+    if len(body) > MAX_CALLBACK_BYTES:
+        raise ValueError("too large")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("not utf-8") from None
+    content_type = lower_headers(headers).get("content-type", "")
+    stripped = text.strip()
+    if "json" in content_type or stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            raise ValueError("not json") from None
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return data
+    pairs = parse_qsl(stripped, keep_blank_values=True)
+    if not pairs:
+        raise ValueError("empty")
+    return dict(pairs)
+
+
+class HttpApi:
+    """A carrier's HTTP API: one place for timeouts, status codes and unreadable answers,
+    each turned into a :class:`CarrierError` with a message for staff."""
+
+    carrier_label = ""
+
+    def __init__(
+        self, *, base_url: str, timeout: float = DEFAULT_TIMEOUT, client: httpx.Client | None = None
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self.http = client or httpx.Client(follow_redirects=False)
+
+    def headers(self) -> dict[str, str]:  # pragma: no cover - each carrier
+        raise NotImplementedError
+
+    def send(self, method: str, path: str, *, params=None, json_body=None) -> httpx.Response:
+        name = self.carrier_label
+        try:
+            response = self.http.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json_body,
+                headers=self.headers(),
+                timeout=self.timeout,
+            )
+        except httpx.TimeoutException:
+            raise CarrierError(
+                _("%(carrier)s did not answer in time. Try again in a moment.") % {"carrier": name},
+                retry=True,
+            ) from None
+        except httpx.HTTPError:
+            raise CarrierError(
+                _("Could not reach %(carrier)s. Try again in a moment.") % {"carrier": name}, retry=True
+            ) from None
+        if response.status_code in (401, 403):
+            raise CarrierError(
+                _("%(carrier)s refused our API token. Check the token in the carrier account settings.")
+                % {"carrier": name},
+                status=response.status_code,
+            )
+        if response.status_code == 429 or response.status_code >= 500:
+            raise CarrierError(
+                _("%(carrier)s is busy or out of order (HTTP %(status)s). Try again in a moment.")
+                % {"carrier": name, "status": response.status_code},
+                retry=True,
+                status=response.status_code,
+            )
+        return response
+
+    def read_json(self, response: httpx.Response) -> dict:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            if response.status_code >= 400:
+                raise CarrierError(
+                    _("%(carrier)s refused the request (HTTP %(status)s).")
+                    % {"carrier": self.carrier_label, "status": response.status_code},
+                    status=response.status_code,
+                )
+            raise CarrierError(
+                _("%(carrier)s gave an answer we cannot read. Try again in a moment.")
+                % {"carrier": self.carrier_label},
+                retry=True,
+                status=response.status_code,
+            )
+        return data
+
+    def refused(self, message, response: httpx.Response | None = None) -> CarrierError:
+        reason = str(message or "").strip()[:300] or _("no reason given")
+        return CarrierError(
+            _("%(carrier)s refused: %(reason)s") % {"carrier": self.carrier_label, "reason": reason},
+            status=response.status_code if response is not None else None,
+        )
