@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -32,6 +32,7 @@ from hoptac.core.audit import audit_record
 from hoptac.core.locks import orders_lock, shipment_lock
 from hoptac.core.tenancy import require_cooperative
 from hoptac.lib import places
+from hoptac.lib.carriers import read_callback
 from hoptac.lib.carriers.base import BadSignature, CarrierError, Status, StatusUpdate
 from hoptac.lib.phone import InvalidPhone, normalize_phone
 from hoptac.shop.models import (
@@ -185,6 +186,11 @@ def shipment_create(*, order: Order, actor=None, account: CarrierAccount | None 
         )
     _can_ship(order)
     parcel = selectors.parcel_for(order)
+    earlier = Shipment.objects.filter(order=order).count()
+    if earlier:
+        # A carrier keeps our order code once: a shipment made again after a cancellation
+        # is sent as CODE-2, CODE-3…
+        parcel = replace(parcel, order_code=f"{order.code}-{earlier + 1}")
     try:
         created = selectors.client(account).create(
             pick=selectors.pick_address(account), to=selectors.buyer_address(order), parcel=parcel
@@ -223,7 +229,7 @@ def _shipment_store(*, order, account, created, parcel, actor) -> Shipment:
         order=locked,
         carrier=account.carrier,
         tracking_code=created.tracking_code[:40],
-        partner_ref=locked.code,
+        partner_ref=parcel.order_code[:40],
         fee_vnd=max(int(created.fee_vnd or 0), 0),
         cod_vnd=parcel.cod_vnd,
         weight_g=parcel.weight_g,
@@ -357,7 +363,7 @@ def _shipment_for(carrier: str, update: StatusUpdate) -> Shipment | None:
     return shipment
 
 
-def callback_receive(*, carrier: str, headers: dict, body: bytes) -> list[str]:
+def callback_receive(*, carrier: str, headers: dict, body: bytes, query: dict | None = None) -> list[str]:
     """A carrier's callback to the current cooperative: checked with the account's secret
     (:class:`CallbackRefused` otherwise), then each update applied. Returns what became of
     each update: ``applied``, ``kept`` (older, or a move the order refuses), ``duplicate``
@@ -366,8 +372,8 @@ def callback_receive(*, carrier: str, headers: dict, body: bytes) -> list[str]:
     if account is None or not account.is_active or not account.callback_secret:
         raise CallbackRefused("no account")
     try:
-        updates = selectors.client(account).read_callback(
-            headers=headers, body=body, secret=account.callback_secret
+        updates = read_callback(
+            carrier, headers=headers, body=body, secret=account.callback_secret, query=query or {}
         )
     except BadSignature:
         raise CallbackRefused("bad secret") from None
@@ -402,22 +408,21 @@ def _move_order(shipment: Shipment, status: str, update: StatusUpdate) -> str:
     # From packed, walk through shipped; from elsewhere, go straight (or be refused).
     if order.status != OrderStatus.PACKED or target in TRANSITIONS.get(order.status, ()):
         steps = (target,)
-    refused = ""
-    for to in steps:
-        try:
-            order = order_move(
-                order=order,
-                to=to,
-                note=(update.note or _("Returned by the carrier"))[:300]
-                if to == OrderStatus.RETURNED
-                else "",
-                carrier=Carrier(shipment.carrier).label,
-                tracking_code=shipment.tracking_code,
-            )
-        except ValidationError as error:
-            refused = " ".join(error.messages)[:300]
-            break
-    return refused
+    try:
+        with transaction.atomic():  # all the steps, or none
+            for to in steps:
+                order = order_move(
+                    order=order,
+                    to=to,
+                    note=(update.note or _("Returned by the carrier"))[:300]
+                    if to == OrderStatus.RETURNED
+                    else "",
+                    carrier=Carrier(shipment.carrier).label,
+                    tracking_code=shipment.tracking_code,
+                )
+    except ValidationError as error:
+        return " ".join(error.messages)[:300]
+    return ""
 
 
 @transaction.atomic
@@ -435,19 +440,20 @@ def shipment_update_apply(*, shipment: Shipment, update: StatusUpdate) -> str:
     applied = False
     note = (update.note or "")[:300]
     if status is not None and newer and locked.is_active:
-        applied = True
-        locked.status = status
-        locked.carrier_status = (update.carrier_status or "")[:40]
-        locked.status_at = at
-        if update.fee_vnd is not None and update.fee_vnd >= 0:
-            locked.fee_vnd = update.fee_vnd
-        locked.save(update_fields=["status", "carrier_status", "status_at", "fee_vnd", "updated_at"])
-        if status == ShipmentStatus.CANCELLED:
-            _deactivate(locked)
+        # The order first: a move its transitions refuse leaves the shipment as it was too.
+        refused = "" if status == ShipmentStatus.CANCELLED else _move_order(locked, status, update)
+        if refused:
+            note = f"{_('Order not moved')}: {refused}"[:300]
         else:
-            refused = _move_order(locked, status, update)
-            if refused:
-                note = f"{_('Order not moved')}: {refused}"[:300]
+            applied = True
+            locked.status = status
+            locked.carrier_status = (update.carrier_status or "")[:40]
+            locked.status_at = at
+            if update.fee_vnd is not None and update.fee_vnd >= 0:
+                locked.fee_vnd = update.fee_vnd
+            locked.save(update_fields=["status", "carrier_status", "status_at", "fee_vnd", "updated_at"])
+            if status == ShipmentStatus.CANCELLED:
+                _deactivate(locked)
     ShipmentEvent.objects.create(
         cooperative=locked.cooperative,
         shipment=locked,

@@ -396,7 +396,9 @@ def carrier_hook(request, carrier: str, coop_slug: str):
     headers = dict(request.headers.items())
     with tenant(coop):
         try:
-            results = services.callback_receive(carrier=carrier, headers=headers, body=body)
+            results = services.callback_receive(
+                carrier=carrier, headers=headers, body=body, query=dict(request.GET.items())
+            )
         except services.CallbackRefused as refused:
             log.info("carrier hook %s/%s refused: %s", carrier, coop_slug[:40], refused)
             return _refused()
