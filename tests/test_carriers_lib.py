@@ -22,7 +22,7 @@ from hoptac.lib.carriers import (
 )
 from hoptac.lib.carriers.base import VN_TZ, parse_time
 from hoptac.lib.carriers.ghtk import STATUS_MAP
-from tests.fakes.carriers import FakeGHTK, minimal_pdf
+from tests.fakes.carriers import FakeGHN, FakeGHTK, minimal_pdf
 
 PICK = Address(
     name="HTX Po Mỷ",
@@ -298,6 +298,156 @@ def test_ghtk_status_map_covers_the_documented_ids():
         and STATUS_MAP[21] is Status.RETURNED
         and STATUS_MAP[-1] is Status.CANCELLED
     )
+
+
+# --- GHN ----------------------------------------------------------------------------------
+
+GHN_TO = Address(
+    name="Trần Văn Nam",
+    phone="0901234567",
+    street="72 Thành Thái",
+    ward="Phường Diên Hồng",
+    province="Hồ Chí Minh",
+    carrier_district_ref="1444",
+    carrier_ward_ref="20308",
+)
+GHN_NEAR = Address(
+    name="Lê Thị Hoa",
+    phone="0901234568",
+    street="5 Lý Thường Kiệt",
+    ward="Phường Hòa Hưng",
+    province="Hồ Chí Minh",
+    carrier_district_ref="1454",
+    carrier_ward_ref="21211",
+)
+
+
+@pytest.fixture
+def ghn_server():
+    with FakeGHN() as fake:
+        yield fake
+
+
+@pytest.fixture
+def ghn(ghn_server):
+    return client_for(
+        "ghn", token=ghn_server.token, shop_id=ghn_server.shop_id, base_url=ghn_server.url, timeout=2
+    )
+
+
+def test_ghn_quote(ghn, ghn_server):
+    far = ghn.quote(pick=PICK, to=GHN_TO, parcel=parcel(weight_g=1200, value=350_000))
+    near = ghn.quote(pick=PICK, to=GHN_NEAR, parcel=parcel(weight_g=300, value=2_000_000))
+    assert (
+        far.fee_vnd
+        == ghn_server.fee_for_districts(from_district=1454, to_district=1444, weight_g=1200)
+        == 35_000
+    )
+    assert near.fee_vnd == 16_500 + 10_000
+    request = ghn_server.requests[0]
+    assert request["path"] == "/shiip/public-api/v2/shipping-order/fee"
+    assert (
+        request["headers"]["token"] == ghn_server.token and request["headers"]["shopid"] == ghn_server.shop_id
+    )
+    body = ghn_server.json_body(request)
+    assert body["to_district_id"] == 1444 and body["to_ward_code"] == "20308" and body["weight"] == 1200
+    assert body["cod_value"] == 350_000
+
+
+def test_ghn_needs_its_own_codes(ghn, ghn_server):
+    with pytest.raises(CarrierError) as caught, translation.override("en"):
+        ghn.quote(pick=PICK, to=TO_HANOI, parcel=parcel())
+    assert "district and ward codes" in caught.value.message
+    assert ghn_server.requests == []
+
+
+def test_ghn_create_label_track_cancel(ghn, ghn_server):
+    created = ghn.create(pick=PICK, to=GHN_TO, parcel=parcel("DH77", cod=420_000))
+    stored = ghn_server.orders[created.tracking_code]
+    assert stored["client_order_code"] == "DH77" and stored["cod_amount"] == 420_000
+    assert stored["payload"]["payment_type_id"] == 1 and stored["payload"]["to_district_id"] == 1444
+    assert created.fee_vnd == 35_000
+    # 16:59:59Z is 23:59:59 in Vietnam: the same day
+    assert created.expected == dt.date.fromisoformat(created.raw["data"]["expected_delivery_time"][:10])
+
+    content, content_type = ghn.label(tracking_code=created.tracking_code)
+    assert content_type == "text/html" and created.tracking_code.encode() in content
+    assert "token=print-" in ghn.print_url(tracking_code=created.tracking_code)
+
+    assert ghn.track(tracking_code=created.tracking_code).status is Status.CREATED
+    ghn_server.set_status(created.tracking_code, "picked")
+    with pytest.raises(CarrierError) as caught:
+        ghn.cancel(tracking_code=created.tracking_code)
+    assert "không thể hủy" in caught.value.message
+    ghn_server.set_status(created.tracking_code, "picking")
+    ghn.cancel(tracking_code=created.tracking_code)
+    assert ghn_server.orders[created.tracking_code]["status"] == "cancel"
+    assert ghn.track(tracking_code=created.tracking_code).status is Status.CANCELLED
+
+
+def test_ghn_create_twice_returns_the_first_parcel(ghn, ghn_server):
+    first = ghn.create(pick=PICK, to=GHN_TO, parcel=parcel("DH78"))
+    again = ghn.create(pick=PICK, to=GHN_TO, parcel=parcel("DH78"))
+    assert again.tracking_code == first.tracking_code and len(ghn_server.orders) == 1
+
+
+def test_ghn_refusal_and_bad_token(ghn_server):
+    nobody = Address(
+        name="", phone="", street="", ward="", province="", carrier_district_ref="1", carrier_ward_ref="2"
+    )
+    client = client_for(
+        "ghn", token=ghn_server.token, shop_id=ghn_server.shop_id, base_url=ghn_server.url, timeout=2
+    )
+    with pytest.raises(CarrierError) as refused, translation.override("en"):
+        client.create(pick=PICK, to=nobody, parcel=parcel())
+    assert "GHN refused" in refused.value.message and "bắt buộc" in refused.value.message
+    assert refused.value.retry is False and refused.value.status == 400
+    wrong = client_for("ghn", token="nope", shop_id=ghn_server.shop_id, base_url=ghn_server.url, timeout=2)
+    with pytest.raises(CarrierError) as caught:
+        wrong.quote(pick=PICK, to=GHN_TO, parcel=parcel())
+    assert caught.value.status == 401 and not caught.value.retry
+    with pytest.raises(CarrierError):
+        client_for("ghn", token=ghn_server.token, shop_id="", base_url=ghn_server.url)
+
+
+@pytest.mark.parametrize("mode", ["http_500", "not_json", "hang"])
+def test_ghn_failures_are_carrier_errors_to_retry(ghn_server, mode):
+    ghn_server.mode = mode
+    ghn_server.hang_seconds = 3
+    client = client_for(
+        "ghn", token=ghn_server.token, shop_id=ghn_server.shop_id, base_url=ghn_server.url, timeout=0.5
+    )
+    with pytest.raises(CarrierError) as caught:
+        client.quote(pick=PICK, to=GHN_TO, parcel=parcel())
+    assert caught.value.retry is True
+
+
+def test_ghn_callbacks(ghn_server):
+    secret = ghn_server.callback_secret
+
+    def read(*args, **kwargs):
+        headers, body = ghn_server.delivery(*args, **kwargs)
+        return read_callback("ghn", headers=headers, body=body, secret=secret)[0]
+
+    at = "2026-12-02T03:52:50.158Z"
+    update = read("GY5E0001", "delivered", at=at, order_code="DH77", cod=420_000, total_fee=35_000)
+    assert update.status is Status.DELIVERED and update.carrier_status == "delivered"
+    assert update.at == dt.datetime(2026, 12, 2, 10, 52, 50, 158000, tzinfo=VN_TZ)
+    assert (update.order_code, update.cod_vnd, update.fee_vnd) == ("DH77", 420_000, 35_000)
+    assert read("GY5E0001", "delivered", at=at).dedupe_key == update.dedupe_key
+    fee_change = read("GY5E0001", "delivered", at=at, kind="update_fee")
+    assert fee_change.status is Status.DELIVERED and fee_change.dedupe_key != update.dedupe_key
+    assert read("GY5E0001", "waiting_to_return").status is Status.RETURNING
+    assert read("GY5E0001", "lost").status is None
+
+    headers, body = ghn_server.delivery("GY5E0001", "delivered", secret="")
+    with pytest.raises(BadSignature):
+        read_callback("ghn", headers=headers, body=body, secret=secret)
+    assert read_callback("ghn", headers=headers, body=body, secret=secret, query={"hash": secret})
+    with pytest.raises(BadSignature):
+        read_callback("ghn", headers=headers, body=body, secret=secret, query={"hash": secret + "x"})
+    with pytest.raises(ValueError):
+        read_callback("ghn", headers={CALLBACK_HEADER: secret}, body=b'{"OrderCode": "X"}', secret=secret)
 
 
 # --- shared helpers -----------------------------------------------------------------------

@@ -357,6 +357,313 @@ class FakeGHTK(_CarrierFake):
         return self.post_callback(url, headers, body)
 
 
+# --- GHN ----------------------------------------------------------------------------------
+
+
+class FakeGHN(_CarrierFake):
+    """GHN's public API under ``/shiip/public-api`` (fee, create, detail,
+    detail-by-client-code, gen-token, cancel) and the print page ``/a5/public-api/printA5``;
+    ``Token`` and ``ShopId`` headers."""
+
+    token = "ghn-token"
+    shop_id = "885"
+    shop_district = 1454  # where the shop's parcels are picked up when the request says nothing
+    cancellable = {"ready_to_pick", "picking", "money_collect_picking"}
+    api = "/shiip/public-api"
+
+    def __init__(self):
+        super().__init__()
+        self.orders: dict[str, dict] = {}  # order_code -> order as stored
+        self.print_tokens: dict[str, str] = {}
+        self._numbers = itertools.count(0x5E0001)
+
+    def fee_for_districts(self, *, from_district: int, to_district: int, weight_g: int) -> int:
+        """16.500 ₫ within a district, else 30.000 ₫, for the first 500 g; 2.500 ₫ per
+        further 500 g."""
+        base = 16_500 if int(from_district) == int(to_district) else 30_000
+        return base + math.ceil(max(int(weight_g) - 500, 0) / 500) * 2_500
+
+    @staticmethod
+    def _error(message: str, status: int = 400):
+        return status, {"code": status, "message": message, "data": None, "code_message": "ERROR"}
+
+    def handle(self, req):
+        path = req["path"].rstrip("/")
+        if req["method"] == "GET" and path == "/a5/public-api/printA5":
+            return self._print(req["query"].get("token", ""))
+        headers = req["headers"]
+        if headers.get("token") != self.token:
+            return self._error("Token is not valid!", 401)
+        action = self._run_hook(req) or self.mode
+        failure = self._generic(action)
+        if failure is not False:
+            return failure
+        if req["method"] != "POST" or not path.startswith(self.api):
+            return self._error("Not found", 404)
+        payload = self.json_body(req)
+        if not isinstance(payload, dict):
+            return self._error("Dữ liệu không hợp lệ")
+        route = path[len(self.api) :]
+        if route != "/v2/a5/gen-token" and headers.get("shopid") != self.shop_id:
+            return self._error("ShopId không hợp lệ", 400)
+        handler = {
+            "/v2/shipping-order/fee": self._fee,
+            "/v2/shipping-order/create": self._create,
+            "/v2/shipping-order/detail": self._detail,
+            "/v2/shipping-order/detail-by-client-code": self._detail_by_client_code,
+            "/v2/a5/gen-token": self._gen_token,
+            "/v2/switch-status/cancel": self._cancel,
+        }.get(route)
+        if handler is None:
+            return self._error("Not found", 404)
+        return handler(payload)
+
+    def _fee(self, payload):
+        if not payload.get("to_district_id") or not payload.get("to_ward_code"):
+            return self._error("to_district_id, to_ward_code là bắt buộc")
+        weight = int(payload.get("weight") or 0)
+        fee = self.fee_for_districts(
+            from_district=payload.get("from_district_id") or self.shop_district,
+            to_district=payload["to_district_id"],
+            weight_g=weight,
+        )
+        insurance = self.insurance_for(int(payload.get("insurance_value") or 0))
+        return 200, {
+            "code": 200,
+            "message": "Success",
+            "data": {
+                "total": fee + insurance,
+                "service_fee": fee,
+                "insurance_fee": insurance,
+                "pick_station_fee": 0,
+                "coupon_value": 0,
+                "r2s_fee": 0,
+                "document_return": 0,
+                "double_check": 0,
+                "cod_fee": 0,
+                "pick_remote_areas_fee": 0,
+                "deliver_remote_areas_fee": 0,
+                "cod_failed_fee": 0,
+            },
+        }
+
+    def _create(self, payload):
+        missing = [
+            f
+            for f in ("to_name", "to_phone", "to_address", "to_ward_code", "to_district_id", "weight")
+            if payload.get(f) in (None, "", 0)
+        ]
+        if missing:
+            return self._error(f"{', '.join(missing)} là bắt buộc")
+        client_code = str(payload.get("client_order_code") or "")
+        with self.lock:
+            if client_code and any(
+                o["client_order_code"] == client_code and o["status"] != "cancel"
+                for o in self.orders.values()
+            ):
+                return self._error("Mã đơn hàng của khách hàng đã tồn tại (client_order_code)")
+            code = f"GY{next(self._numbers):06X}"
+        fee = self.fee_for_districts(
+            from_district=self.shop_district,
+            to_district=payload["to_district_id"],
+            weight_g=int(payload["weight"]),
+        )
+        insurance = self.insurance_for(int(payload.get("insurance_value") or 0))
+        now = dt.datetime.now(dt.UTC)
+        record = {
+            "order_code": code,
+            "client_order_code": client_code,
+            "status": "ready_to_pick",
+            "payload": payload,
+            "cod_amount": int(payload.get("cod_amount") or 0),
+            "fee": fee,
+            "insurance": insurance,
+            "created_date": now.isoformat().replace("+00:00", "Z"),
+            "updated_date": now.isoformat().replace("+00:00", "Z"),
+        }
+        with self.lock:
+            self.orders[code] = record
+        expected = (now + dt.timedelta(days=3)).replace(hour=16, minute=59, second=59, microsecond=0)
+        return 200, {
+            "code": 200,
+            "message": "Success",
+            "message_display": "Tạo đơn hàng thành công.",
+            "data": {
+                "order_code": code,
+                "sort_code": "19-10-06",
+                "trans_type": "truck",
+                "ward_encode": "",
+                "district_encode": "",
+                "fee": {
+                    "main_service": fee,
+                    "insurance": insurance,
+                    "station_do": 0,
+                    "station_pu": 0,
+                    "return": 0,
+                    "r2s": 0,
+                    "coupon": 0,
+                    "cod_failed_fee": 0,
+                },
+                "total_fee": fee + insurance,
+                "expected_delivery_time": expected.isoformat().replace("+00:00", "Z"),
+            },
+        }
+
+    def _detail_of(self, record):
+        return 200, {
+            "code": 200,
+            "message": "Success",
+            "data": {
+                "order_code": record["order_code"],
+                "client_order_code": record["client_order_code"],
+                "status": record["status"],
+                "cod_amount": record["cod_amount"],
+                "to_name": record["payload"].get("to_name"),
+                "weight": record["payload"].get("weight"),
+                "created_date": record["created_date"],
+                "updated_date": record["updated_date"],
+                "log": [],
+            },
+        }
+
+    def _detail(self, payload):
+        record = self.orders.get(str(payload.get("order_code") or ""))
+        if record is None:
+            return self._error("Đơn hàng không tồn tại")
+        return self._detail_of(record)
+
+    def _detail_by_client_code(self, payload):
+        code = str(payload.get("client_order_code") or "")
+        with self.lock:
+            found = [
+                o
+                for o in self.orders.values()
+                if code and o["client_order_code"] == code and o["status"] != "cancel"
+            ]
+        if not found:
+            return self._error("Đơn hàng không tồn tại")
+        return self._detail_of(found[0])
+
+    def _gen_token(self, payload):
+        codes = payload.get("order_codes")
+        if not isinstance(codes, list) or not codes or any(c not in self.orders for c in codes):
+            return self._error(
+                "Lỗi gọi API: corev2_tenant_order_detail - code=404, message=Đơn hàng không tồn tại"
+            )
+        token = f"print-{len(self.print_tokens) + 1:04d}-{codes[0]}"
+        with self.lock:
+            self.print_tokens[token] = codes[0]
+        return 200, {"code": 200, "message": "Success", "data": {"token": token}}
+
+    def _print(self, token):
+        code = self.print_tokens.get(token)
+        if code is None:
+            return self._error("Token không hợp lệ hoặc đã hết hạn")
+        record = self.orders[code]
+        page = (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>In đơn hàng</title></head><body>"
+            f"<h1>GHN {code}</h1><p>{record['client_order_code']}</p>"
+            f"<p>Thu hộ: {record['cod_amount']}</p></body></html>"
+        )
+        return 200, page.encode("utf-8"), "text/html; charset=utf-8"
+
+    def _cancel(self, payload):
+        codes = payload.get("order_codes")
+        if not isinstance(codes, list) or not codes:
+            return self._error("order_codes là bắt buộc")
+        results = []
+        with self.lock:
+            for code in codes:
+                record = self.orders.get(code)
+                if record is None:
+                    results.append({"order_code": code, "result": False, "message": "Đơn hàng không tồn tại"})
+                elif record["status"] not in self.cancellable:
+                    results.append(
+                        {"order_code": code, "result": False, "message": "Trạng thái đơn hàng không thể hủy"}
+                    )
+                else:
+                    record["status"] = "cancel"
+                    record["updated_date"] = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+                    results.append({"order_code": code, "result": True, "message": "OK"})
+        return 200, {"code": 200, "message": "Success", "data": results}
+
+    # --- webhook deliveries ---------------------------------------------------------------
+
+    def set_status(self, code: str, status: str, *, at: dt.datetime | None = None) -> dict:
+        record = self.orders[code]
+        with self.lock:
+            record["status"] = status
+            when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+            record["updated_date"] = when.isoformat().replace("+00:00", "Z")
+        return record
+
+    def delivery(
+        self,
+        code: str,
+        status: str,
+        *,
+        at: dt.datetime | str | None = None,
+        secret: str | None = None,
+        kind: str = "switch_status",
+        reason: str = "",
+        order_code: str | None = None,
+        cod: int | None = None,
+        total_fee: int | None = None,
+    ) -> tuple[dict, bytes]:
+        """(headers, body) of GHN's webhook POST (JSON, the documented fields), with the
+        secret in ``X-Hoptac-Token`` (``secret=""``: none)."""
+        record = self.orders.get(code)
+        if isinstance(at, dt.datetime):
+            at = at.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        fee = total_fee if total_fee is not None else ((record["fee"] + record["insurance"]) if record else 0)
+        payload = {
+            "CODAmount": cod if cod is not None else (record["cod_amount"] if record else 0),
+            "CODTransferDate": None,
+            "ClientOrderCode": order_code
+            if order_code is not None
+            else (record["client_order_code"] if record else ""),
+            "ConvertedWeight": 200,
+            "Description": reason or "Cập nhật trạng thái",
+            "Fee": {
+                "CODFailedFee": 0,
+                "CODFee": 0,
+                "Coupon": 0,
+                "Insurance": 0,
+                "MainService": fee,
+                "Return": 0,
+                "Total": fee,
+            },
+            "Height": 10,
+            "IsPartialReturn": False,
+            "Length": 10,
+            "OrderCode": code,
+            "PartialReturnCode": "",
+            "PaymentType": 1,
+            "Reason": reason,
+            "ReasonCode": "",
+            "ShopID": int(self.shop_id),
+            "Status": status,
+            "Time": at or dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "TotalFee": fee,
+            "Type": kind,
+            "Warehouse": "Bưu Cục 229 Quan Nhân-Q.Thanh Xuân-HN",
+            "Weight": 200,
+            "Width": 10,
+        }
+        headers = {"Content-Type": "application/json"}
+        secret = self.callback_secret if secret is None else secret
+        if secret:
+            headers[CALLBACK_HEADER] = secret
+        return headers, json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+    def callback(
+        self, url: str, code: str, status: str, *, at=None, secret: str | None = None, **kwargs
+    ) -> httpx.Response:
+        """POST a status callback to ``url`` as GHN does (see :meth:`delivery`)."""
+        headers, body = self.delivery(code, status, at=at, secret=secret, **kwargs)
+        return self.post_callback(url, headers, body)
+
+
 # --- fixtures ---------------------------------------------------------------------------------
 
 
@@ -364,4 +671,11 @@ class FakeGHTK(_CarrierFake):
 def ghtk_server():
     """A running :class:`FakeGHTK` (``url``, ``token``, ``callback_secret``)."""
     with FakeGHTK() as fake:
+        yield fake
+
+
+@pytest.fixture
+def ghn_server():
+    """A running :class:`FakeGHN` (``url``, ``token``, ``shop_id``, ``callback_secret``)."""
+    with FakeGHN() as fake:
         yield fake

@@ -14,6 +14,7 @@ from .base import (
     Quote,
     Status,
     StatusUpdate,
+    sign_callback,
 )
 
 API_CARRIERS = ("ghtk", "ghn")
@@ -64,4 +65,5 @@ __all__ = [
     "client_class",
     "client_for",
     "read_callback",
+    "sign_callback",
 ]

@@ -230,6 +230,12 @@ def check_secret(presented: str | None, secret: str) -> None:
         raise BadSignature("wrong")
 
 
+def sign_callback(secret: str) -> dict[str, str]:
+    """The header that proves a status callback comes through the carrier account (fakes
+    and tests; a proxy in front of us may add it too)."""
+    return {CALLBACK_HEADER: secret}
+
+
 def callback_payload(headers: Mapping[str, str], body: bytes) -> dict:
     """The callback's fields from a JSON or form-encoded body. Raises ``ValueError``."""
     if len(body) > MAX_CALLBACK_BYTES:

@@ -366,9 +366,4 @@ def _path_part(code: str) -> str:
     return text
 
 
-def sign_callback(secret: str) -> dict[str, str]:
-    """The header that proves a callback comes from the carrier (for tests and fakes)."""
-    return {CALLBACK_HEADER: secret}
-
-
-__all__ = ["BASE_URL", "NAME", "STATUS_MAP", "BadSignature", "GhtkClient", "sign_callback", "status_for"]
+__all__ = ["BASE_URL", "NAME", "STATUS_MAP", "BadSignature", "GhtkClient", "status_for"]
