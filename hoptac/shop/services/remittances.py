@@ -199,6 +199,16 @@ def remittance_import(*, data: bytes, filename: str, carrier: str, actor=None) -
         record = _match(remittance, line, actor=actor)
         if record.state != RemittanceState.MATCHED:
             problems += 1
+    # Rows the reader could not read are listed too, for staff to look at.
+    for row, message in list(getattr(report, "problems", []) or [])[:MAX_LINES]:
+        RemittanceLine.objects.create(
+            cooperative=coop,
+            remittance=remittance,
+            row=max(int(row or 0), 0),
+            state=RemittanceState.UNKNOWN,
+            note=str(message)[:300],
+        )
+        problems += 1
     remittance.problems_count = problems
     remittance.save(update_fields=["problems_count"])
     audit_record(

@@ -150,12 +150,18 @@ def shipment_label(request, shipment_id: int):
         # The shipment's page, saying why there is no label: 502 when the carrier failed.
         messages.error(request, " ".join(error.messages))
         return _shipment_page(request, shipment, status=502 if error.code == "carrier" else 200)
-    if content_type not in ("application/pdf", "image/png", "image/jpeg"):
-        content_type = "application/pdf"
-    response = HttpResponse(content, content_type=content_type)
-    extension = {"image/png": "png", "image/jpeg": "jpg"}.get(content_type, "pdf")
     safe = "".join(ch for ch in shipment.tracking_code if ch.isalnum() or ch in "-_.")[:40] or "label"
-    response["Content-Disposition"] = f'inline; filename="{shipment.carrier}-{safe}.{extension}"'
+    name = f"{shipment.carrier}-{safe}"
+    if content_type in ("application/pdf", "image/png", "image/jpeg"):
+        response = HttpResponse(content, content_type=content_type)
+        extension = {"image/png": "png", "image/jpeg": "jpg"}.get(content_type, "pdf")
+        response["Content-Disposition"] = f'inline; filename="{name}.{extension}"'
+    else:
+        # A carrier's print page (GHN serves HTML): downloaded, never shown as our page,
+        # and sandboxed should a browser open it anyway.
+        response = HttpResponse(content, content_type="application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="{name}.html"'
+        response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
 
