@@ -422,6 +422,17 @@ def test_ghn_failures_are_carrier_errors_to_retry(ghn_server, mode):
     assert caught.value.retry is True
 
 
+def test_ghn_find_refs(ghn, ghn_server):
+    assert ghn.find_refs(province="TP Hồ Chí Minh", district="Quận 3", ward="Phường 14") == (1444, "20308")
+    assert ghn.find_refs(province="Hà Nội", district="Cầu Giấy", ward="Yên Hoà") == (1485, "1A0807")
+    assert ghn.find_refs(province="lao cai", district="huyen si ma cai", ward="xa nan san") == (2264, "90816")
+    with pytest.raises(CarrierError) as caught, translation.override("en"):
+        ghn.find_refs(province="Hồ Chí Minh", district="Quận 3", ward="Phường 99")
+    assert "Phường 99" in caught.value.message
+    with pytest.raises(CarrierError):
+        ghn.find_refs(province="Atlantis", district="", ward="")
+
+
 def test_ghn_callbacks(ghn_server):
     secret = ghn_server.callback_secret
 

@@ -377,6 +377,48 @@ class FakeGHN(_CarrierFake):
         self.print_tokens: dict[str, str] = {}
         self._numbers = itertools.count(0x5E0001)
 
+    # A little of GHN's master data (its own ids; names as GHN spells them).
+    PROVINCES = [
+        {
+            "ProvinceID": 202,
+            "ProvinceName": "Hồ Chí Minh",
+            "NameExtension": ["TP.Hồ Chí Minh", "HCM", "hochiminh"],
+        },
+        {"ProvinceID": 201, "ProvinceName": "Hà Nội", "NameExtension": ["Thành phố Hà Nội", "hanoi"]},
+        {"ProvinceID": 269, "ProvinceName": "Lào Cai", "NameExtension": ["Tỉnh Lào Cai", "laocai"]},
+    ]
+    DISTRICTS = [
+        {"DistrictID": 1444, "ProvinceID": 202, "DistrictName": "Quận 3", "NameExtension": ["Q3", "Quan 3"]},
+        {"DistrictID": 1454, "ProvinceID": 202, "DistrictName": "Quận 10", "NameExtension": ["Q10"]},
+        {
+            "DistrictID": 1485,
+            "ProvinceID": 201,
+            "DistrictName": "Quận Cầu Giấy",
+            "NameExtension": ["Cầu Giấy"],
+        },
+        {
+            "DistrictID": 2264,
+            "ProvinceID": 269,
+            "DistrictName": "Huyện Si Ma Cai",
+            "NameExtension": ["Si Ma Cai"],
+        },
+    ]
+    WARDS = [
+        {"WardCode": "20308", "DistrictID": 1444, "WardName": "Phường 14", "NameExtension": ["P.14"]},
+        {"WardCode": "20309", "DistrictID": 1444, "WardName": "Phường 4", "NameExtension": ["P.4"]},
+        {"WardCode": "21211", "DistrictID": 1454, "WardName": "Phường 14", "NameExtension": ["P.14"]},
+        {
+            "WardCode": "1A0807",
+            "DistrictID": 1485,
+            "WardName": "Phường Yên Hòa",
+            "NameExtension": ["Yên Hoà"],
+        },
+        {"WardCode": "90816", "DistrictID": 2264, "WardName": "Xã Nàn Sán", "NameExtension": ["Nàn Sán"]},
+    ]
+
+    def _master(self, items):
+        return 200, {"code": 200, "message": "Success", "data": items}
+
     def fee_for_districts(self, *, from_district: int, to_district: int, weight_g: int) -> int:
         """16.500 ₫ within a district, else 30.000 ₫, for the first 500 g; 2.500 ₫ per
         further 500 g."""
@@ -404,9 +446,16 @@ class FakeGHN(_CarrierFake):
         if not isinstance(payload, dict):
             return self._error("Dữ liệu không hợp lệ")
         route = path[len(self.api) :]
-        if route != "/v2/a5/gen-token" and headers.get("shopid") != self.shop_id:
+        if not route.startswith(("/v2/a5/", "/master-data/")) and headers.get("shopid") != self.shop_id:
             return self._error("ShopId không hợp lệ", 400)
         handler = {
+            "/master-data/province": lambda _payload: self._master(self.PROVINCES),
+            "/master-data/district": lambda p: self._master(
+                [d for d in self.DISTRICTS if d["ProvinceID"] == p.get("province_id")]
+            ),
+            "/master-data/ward": lambda p: self._master(
+                [w for w in self.WARDS if w["DistrictID"] == p.get("district_id")]
+            ),
             "/v2/shipping-order/fee": self._fee,
             "/v2/shipping-order/create": self._create,
             "/v2/shipping-order/detail": self._detail,

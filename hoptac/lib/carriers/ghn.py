@@ -20,6 +20,11 @@ Documentation read (December 2026), base ``https://online-gateway.ghn.vn`` (stag
 - cancel: ``POST /shiip/public-api/v2/switch-status/cancel`` (``order_codes``);
   ``data[i].result``.
 - detail: ``POST /shiip/public-api/v2/shipping-order/detail`` (``order_code``).
+- places: https://api.ghn.vn/home/docs/detail?id=78 and id=61 —
+  ``/shiip/public-api/master-data/province``, ``…/district`` (``province_id``),
+  ``…/ward`` (``district_id``): GHN's own ids (``ProvinceID``, ``DistrictID``,
+  ``WardCode``) with names and ``NameExtension`` spellings; :meth:`GhnClient.find_refs`
+  matches names to them, once per address, for the caller to store.
 - webhook: https://api.ghn.vn/home/docs/detail?id=47 — GHN POSTs JSON (``Type``: create,
   switch_status, update_weight, update_cod, update_fee) with ``OrderCode``,
   ``ClientOrderCode``, ``Status``, ``Time`` (ISO 8601, UTC ``Z``), ``CODAmount``,
@@ -40,9 +45,12 @@ return_fail, returned, cancel, exception, damage, lost.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
+
+from hoptac.lib.text import fold
 
 from .base import (
     CALLBACK_HEADER,
@@ -242,6 +250,37 @@ class GhnClient(HttpApi, CarrierClient):
         code = str(data["order_code"])
         return Created(tracking_code=code, fee_vnd=0, label_ref=code, raw={"code": 200, "data": data})
 
+    # --- GHN's own place ids -------------------------------------------------------------
+
+    def _places(self, path: str, payload: dict) -> list[dict]:
+        data = self._call(path, payload)
+        if not isinstance(data, list):
+            raise CarrierError(_("GHN gave an answer we cannot read. Try again in a moment."), retry=True)
+        return [item for item in data if isinstance(item, dict)]
+
+    def provinces(self) -> list[dict]:
+        return self._places("/master-data/province", {})
+
+    def districts(self, province_id: int) -> list[dict]:
+        return self._places("/master-data/district", {"province_id": int(province_id)})
+
+    def wards(self, district_id: int) -> list[dict]:
+        return self._places("/master-data/ward", {"district_id": int(district_id)})
+
+    def find_refs(self, *, province: str, district: str, ward: str) -> tuple[int, str]:
+        """GHN's (district id, ward code) for names (pre-2025 district needed: GHN still
+        has three levels). Raises :class:`CarrierError` naming what was not found."""
+        found_province = _pick(self.provinces(), "ProvinceName", province)
+        if found_province is None:
+            raise CarrierError(_("GHN does not know the province “%(name)s”.") % {"name": province})
+        found_district = _pick(self.districts(found_province["ProvinceID"]), "DistrictName", district)
+        if found_district is None:
+            raise CarrierError(_("GHN does not know the district “%(name)s”.") % {"name": district})
+        found_ward = _pick(self.wards(found_district["DistrictID"]), "WardName", ward)
+        if found_ward is None:
+            raise CarrierError(_("GHN does not know the commune or ward “%(name)s”.") % {"name": ward})
+        return int(found_district["DistrictID"]), str(found_ward["WardCode"])
+
     def print_token(self, *, tracking_code: str) -> str:
         data = self._call("/v2/a5/gen-token", {"order_codes": [_code(tracking_code)]})
         token = data.get("token") if isinstance(data, dict) else None
@@ -344,6 +383,32 @@ def _update(*, tracking, order_code, word, at, cod, fee, note, raw, kind: str = 
             for k, v in dict(raw).items()
         },
     )
+
+
+_UNIT_WORDS = re.compile(r"^(tinh|thanh pho|tp|quan|huyen|thi xa|tx|phuong|xa|thi tran|tt|p|q|h)\b\.? *")
+
+
+def _place_key(name: str) -> str:
+    text = re.sub(r"[^0-9a-z ]+", " ", fold(name or "")).strip()
+    text = re.sub(r"\s+", " ", text)
+    return _UNIT_WORDS.sub("", text).replace(" ", "") or text.replace(" ", "")
+
+
+def _pick(items: list[dict], field: str, name: str) -> dict | None:
+    """The one item whose name or a spelling of it matches ``name``; None if none or
+    several."""
+    wanted = _place_key(name)
+    if not wanted:
+        return None
+    exact = [i for i in items if fold(str(i.get(field) or "")) == fold(name)]
+    if len(exact) == 1:
+        return exact[0]
+    matches = []
+    for item in items:
+        spellings = [str(item.get(field) or "")] + [str(x) for x in item.get("NameExtension") or []]
+        if any(_place_key(s) == wanted for s in spellings):
+            matches.append(item)
+    return matches[0] if len(matches) == 1 else None
 
 
 def _code(code: str) -> str:
