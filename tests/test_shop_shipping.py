@@ -372,7 +372,23 @@ def test_carrier_account_page_saves_and_never_shows_the_token(client, login, coo
     assert account.api_token == "tok-1234567890-SECRET" and len(account.callback_secret) >= 32
     page = client.get(url).content.decode()
     assert "tok-1234567890-SECRET" not in page and "…CRET" in page
-    assert account.callback_secret in page and hook_url(coop_a) in page
+    assert f"{hook_url(coop_a)}?hash={account.callback_secret}" in page
     # Saved again without a token: the old one stays.
     client.post(url, {**data, "api_token": ""})
     assert CarrierAccount.unscoped.get(pk=account.pk).api_token == "tok-1234567890-SECRET"
+
+
+def test_the_secret_may_come_in_the_address_and_is_kept_out_of_logs(ghtk, client, coop_a, honey_shop_a):
+    from hoptac.core.redact import redact
+
+    order = packed(honey_shop_a)
+    with tenant(coop_a):
+        shipment = services.shipment_create(order=order)
+    headers, body = ghtk.delivery(shipment.tracking_code, 3, at=at(10), secret="")
+    content_type = headers.pop("Content-Type")
+    wrong = client.post(hook_url(coop_a) + "?hash=nope", data=body, content_type=content_type)
+    assert wrong.status_code == 403 and reload(order).status == OrderStatus.PACKED
+    url = f"{hook_url(coop_a)}?hash={ghtk.callback_secret}"
+    assert client.post(url, data=body, content_type=content_type).status_code == 200
+    assert reload(order).status == OrderStatus.SHIPPED
+    assert ghtk.callback_secret not in redact(f"POST {url} HTTP/1.1")
