@@ -333,19 +333,14 @@ def _shipment_deactivate(*, shipment: Shipment, actor=None, note: str = "") -> S
 
 
 def _deactivate(shipment: Shipment) -> None:
-    """A locked shipment cancelled: inactive; its order, if still packed, forgets the code."""
+    """A locked shipment cancelled: inactive; its order, if still packed, forgets the code
+    (one conditional UPDATE: no second lock after the order's stock)."""
     shipment.status = ShipmentStatus.CANCELLED
     shipment.is_active = False
     shipment.save(update_fields=["status", "is_active", "updated_at"])
-    order = orders_lock(Order, [shipment.order_id]).get(shipment.order_id)
-    if (
-        order is not None
-        and order.status == OrderStatus.PACKED
-        and order.tracking_code == shipment.tracking_code
-    ):
-        order.carrier = ""
-        order.tracking_code = ""
-        order.save(update_fields=["carrier", "tracking_code", "updated_at"])
+    Order.objects.filter(
+        pk=shipment.order_id, status=OrderStatus.PACKED, tracking_code=shipment.tracking_code
+    ).update(carrier="", tracking_code="", updated_at=timezone.now())
 
 
 # --- status callbacks ---------------------------------------------------------------------------

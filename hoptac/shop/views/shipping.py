@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -117,7 +118,7 @@ def shipments_create_all(request):
     elif not refused:
         messages.info(request, _("No packed order is waiting for a shipment."))
     for order, why in refused[:20]:
-        messages.error(request, f"{order.code}: {why}")
+        messages.error(request, _("%(code)s: %(why)s") % {"code": order.code, "why": why})
     return redirect("shop_shipping:shipment_list", coop_slug=_slug(request))
 
 
@@ -217,6 +218,10 @@ def _account_page(request, carrier: str, account, form, *, status=200):
             "form": form,
             "token_hint": _masked(account.api_token) if account else "",
             "hook_url": _hook_url(request, carrier),
+            # The address to register at the carrier, with the secret (GHTK's ``?hash=``).
+            "hook_url_secret": f"{_hook_url(request, carrier)}?{urlencode({'hash': account.callback_secret})}"
+            if account
+            else "",
         },
         status=status,
     )
