@@ -64,7 +64,8 @@ def ghtk_server():
 
 @pytest.fixture
 def ghtk(ghtk_server):
-    return client_for("ghtk", token=ghtk_server.token, base_url=ghtk_server.url, timeout=2)
+    with client_for("ghtk", token=ghtk_server.token, base_url=ghtk_server.url, timeout=2) as client:
+        yield client
 
 
 # --- GHTK ---------------------------------------------------------------------------------
@@ -330,9 +331,10 @@ def ghn_server():
 
 @pytest.fixture
 def ghn(ghn_server):
-    return client_for(
+    with client_for(
         "ghn", token=ghn_server.token, shop_id=ghn_server.shop_id, base_url=ghn_server.url, timeout=2
-    )
+    ) as client:
+        yield client
 
 
 def test_ghn_quote(ghn, ghn_server):

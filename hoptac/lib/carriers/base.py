@@ -121,6 +121,15 @@ class CarrierClient:
 
     name: str = ""
 
+    def close(self) -> None:  # pragma: no cover - clients with connections override it
+        """Release the client's connections."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def quote(self, *, pick: Address, to: Address, parcel: Parcel) -> Quote:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -275,6 +284,16 @@ class HttpApi:
 
     def headers(self) -> dict[str, str]:  # pragma: no cover - each carrier
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Close the connection pool (or use the client in a ``with`` block)."""
+        self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def send(self, method: str, path: str, *, params=None, json_body=None) -> httpx.Response:
         name = self.carrier_label
