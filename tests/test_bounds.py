@@ -31,6 +31,7 @@ from tests.test_tenancy import (  # noqa: F401  (fixtures)
     offers_a,
     run_a,
     share_a,
+    shipping_a,
     shop_a,
     staff_a,
     url_objects,

@@ -315,6 +315,24 @@ def share_a(coop_a, shop_a):
 
 
 @pytest.fixture
+def shipping_a(coop_a, shop_a):
+    """A shipment of shop_a's order, a COD remittance with one line. No
+    carrier account: no page of the walk calls a carrier."""
+    from hoptac.shop.models import Order, Remittance, RemittanceLine, RemittanceState, Shipment
+
+    with tenant(coop_a):
+        order = Order.objects.get(code=shop_a["order_code"])
+        shipment = Shipment.objects.create(
+            cooperative=coop_a, order=order, carrier="ghtk", tracking_code="S1.A1.123", partner_ref=order.code
+        )
+        remittance = Remittance.objects.create(cooperative=coop_a, carrier="ghtk", checksum="0" * 64)
+        line = RemittanceLine.objects.create(
+            cooperative=coop_a, remittance=remittance, row=2, tracking_code="X1", state=RemittanceState.UNKNOWN
+        )
+    return {"shipment_id": shipment.pk, "remittance_id": remittance.pk, "line_id": line.pk}
+
+
+@pytest.fixture
 def url_objects(
     member_a,
     member_a2,
@@ -329,6 +347,7 @@ def url_objects(
     shop_a,
     money_a,
     share_a,
+    shipping_a,
 ):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
@@ -344,6 +363,7 @@ def url_objects(
         **shop_a,
         **money_a,
         **share_a,
+        **shipping_a,
     }
 
 

@@ -63,6 +63,8 @@ shop_a = walk.shop_a
 money_a = walk.money_a
 share_a = walk.share_a
 
+shipping_a = walk.shipping_a
+
 CHROMIUM = os.environ.get("HOPTAC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

@@ -51,7 +51,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("stock", _("Stock"), _("Stock"), "inventory:lot_list", "package", Perm.STOCK_VIEW,
             ("inventory:*",)),
     Section("selling", _("Selling"), _("Orders"), "shop_staff:order_list", "receipt", Perm.ORDER_VIEW,
-            ("shop_staff:*",)),
+            ("shop_staff:*", "shop_shipping:*")),
     Section("money", _("Money in"), _("Money in"), "shop_money:transaction_list", "coins", Perm.PAYMENT_MANAGE,
             ("shop_money:*",)),
     Section("catalog", _("Catalog"), _("Catalog"), "catalog:product_list", "tag", Perm.COOP_VIEW,

@@ -21,7 +21,10 @@ MASK = "***"
 _HOOK_SECRET = re.compile(r"(/hooks/[^/\s?#\"']+/[^/\s?#\"']+/)[^/\s?#\"']+")
 _INVITATION_TOKEN = re.compile(r"(/invitation/)[^/\s?#\"']+")
 _BUYER_TOKEN = re.compile(r"(/mua/)[^/\s?#\"']+")
-SECRET_HEADERS = ("x-hoptac-secret", "x-hoptac-signature")
+
+# A carrier's callback address carries the account's secret as ``?hash=…`` (GHTK's way).
+_HASH_QUERY = re.compile(r"([?&]hash=)[^&\s#\"']+")
+SECRET_HEADERS = ("x-hoptac-secret", "x-hoptac-signature", "x-hoptac-token")
 
 
 def redact(value):
@@ -30,6 +33,7 @@ def redact(value):
     if isinstance(value, str):
         if "/hooks/" in value:
             value = _HOOK_SECRET.sub(rf"\g<1>{MASK}", value)
+            value = _HASH_QUERY.sub(rf"\g<1>{MASK}", value)
         if "/invitation/" in value:
             value = _INVITATION_TOKEN.sub(rf"\g<1>{MASK}", value)
         if "/mua/" in value:

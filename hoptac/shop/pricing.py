@@ -121,10 +121,31 @@ def delivery_fee(
     )
 
 
+def post_fee(cq: CoopQuote, *, province_code: int | None, commune_code: int | None, table_fee: int | None):
+    """The fee by post: the carrier's quote when the cooperative has one (free delivery
+    above the shop's amount still applies), else the rate table's ``table_fee``."""
+    from hoptac.shop.selectors.shipping import carrier_fee
+
+    fee = carrier_fee(
+        cooperative=cq.cooperative,
+        province_code=province_code,
+        commune_code=commune_code,
+        weight_g=cq.weight_g,
+        value_vnd=cq.subtotal,
+    )
+    if fee is None:
+        return table_fee
+    free_above = cq.shop.free_delivery_above
+    if free_above is not None and cq.subtotal >= free_above:
+        return 0
+    return fee
+
+
 def quote(
     items: list[tuple[int, int]],
     *,
     province_code: int | None = None,
+    commune_code: int | None = None,
     unit_prices: dict[int, int] | None = None,
 ) -> tuple[list[CoopQuote], list[int]]:
     """Price a cart: ``items`` is ``(listing_id, quantity)``. Returns one quote per
@@ -173,5 +194,9 @@ def quote(
                 weight_g=cq.weight_g,
                 subtotal=cq.subtotal,
             )
+            if method == DeliveryMethod.POST:
+                cq.fees[method] = post_fee(
+                    cq, province_code=province_code, commune_code=commune_code, table_fee=cq.fees[method]
+                )
         result.append(cq)
     return result, gone

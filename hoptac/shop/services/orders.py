@@ -174,7 +174,9 @@ def order_place(
             raise ValidationError(_("Each quantity must be a whole number of packs from 1."), code="quantity")
     needs_address = any(c.delivery != DeliveryMethod.PICKUP for c in choices.values())
     buyer = _check_buyer(buyer, needs_address=needs_address)
-    quotes, gone = pricing.quote(items, province_code=buyer.province_code, unit_prices=unit_prices)
+    quotes, gone = pricing.quote(
+        items, province_code=buyer.province_code, commune_code=buyer.commune_code, unit_prices=unit_prices
+    )
     if gone:
         raise ValidationError(
             _("Some products in your cart are no longer on sale; the cart has been updated."), code="gone"

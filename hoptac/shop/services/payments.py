@@ -317,8 +317,9 @@ def transaction_resolve(
 
 
 @transaction.atomic
-def order_cash_received(*, order: Order, amount: int, actor, note: str = "") -> Order:
-    """Cash on delivery (or at pickup) handed to the cooperative: a cash book line."""
+def order_cash_received(*, order: Order, amount: int, actor, note: str = "", account: str = "cash") -> Order:
+    """Cash on delivery (or at pickup) handed to the cooperative: a cash book line. A
+    carrier's COD remittance arrives in the bank (``account="bank"``)."""
     locked = orders_lock(Order, [order.pk]).get(order.pk)
     if locked is None:
         raise ValidationError(_("Unknown order."), code="order")
@@ -326,4 +327,6 @@ def order_cash_received(*, order: Order, amount: int, actor, note: str = "") -> 
         raise ValidationError({"amount": [_("Give the amount received.")]})
     if locked.status in (OrderStatus.CANCELLED,):
         raise ValidationError(_("This order is cancelled."), code="cancelled")
-    return _pay(locked, amount=amount, tx=None, kind=CashKind.COD, account="cash", actor=actor, note=note)
+    if account not in ("cash", "bank"):
+        raise ValidationError(_("Unknown account."), code="account")
+    return _pay(locked, amount=amount, tx=None, kind=CashKind.COD, account=account, actor=actor, note=note)

@@ -55,8 +55,10 @@ def _drop_gone(request, gone) -> None:
         messages.warning(request, _("Some products are no longer on sale and were taken out of your cart."))
 
 
-def _quote(request, province_code=None):
-    quotes, gone = pricing.quote(cart.items(request.session), province_code=province_code)
+def _quote(request, province_code=None, commune_code=None):
+    quotes, gone = pricing.quote(
+        cart.items(request.session), province_code=province_code, commune_code=commune_code
+    )
     _drop_gone(request, gone)
     return quotes
 
@@ -249,7 +251,13 @@ def checkout(request):
             messages.info(request, _("This order was already placed; nothing was ordered twice."))
             return redirect("shop_cart:done")
     province = CheckoutForm(request.POST).chosen_province()
-    quotes = _quote(request, province_code=province)
+    # The commune too: a carrier quoting the fee needs it (asked here, outside the order's
+    # transaction; placing the order then finds the quote in the cache).
+    raw_commune = str(request.POST.get("commune_code") or "")[:12]
+    commune = int(raw_commune) if raw_commune.isdigit() else None
+    if commune is not None and (province is None or places.commune_province(commune) != province):
+        commune = None
+    quotes = _quote(request, province_code=province, commune_code=commune)
     if not quotes:
         messages.error(request, _("Your cart is empty: add products first."))
         return redirect("shop_cart:cart")

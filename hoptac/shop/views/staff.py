@@ -142,9 +142,19 @@ def _detail(request, order: Order, *, invoice_form=None, cash_form=None, guard=N
             or CashForm(initial={"amount": _amount_text(order.owed_vnd), "seen_paid": order.paid_vnd}),
             "invoice_form": invoice_form or InvoiceForm(initial=_invoice_initial(order)),
             "guard": guard or EditGuard(request, current=_invoice_initial(order)),
+            "shipping": _shipping(order),
         },
         status=status,
     )
+
+
+def _shipping(order: Order) -> dict | None:
+    """Delivery by carrier on the order page (orders sent by post only)."""
+    if order.delivery_method != DeliveryMethod.POST:
+        return None
+    from hoptac.shop.views.shipping import order_shipping
+
+    return order_shipping(order)
 
 
 def _amount_text(amount: int) -> str:
