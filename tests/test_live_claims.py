@@ -182,3 +182,21 @@ def test_no_interleaving_gives_out_more_than_the_live_quantity(coop_a, ops):
                     item=item, state="held", id__gt=first.pk, held_at__gt=first.created_at
                 ).exists()
             assert _free(item) == 12 - 7
+
+
+def test_after_the_live_the_waiting_list_moves_up_only_into_packs_still_held(coop_a):
+    """Ended with A holding 5 and B waiting for 8 of 10: the other 5 went back to the shop,
+    so when A's claim expires B (8) cannot be held from those 5, which go back to the shop too."""
+    now = timezone.now()
+    with tenant(coop_a):
+        session = on_air(coop_a, items=(("M1", 20, 10, 100_000),))
+        item = _item(session, "M1")
+        comment_add(session=session, author_name="A", text="M1 5 0912345678", now=now)
+        late = comment_add(session=session, author_name="B", text="M1 8 0987654321", now=now)
+        assert late.claims[0].state == ClaimState.WAITING
+        live_end(session=session)
+        assert _free(item) == 15
+        claims_expire(now=now + dt.timedelta(hours=3))
+        late.claims[0].refresh_from_db()
+        assert late.claims[0].state == ClaimState.WAITING
+        assert _free(item) == 20  # nobody can take A's 5 any more: they go back to the shop

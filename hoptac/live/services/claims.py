@@ -86,8 +86,13 @@ def _settle_stock(item: LiveItem, session: LiveSession) -> None:
 
 
 def _promote(item: LiveItem, session: LiveSession, now: dt.datetime) -> list[Claim]:
-    """Hold waiting claims in arrival order while the first one fits."""
+    """Hold waiting claims in arrival order while the first one fits. After the live,
+    what is left of the item's hold in the warehouse bounds it too (the rest went back to
+    the shop when the live ended)."""
     free = item.quantity - _taken(item.pk)
+    if session.status == LiveStatus.ENDED:
+        in_hold = int(stock_live_held(live_item_ids=[item.pk]).get(item.pk, Decimal(0)))
+        free = min(free, in_hold - _held_by_claims(item.pk))
     promoted = []
     for claim in Claim.objects.filter(item_id=item.pk, state=ClaimState.WAITING).order_by("id"):
         if claim.quantity > free:
