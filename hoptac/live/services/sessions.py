@@ -270,6 +270,7 @@ class Capture:
     needs_look: int = 0
     claims: int = 0
     skipped: list[str] = field(default_factory=list)  # lines or rows that were not comments
+    refused: list[str] = field(default_factory=list)  # comments refused, with the reason
 
 
 def _capture(session: LiveSession, comments, *, source: str, now: dt.datetime | None) -> Capture:
@@ -287,16 +288,22 @@ def _capture(session: LiveSession, comments, *, source: str, now: dt.datetime | 
     for c in comments:
         # Each comment in its own transaction: one claim's items are locked briefly, and
         # what was read stays read if a later comment fails.
-        done = comment_add(
-            session=session,
-            text=c.text,
-            author_name=c.author,
-            author_id=c.author_id,
-            source=source,
-            external_id=c.external_id,
-            at=c.at,
-            now=now,
-        )
+        try:
+            done = comment_add(
+                session=session,
+                text=c.text,
+                author_name=c.author,
+                author_id=c.author_id,
+                source=source,
+                external_id=c.external_id,
+                at=c.at,
+                now=now,
+            )
+        except ValidationError as error:
+            # This comment only (e.g. "M1 5000" is more than one claim may be): nothing of it
+            # was kept; staff see it listed and may add a claim by hand.
+            result.refused.append(f"{c.author}: {c.text[:120]} — {' '.join(error.messages)}")
+            continue
         result.comments += 1
         if done.duplicate:
             result.duplicates += 1
