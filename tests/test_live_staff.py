@@ -29,7 +29,7 @@ from hoptac.live.services.sessions import (
 )
 from hoptac.shop.models import PaymentMethod
 from hoptac.shop.services.orders import Buyer
-from tests.live_fixtures import on_air
+from tests.live_fixtures import on_air, planned
 from tests.shop_fixtures import hanoi_commune, open_shop, stocked
 
 pytestmark = pytest.mark.django_db
@@ -313,3 +313,36 @@ def test_a_formula_in_a_comment_stays_text(login, chair_a, coop_a):
 def test_staff_without_live_run_cannot_open(login, collector_a, coop_a):
     live = on_air(coop_a)
     assert login(collector_a).get(_url("screen", coop_a, live_code=live.code)).status_code == 403
+
+
+def test_edit_pages_check_conflicts_and_freeze_on_air(login, chair_a, coop_a):
+    session = planned(coop_a, items=(("M1", 20, 10, 200_000),))
+    with tenant(coop_a):
+        item = session.items.get()
+    client = login(chair_a)
+    url = _url("item_edit", coop_a, live_code=session.code, item_id=item.pk)
+    page = client.get(url).content.decode()
+    base = re.search(r'name="form_base" value="([^"]+)"', page).group(1)
+    body = {"code": "m 7", "price_vnd": "185.000", "quantity": "8", "form_base": base}
+    assert client.post(url, body).status_code == 302
+    with tenant(coop_a):
+        item.refresh_from_db()
+    assert (item.code, item.price_vnd, item.quantity) == ("M7", 185_000, 8)
+    # The same old page sent again: someone changed the product since; nothing is written.
+    stale = client.post(url, {**body, "quantity": "9"})
+    assert stale.status_code == 422
+    with tenant(coop_a):
+        item.refresh_from_db()
+    assert item.quantity == 8
+    edit = _url("session_edit", coop_a, live_code=session.code)
+    base = re.search(r'name="form_base" value="([^"]+)"', client.get(edit).content.decode()).group(1)
+    body = {"title": "Live chè", "platform": "zalo", "starts_at": "2026-12-05T19:30", "hold_minutes": "60"}
+    assert client.post(edit, {**body, "form_base": base}).status_code == 302
+    with tenant(coop_a):
+        live_start(session=session)
+        session.refresh_from_db()
+    assert (session.title, session.platform, session.hold_minutes) == ("Live chè", "zalo", 60)
+    frozen = client.post(url, {"code": "M1", "price_vnd": "1.000", "quantity": "1"})
+    assert frozen.status_code == 409
+    with translation.override("en"):
+        assert "can no longer change" in client.get(edit).content.decode()
