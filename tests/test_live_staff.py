@@ -207,7 +207,7 @@ def test_plan_start_capture_and_end_through_the_pages(login, chair_a, coop_a):
     # The live screen and its panel: claimed 5, left 5; phones masked.
     screen = client.get(_url("screen", coop_a, live_code=session.code)).content.decode()
     assert 'data-refresh="' in screen and "live-screen.js" in screen and "<noscript>" in screen
-    panel = client.get(_url("screen_panel", coop_a, live_code=session.code)).content.decode()
+    panel = client.get(_url("screen_panel", coop_a, live_code=session.code)).json()["html"]
     assert re.search(r'data-count="claimed">5<', panel) and re.search(r'data-count="left">5<', panel)
     assert "0912345678" not in panel and "345678" not in panel and "678" in panel
     assert client.post(_url("session_end", coop_a, live_code=session.code)).status_code == 302

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -438,11 +439,13 @@ def screen(request, live_code: str):
 @coop_view(Perm.LIVE_RUN)
 @require_GET
 def screen_panel(request, live_code: str):
-    """The screen's panel alone, fetched every few seconds by live-screen.js."""
+    """The screen's panel alone, as JSON ``{"html": …}``, fetched every few seconds by
+    live-screen.js (JSON, not a page of its own: it has no head, title or menu)."""
     session = _session_or_404(live_code)
-    response = render(
-        request, "live/_screen_panel.html", {"session": session, "screen": selectors.screen(session)}
+    html = render_to_string(
+        "live/_screen_panel.html", {"session": session, "screen": selectors.screen(session)}, request=request
     )
+    response = JsonResponse({"html": html})
     response["Cache-Control"] = "no-store"
     return response
 

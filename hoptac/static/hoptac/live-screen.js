@@ -11,8 +11,8 @@
       if (busy || document.hidden) return;
       busy = true;
       fetch(url, { credentials: "same-origin", cache: "no-store" })
-        .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (html) { if (html !== null) panel.innerHTML = html; })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) { if (data && typeof data.html === "string") panel.innerHTML = data.html; })
         .catch(function () {})
         .then(function () { busy = false; });
     };
