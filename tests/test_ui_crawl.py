@@ -62,8 +62,8 @@ invitation_a = walk.invitation_a
 shop_a = walk.shop_a
 money_a = walk.money_a
 share_a = walk.share_a
-
 shipping_a = walk.shipping_a
+live_staff_a = walk.live_staff_a
 
 CHROMIUM = os.environ.get("HOPTAC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
