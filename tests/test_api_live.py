@@ -331,3 +331,25 @@ def test_gates_token_role_and_cooperative(coop_a, coop_b, live_a, chair_b, colle
         assert Claim.objects.get(pk=claim_id).state == ClaimState.HELD
         assert LiveComment.objects.count() == 1
         assert LiveSession.objects.get(pk=live_a.pk).status == LiveStatus.LIVE
+
+
+def test_schema_names_are_unique_across_the_api():
+    """ninja names each schema of the OpenAPI document by its class name: two classes of
+    one name in two routers would share one description (a live buyer described as an
+    order's buyer)."""
+    import inspect
+
+    from ninja import Schema
+
+    import hoptac.api.api  # noqa: F401 - loads every router
+    from hoptac.api import live, lots, members, messages, prices, products, receipts, schemas, shop, tokens
+
+    seen: dict[str, str] = {}
+    twins = []
+    for module in (live, lots, members, messages, prices, products, receipts, schemas, shop, tokens):
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, Schema) and value.__module__ == module.__name__:
+                if name in seen and seen[name] != module.__name__:
+                    twins.append(f"{name}: {seen[name]} and {module.__name__}")
+                seen[name] = module.__name__
+    assert len(seen) > 40 and not twins, twins

@@ -50,7 +50,7 @@ from hoptac.live.services import claims as live_claims
 router = Router(tags=["live"])
 
 MAX_BATCH = 500  # comments in one request
-# Module-level names: ``text`` is also a field of CommentIn.
+# Module-level names: ``text`` is also a field of LiveCommentIn.
 CommentText, Name, PlatformId, ExternalId = text(1000), text(120), text(60), text(80)
 
 # --- schemas ------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ class LiveItemOut(Schema):
     claims: int = Field(description="Claims of this product, in every state.")
 
 
-class ClaimCountsOut(Schema):
+class LiveClaimCountsOut(Schema):
     held: int
     waiting: int
     ordered: int
@@ -85,7 +85,7 @@ class LiveCountsOut(Schema):
     needs_look: int = Field(description="Comments staff should look at (no phone, unclear, after the live).")
     buyers: int
     buyers_ordered: int = Field(description="Buyers who confirmed their order.")
-    claims: ClaimCountsOut
+    claims: LiveClaimCountsOut
     held_vnd: int = Field(description="Worth of the held claims at live prices.")
     ordered_vnd: int = Field(description="Worth of the claims confirmed into orders, at live prices.")
 
@@ -108,7 +108,7 @@ class LivePage(PageMeta):
     items: list[LiveOut]
 
 
-class BuyerRef(Schema):
+class LiveBuyerRef(Schema):
     id: int
     name: str
     phone: str = Field(
@@ -116,14 +116,14 @@ class BuyerRef(Schema):
     )
 
 
-class CommentRef(Schema):
+class LiveCommentRef(Schema):
     id: int
     author_name: str
     text: str
     at: dt.datetime
 
 
-class ClaimOut(Schema):
+class LiveClaimOut(Schema):
     id: int
     live: str = Field(description="The live's code.")
     item: str = Field(description="The product's code in the live.")
@@ -134,8 +134,8 @@ class ClaimOut(Schema):
         description="Place on the product's waiting list (1 is next), if waiting."
     )
     needs_look: bool
-    buyer: BuyerRef
-    comment: CommentRef | None = Field(
+    buyer: LiveBuyerRef
+    comment: LiveCommentRef | None = Field(
         description="The comment it came from; none for a claim typed by staff."
     )
     created_at: dt.datetime
@@ -145,11 +145,11 @@ class ClaimOut(Schema):
     note: str
 
 
-class ClaimPage(PageMeta):
-    items: list[ClaimOut]
+class LiveClaimPage(PageMeta):
+    items: list[LiveClaimOut]
 
 
-class CommentIn(Schema):
+class LiveCommentIn(Schema):
     text: CommentText = Field(
         min_length=1, description="The comment as written, e.g. 'chốt M1 x2 0912345678'."
     )
@@ -161,24 +161,24 @@ class CommentIn(Schema):
     at: Moment | None = Field(default=None, description="When it was written; now if left out.")
 
 
-class CommentsIn(Schema):
-    comments: list[CommentIn] = Field(
+class LiveCommentsIn(Schema):
+    comments: list[LiveCommentIn] = Field(
         min_length=1, max_length=MAX_BATCH, description="1 to 500 comments, in order."
     )
 
 
-class ClaimBrief(Schema):
+class LiveClaimBrief(Schema):
     id: int
     item: str
     quantity: int
     state: ClaimState
 
 
-class BuyerBrief(BuyerRef):
+class LiveBuyerBrief(LiveBuyerRef):
     link: str | None = Field(description="The buyer's own page (/mua/…/) to confirm and pay.")
 
 
-class CommentResultOut(Schema):
+class LiveCommentResultOut(Schema):
     index: int = Field(description="Position of the comment in the request, from 0.")
     comment_id: int
     external_id: str
@@ -190,24 +190,24 @@ class CommentResultOut(Schema):
     is_order: bool
     needs_look: bool
     look_reasons: list[str] = Field(description="phone, quantity, code, unsure, late…")
-    buyer: BuyerBrief | None
-    claims: list[ClaimBrief]
+    buyer: LiveBuyerBrief | None
+    claims: list[LiveClaimBrief]
 
 
-class CommentsOut(Schema):
+class LiveCommentsOut(Schema):
     live: str
     new: int
     seen: int
     duplicates: int
     claims: int = Field(description="Claims made by this request.")
-    comments: list[CommentResultOut]
+    comments: list[LiveCommentResultOut]
 
 
-class ReleaseIn(Schema):
+class LiveReleaseIn(Schema):
     note: text(200) = Field(default="", description="Why, e.g. 'khách báo hủy'.")
 
 
-class BuyerOut(Schema):
+class LiveBuyerOut(Schema):
     id: int
     name: str
     phone: str
@@ -223,8 +223,8 @@ class BuyerOut(Schema):
     created_at: dt.datetime
 
 
-class BuyerPage(PageMeta):
-    items: list[BuyerOut]
+class LiveBuyerPage(PageMeta):
+    items: list[LiveBuyerOut]
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -457,11 +457,11 @@ def _brief(claim: Claim, codes: dict[int, str]) -> dict:
 
 @router.post(
     "/c/{slug}/lives/{live_code}/comments",
-    response={200: CommentsOut, **ERRORS},
+    response={200: LiveCommentsOut, **ERRORS},
     summary="Send comments (1 to 500; idempotent by external_id)",
 )
 @coop_route(Perm.LIVE_RUN)
-def live_comments_add(request, slug: str, live_code: str, payload: CommentsIn):
+def live_comments_add(request, slug: str, live_code: str, payload: LiveCommentsIn):
     """Read comments into claims, in the order given, first come first served. Each result
     says whether the comment is new, already seen (its ``external_id`` was sent before:
     nothing stored, the first time's claims shown) or a duplicate of an earlier comment
@@ -546,7 +546,7 @@ def live_comments_add(request, slug: str, live_code: str, payload: CommentsIn):
 
 
 @router.get(
-    "/c/{slug}/lives/{live_code}/claims", response={200: ClaimPage, **ERRORS}, summary="Claims of a live"
+    "/c/{slug}/lives/{live_code}/claims", response={200: LiveClaimPage, **ERRORS}, summary="Claims of a live"
 )
 @coop_route(Perm.LIVE_RUN)
 def live_claim_list(
@@ -578,10 +578,10 @@ def live_claim_list(
 
 
 @router.post(
-    "/c/{slug}/claims/{claim_id}/release", response={200: ClaimOut, **ERRORS}, summary="Release a claim"
+    "/c/{slug}/claims/{claim_id}/release", response={200: LiveClaimOut, **ERRORS}, summary="Release a claim"
 )
 @coop_route(Perm.LIVE_RUN)
-def live_claim_release(request, slug: str, claim_id: DbId, payload: ReleaseIn):
+def live_claim_release(request, slug: str, claim_id: DbId, payload: LiveReleaseIn):
     """Let a held or waiting claim go (the buyer changed their mind, a mistake): its packs
     go to the next on the waiting list. A claim already released is answered as it is; an
     ordered or expired one is refused (422)."""
@@ -594,7 +594,7 @@ def live_claim_release(request, slug: str, claim_id: DbId, payload: ReleaseIn):
 
 
 @router.get(
-    "/c/{slug}/lives/{live_code}/buyers", response={200: BuyerPage, **ERRORS}, summary="Buyers of a live"
+    "/c/{slug}/lives/{live_code}/buyers", response={200: LiveBuyerPage, **ERRORS}, summary="Buyers of a live"
 )
 @coop_route(Perm.LIVE_RUN)
 def live_buyer_list(
