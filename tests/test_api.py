@@ -236,6 +236,13 @@ POST_BODIES = {
     "offer_answer": lambda o: {"text": "HTX mua 20 lít, mang đến điểm Pả Vi sáng mai."},
     "order_status": lambda o: {"to": "confirmed"},
     "order_invoice": lambda o: {"number": "00001234", "provider": "VNPT"},
+    "live_create": lambda o: {
+        "client_key": str(uuid.uuid4()),
+        "title": "Live mật ong tối thứ Sáu",
+        "platform": "facebook",
+        "starts_at": (timezone.localtime() + dt.timedelta(days=2)).replace(microsecond=0).isoformat(),
+        "items": [{"listing": o["listing"], "code": "M1", "quantity": 1}],
+    },
     "live_start": lambda o: {},
     "live_end": lambda o: {},
     "live_comments_add": lambda o: {"comments": [{"text": "chốt M1 x1 0987654321", "author_name": "Vàng Seo Pao"}]},
@@ -244,8 +251,10 @@ POST_BODIES = {
 
 
 @pytest.fixture
-def body_objects(member_a, honey_a):
-    return {"member": member_a, "product": honey_a["product"]}
+def body_objects(coop_a, member_a, honey_a, order_a):
+    with tenant(coop_a):
+        listing = order_a.lines.get().listing_id  # coop_a's honey, in stock
+    return {"member": member_a, "product": honey_a["product"], "listing": listing}
 
 
 # --- the route walk ------------------------------------------------------------------------------
@@ -1059,6 +1068,7 @@ EXPECTED_OPERATIONS = {
     ("POST", "/c/{slug}/orders/{order_code}/invoice"),
     ("GET", "/c/{slug}/payments"),
     ("GET", "/c/{slug}/lives"),
+    ("POST", "/c/{slug}/lives"),
     ("GET", "/c/{slug}/lives/{live_code}"),
     ("POST", "/c/{slug}/lives/{live_code}/start"),
     ("POST", "/c/{slug}/lives/{live_code}/end"),

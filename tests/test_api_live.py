@@ -6,12 +6,14 @@ walk of tests/test_api.py also covers every route's gate."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 from django.test import Client
 
 from hoptac.accounts.services import membership_set
 from hoptac.api import services as api_services
+from hoptac.api.models import IdempotencyRecord
 from hoptac.core.roles import Role
 from hoptac.core.tenancy import tenant
 from hoptac.live.models import Claim, ClaimState, LiveBuyer, LiveComment, LiveItem, LiveSession, LiveStatus
@@ -19,7 +21,7 @@ from hoptac.live.services.claims import buyer_confirm
 from hoptac.shop.services.orders import Buyer
 from tests.conftest import make_user
 from tests.live_fixtures import on_air, planned
-from tests.shop_fixtures import BUYER, hanoi_commune
+from tests.shop_fixtures import BUYER, hanoi_commune, open_shop, stocked
 
 API = "/api/v1/c"
 
@@ -117,6 +119,72 @@ def test_going_on_air_short_of_stock_is_refused_whole(api_a, coop_a):
     assert answer.status_code == 422
     assert "C1" in answer.json()["detail"][0]
     assert LiveSession.unscoped.get(pk=live.pk).status == LiveStatus.PLANNED
+
+
+def live_body(listings, **more) -> dict:
+    return {
+        "client_key": str(uuid.uuid4()),
+        "title": "Live mật ong tối thứ Sáu",
+        "platform": "facebook",
+        "starts_at": "2026-12-11T20:00:00+07:00",
+        "hold_minutes": 90,
+        "items": [
+            {"listing": listing.pk, "code": code, "price_vnd": price, "quantity": quantity}
+            for listing, code, price, quantity in listings
+        ],
+        **more,
+    }
+
+
+def test_plan_a_live_with_its_products_once(api_a, coop_a, coop_b):
+    open_shop(coop_a)
+    honey = stocked(coop_a, code="MAT", packs=30, price=250_000)
+    tea = stocked(coop_a, name="Chè Shan tuyết", code="CHE", packs=10, price=180_000)
+    body = live_body([(honey, "m 1", 199_000, 12), (tea, "", None, 4)])
+    made = post(api_a, f"{API}/coop-a/lives", body)
+    assert made.status_code == 201, made.content
+    live = made.json()
+    assert (live["status"], live["hold_minutes"], live["starts_at"]) == ("planned", 90, "2026-12-11T20:00:00+07:00")
+    items = [(i["code"], i["listing"], i["price_vnd"], i["quantity"], i["left"]) for i in live["items"]]
+    assert items == [("M1", honey.pk, 199_000, 12, 12), ("C1", tea.pk, 180_000, 4, 4)]  # code suggested
+    again = post(api_a, f"{API}/coop-a/lives", {**body, "starts_at": "2026-12-11T13:00:00Z"})  # same moment
+    assert again.status_code == 200 and again.json() == live
+    other = post(api_a, f"{API}/coop-a/lives", {**body, "title": "Live khác"})
+    assert other.status_code == 422 and "client_key" in other.json()["detail"][0]
+    with tenant(coop_a):
+        assert LiveSession.objects.count() == 1 and LiveItem.objects.count() == 2
+    started = post(api_a, f"{API}/coop-a/lives/{live['code']}/start")
+    assert started.status_code == 200 and started.json()["status"] == "live"
+
+
+def test_a_refused_product_refuses_the_live_and_is_named(api_a, coop_a, coop_b):
+    open_shop(coop_a)
+    honey = stocked(coop_a, code="MAT", packs=30)
+    tea = stocked(coop_a, name="Chè Shan tuyết", code="CHE", packs=3)
+    open_shop(coop_b)
+    theirs = stocked(coop_b, name="Chè Tây Côn Lĩnh", code="CHEK", packs=50)
+    body = live_body([(honey, "M1", None, 5), (tea, "C1", None, 4), (theirs, "C2", None, 1), (honey, "M2", None, 1)])
+    answer = post(api_a, f"{API}/coop-a/lives", body)
+    assert answer.status_code == 422
+    detail = answer.json()["detail"]
+    assert [(d["index"], d["listing"]) for d in detail] == [(1, tea.pk), (2, theirs.pk), (3, honey.pk)]
+    assert detail[0]["messages"] == ["Only 3 packs are in stock."]
+    assert detail[1]["messages"] == ["Choose a product on sale in the shop."]  # another cooperative's
+    assert detail[2]["messages"] == ["This product is already in the live."]
+    for bad in (
+        {"items": []},
+        {"platform": "myspace"},
+        {"title": ""},
+        {"hold_minutes": 5},
+        {"items": [{"listing": honey.pk, "quantity": 0}]},
+        {"items": [{"listing": honey.pk, "quantity": 1, "price_vnd": 999}]},
+        {"items": [{"listing": honey.pk, "quantity": 1, "code": "MẬT ONG"}]},
+    ):
+        refused = post(api_a, f"{API}/coop-a/lives", {**body, **bad, "client_key": str(uuid.uuid4())})
+        assert refused.status_code == 422, (bad, refused.content)
+    with tenant(coop_a):
+        assert not LiveSession.objects.exists() and not LiveItem.objects.exists()
+    assert not IdempotencyRecord.unscoped.exists()
 
 
 # --- comments --------------------------------------------------------------------------------

@@ -19,17 +19,20 @@ No ``from __future__ import annotations``: ninja reads the handlers' annotations
 
 import datetime as dt
 from typing import Annotated, Literal
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from hoptac.api.access import coop_route
 from hoptac.api.common import ERRORS, MAX_PAGE, Status, local, paginate
-from hoptac.api.schemas import DbId, Moment, PageMeta, text
+from hoptac.api.idempotency import create_once
+from hoptac.api.schemas import DbId, Moment, PageMeta, canonical_sha256, text
 from hoptac.core.roles import Perm
 from hoptac.core.sites import public_base
 from hoptac.lib.livecomments import mask_phones
@@ -46,12 +49,15 @@ from hoptac.live.models import (
     Platform,
 )
 from hoptac.live.services import claims as live_claims
+from hoptac.live.services import sessions as live_sessions
 
 router = Router(tags=["live"])
 
 MAX_BATCH = 500  # comments in one request
 # Module-level names: ``text`` is also a field of LiveCommentIn.
 CommentText, Name, PlatformId, ExternalId = text(1000), text(120), text(60), text(80)
+LiveTitle = text(120)
+CREATE = "live.create"
 
 # --- schemas ------------------------------------------------------------------------------
 
@@ -106,6 +112,45 @@ class LiveOut(Schema):
 
 class LivePage(PageMeta):
     items: list[LiveOut]
+
+
+class LiveItemIn(Schema):
+    listing: DbId = Field(
+        description="A listed product of the cooperative's shop (its id, as in the catalogue)."
+    )
+    code: Annotated[str, Field(max_length=10)] = Field(
+        default="",
+        description="What buyers write, e.g. M1: 1 to 3 letters then 1 to 3 digits; suggested if empty.",
+    )
+    price_vnd: int | None = Field(
+        default=None,
+        ge=1000,
+        le=100_000_000,
+        description="The live price of one pack; the shop's price if left out.",
+    )
+    quantity: int = Field(
+        ge=1, le=100_000, description="Packs set aside for the live (at most what is in stock)."
+    )
+
+
+class LiveIn(Schema):
+    client_key: UUID = Field(
+        description="Made by the client, one per live: a retry with the same key and body returns the "
+        "first answer (200); another body under the same key is refused (422)."
+    )
+    title: LiveTitle = Field(min_length=1, description="For staff, e.g. 'Live mật ong tối thứ Sáu'.")
+    platform: Platform
+    starts_at: Moment
+    hold_minutes: int = Field(
+        default=120, ge=10, le=7 * 24 * 60, description="Minutes buyers have to confirm."
+    )
+    items: list[LiveItemIn] = Field(min_length=1, max_length=live_sessions.MAX_ITEMS)
+
+    def canonical_hash(self) -> str:
+        data = self.model_dump(mode="json")
+        data["starts_at"] = self.starts_at.astimezone(dt.UTC).isoformat()
+        data["title"] = " ".join(self.title.split())
+        return canonical_sha256(data)
 
 
 class LiveBuyerRef(Schema):
@@ -423,6 +468,67 @@ def live_list(
 def live_get(request, slug: str, live_code: str):
     """A live sale with its products and counts."""
     return _live_out(_live_or_404(live_code))
+
+
+class _ItemsRefused(Exception):
+    def __init__(self, problems: list[dict]):
+        super().__init__("items refused")
+        self.problems = problems
+
+
+@router.post(
+    "/c/{slug}/lives",
+    response={200: LiveOut, 201: LiveOut, **ERRORS},
+    summary="Plan a live sale with its products (idempotent)",
+)
+@coop_route(Perm.LIVE_RUN)
+def live_create(request, slug: str, payload: LiveIn):
+    """Plan a live: title, platform, time, minutes to confirm, and its products, each a
+    listed product of the shop with its code, live price and packs set aside (at most what
+    is in stock now; going on air checks again). 201 with the live; the same ``client_key``
+    with the same body returns the first answer with 200; another body under the key is
+    refused with 422. All or nothing: if a product is refused, nothing is stored and the
+    422 answer lists each refused product by ``index`` with its messages."""
+
+    def create() -> dict:
+        session = live_sessions.live_create(
+            title=payload.title,
+            platform=payload.platform.value,
+            starts_at=payload.starts_at,
+            hold_minutes=payload.hold_minutes,
+            actor=request.user,
+        )
+        problems = []
+        for index, item in enumerate(payload.items):
+            try:
+                live_sessions.live_item_add(
+                    session=session,
+                    listing=item.listing,
+                    quantity=item.quantity,
+                    code=item.code,
+                    price_vnd=item.price_vnd,
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                problems.append({"index": index, "listing": item.listing, "messages": exc.messages})
+        if problems:
+            raise _ItemsRefused(problems)  # rolls the live back with the key's record
+        return LiveOut.model_validate(_live_out(session)).model_dump(mode="json")
+
+    try:
+        return create_once(
+            request,
+            key=payload.client_key,
+            operation=CREATE,
+            body_hash=payload.canonical_hash(),
+            create=create,
+            refused=_(
+                "This client_key was already used with different contents: nothing was saved. "
+                "Make a new key for a new live."
+            ),
+        )
+    except _ItemsRefused as refused:
+        return Status(422, {"detail": refused.problems})
 
 
 @router.post("/c/{slug}/lives/{live_code}/start", response={200: LiveOut, **ERRORS}, summary="Go on air")
