@@ -26,6 +26,7 @@ from tests.test_tenancy import (  # noqa: F401  (fixtures)
     coop_urls,
     group_a,
     invitation_a,
+    live_staff_a,
     messages_a,
     money_a,
     offers_a,

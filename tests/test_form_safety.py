@@ -178,7 +178,56 @@ def _statement_confirm(world) -> tuple[str, dict]:
     return _url("shop_money:statement_confirm"), {"token": token}
 
 
+def _live(world, *, on_air: bool):
+    """A live sale of coop_a with M1 (planned with a second listed product to add, or on air)."""
+    from tests import live_fixtures
+    from tests.shop_fixtures import stocked
+
+    coop = world["member"].cooperative
+    if on_air:
+        return live_fixtures.on_air(coop), None
+    session = live_fixtures.planned(coop)
+    return session, stocked(coop, name="Chè Shan tuyết", code="CHE", packs=10, price=120_000)
+
+
+def _live_item_add(world) -> tuple[str, dict]:
+    session, listing = _live(world, on_air=False)
+    return _url("live_staff:item_add", live_code=session.code), {"listing": listing.pk, "quantity": "5"}
+
+
+def _live_paste(world) -> tuple[str, dict]:
+    session, _listing = _live(world, on_air=True)
+    return _url("live_staff:comments_paste", live_code=session.code), {"text": "Lan: chốt M1 x2 0912345678"}
+
+
+def _live_upload(world) -> tuple[str, dict]:
+    session, _listing = _live(world, on_air=True)
+    data = "Name,Comment\nLan,chốt M1 x2 0912345678\n".encode()
+    return _url("live_staff:comments_upload", live_code=session.code), {"file": data}
+
+
+def _live_claim_add(world) -> tuple[str, dict]:
+    session, _listing = _live(world, on_air=True)
+    with tenant(session.cooperative):
+        item_id = session.items.get().pk
+    body = {"item": item_id, "buyer_name": "Lan", "phone": "0912345678", "quantity": "2"}
+    return _url("live_staff:claim_add", live_code=session.code), body
+
+
 PAYLOADS = {
+    "live_staff:session_create": lambda w: (
+        _url("live_staff:session_create"),
+        {
+            "title": "Live mật ong",
+            "platform": "facebook",
+            "starts_at": "2026-12-04T20:00",
+            "hold_minutes": "120",
+        },
+    ),
+    "live_staff:item_add": _live_item_add,
+    "live_staff:comments_paste": _live_paste,
+    "live_staff:comments_upload": _live_upload,
+    "live_staff:claim_add": _live_claim_add,
     "shop_money:statement_confirm": _statement_confirm,
     "coops:member_create": lambda w: (
         _url("coops:member_create"),

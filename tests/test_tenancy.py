@@ -303,6 +303,18 @@ def money_a(coop_a):
 
 
 @pytest.fixture
+def live_staff_a(coop_a, shop_a):
+    """A live sale of coop_a on air, its product M1 and a claim (a buyer who is not a member)."""
+    from hoptac.live.services.claims import comment_add
+    from tests.live_fixtures import on_air
+
+    session = on_air(coop_a, items=(("M1", 20, 10, 200_000),))
+    with tenant(coop_a):
+        result = comment_add(session=session, text="chốt M1 x2 0355111333", author_name="Lê Thị Thu")
+    return {"live_code": session.code, "item_id": result.claims[0].item_id, "claim_id": result.claims[0].pk}
+
+
+@pytest.fixture
 def url_objects(
     member_a,
     member_a2,
@@ -316,6 +328,7 @@ def url_objects(
     invitation_a,
     shop_a,
     money_a,
+    live_staff_a,
 ):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
@@ -330,6 +343,7 @@ def url_objects(
         **offers_a,
         **shop_a,
         **money_a,
+        **live_staff_a,
     }
 
 

@@ -61,6 +61,7 @@ run_a = walk.run_a
 invitation_a = walk.invitation_a
 shop_a = walk.shop_a
 money_a = walk.money_a
+live_staff_a = walk.live_staff_a
 
 CHROMIUM = os.environ.get("HOPTAC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -52,6 +52,8 @@ SECTIONS: tuple[Section, ...] = (
             ("inventory:*",)),
     Section("selling", _("Selling"), _("Orders"), "shop_staff:order_list", "receipt", Perm.ORDER_VIEW,
             ("shop_staff:*",)),
+    Section("live", _("Live sales"), _("Live"), "live_staff:session_list", "radio", Perm.LIVE_RUN,
+            ("live_staff:*", "live_facebook:*")),
     Section("money", _("Money in"), _("Money in"), "shop_money:transaction_list", "coins", Perm.PAYMENT_MANAGE,
             ("shop_money:*",)),
     Section("catalog", _("Catalog"), _("Catalog"), "catalog:product_list", "tag", Perm.COOP_VIEW,

@@ -111,8 +111,13 @@ def session_edit(request, live_code: str):
     session = _session_or_404(live_code)
     guard = EditGuard(request, current=LiveForm.initial_from(session))
     if session.status != LiveStatus.PLANNED:
-        messages.info(request, _("The live has started: its plan can no longer change."))
-        return _to_session(request, session)
+        # Nothing to change: the page says so (a POST from a page opened earlier too).
+        return render(
+            request,
+            "live/session_form.html",
+            {"session": session, "frozen": True},
+            status=200 if request.method == "GET" else 409,
+        )
     if request.method == "GET":
         form = LiveForm(initial=LiveForm.initial_from(session))
         return render(request, "live/session_form.html", {"form": form, "session": session, "guard": guard})
@@ -242,8 +247,8 @@ def item_edit(request, live_code: str, item_id: int):
     guard = EditGuard(request, current=ItemEditForm.initial_from(item))
     context = {"session": session, "item": item, "in_stock": services.in_stock(item.listing), "guard": guard}
     if session.status != LiveStatus.PLANNED:
-        messages.info(request, _("The live has started: its plan can no longer change."))
-        return _to_session(request, session, "plan")
+        context["frozen"] = True
+        return render(request, "live/item_form.html", context, status=200 if request.method == "GET" else 409)
     if request.method == "GET":
         context["form"] = ItemEditForm(initial=ItemEditForm.initial_from(item))
         return render(request, "live/item_form.html", context)
