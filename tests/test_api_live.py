@@ -144,7 +144,11 @@ def test_plan_a_live_with_its_products_once(api_a, coop_a, coop_b):
     made = post(api_a, f"{API}/coop-a/lives", body)
     assert made.status_code == 201, made.content
     live = made.json()
-    assert (live["status"], live["hold_minutes"], live["starts_at"]) == ("planned", 90, "2026-12-11T20:00:00+07:00")
+    assert (live["status"], live["hold_minutes"], live["starts_at"]) == (
+        "planned",
+        90,
+        "2026-12-11T20:00:00+07:00",
+    )
     items = [(i["code"], i["listing"], i["price_vnd"], i["quantity"], i["left"]) for i in live["items"]]
     assert items == [("M1", honey.pk, 199_000, 12, 12), ("C1", tea.pk, 180_000, 4, 4)]  # code suggested
     again = post(api_a, f"{API}/coop-a/lives", {**body, "starts_at": "2026-12-11T13:00:00Z"})  # same moment
@@ -163,7 +167,9 @@ def test_a_refused_product_refuses_the_live_and_is_named(api_a, coop_a, coop_b):
     tea = stocked(coop_a, name="Chè Shan tuyết", code="CHE", packs=3)
     open_shop(coop_b)
     theirs = stocked(coop_b, name="Chè Tây Côn Lĩnh", code="CHEK", packs=50)
-    body = live_body([(honey, "M1", None, 5), (tea, "C1", None, 4), (theirs, "C2", None, 1), (honey, "M2", None, 1)])
+    body = live_body(
+        [(honey, "M1", None, 5), (tea, "C1", None, 4), (theirs, "C2", None, 1), (honey, "M2", None, 1)]
+    )
     answer = post(api_a, f"{API}/coop-a/lives", body)
     assert answer.status_code == 422
     detail = answer.json()["detail"]
@@ -194,8 +200,18 @@ def test_comments_make_claims_and_buyers_with_their_links(api_a, coop_a, live_a)
     answer = send(
         api_a,
         live_a,
-        {"text": "chốt M1 x2 0912 345 678", "author_name": "Lò Thị Mai", "external_id": "fb_1", "author_id": "u1"},
-        {"text": "C2 1 nữa", "author_name": "Lò Thị Mai", "author_id": "u1", "at": "2026-12-01T20:05:00+07:00"},
+        {
+            "text": "chốt M1 x2 0912 345 678",
+            "author_name": "Lò Thị Mai",
+            "external_id": "fb_1",
+            "author_id": "u1",
+        },
+        {
+            "text": "C2 1 nữa",
+            "author_name": "Lò Thị Mai",
+            "author_id": "u1",
+            "at": "2026-12-01T20:05:00+07:00",
+        },
         {"text": "M1 x2 0912345678", "author_name": "lo thi mai"},  # the same buyer by phone
         {"text": "đẹp quá", "author_name": "Khách"},
     )
@@ -228,7 +244,9 @@ def test_comments_are_idempotent_by_external_id(api_a, coop_a, live_a):
     assert (again["new"], again["seen"], again["claims"]) == (1, 3, 1)
     # A retry is answered with what the first request claimed, in its state now.
     assert [c["claims"] for c in again["comments"][:3]] == [c["claims"] for c in first["comments"][:3]]
-    assert [c["comment_id"] for c in again["comments"][:3]] == [c["comment_id"] for c in first["comments"][:3]]
+    assert [c["comment_id"] for c in again["comments"][:3]] == [
+        c["comment_id"] for c in first["comments"][:3]
+    ]
     with tenant(coop_a):
         assert LiveComment.objects.count() == 13 and Claim.objects.count() == 13
         assert Claim.objects.filter(state=ClaimState.WAITING).count() == 2  # 10 set aside for M1
@@ -273,7 +291,9 @@ def test_a_refused_comment_refuses_the_batch_and_names_it(api_a, coop_a, live_a)
     assert detail[0]["messages"] == ["The comment is empty."]
     assert "1000" in detail[1]["messages"][0]
     with tenant(coop_a):
-        assert not LiveComment.objects.exists() and not Claim.objects.exists() and not LiveBuyer.objects.exists()
+        assert (
+            not LiveComment.objects.exists() and not Claim.objects.exists() and not LiveBuyer.objects.exists()
+        )
 
 
 def test_bad_comment_requests_are_refused(api_a, coop_a, live_a):
@@ -294,8 +314,12 @@ def test_bad_comment_requests_are_refused(api_a, coop_a, live_a):
     assert not_json.status_code == 422
     planned_live = planned(coop_a, items=(("M1", 5, 2, 100_000),), title="Live tuần sau")
     refused = send(api_a, planned_live, ("Mai", "M1 2 0912345678"), ("Pao", "M1 1 0987654321"))
-    assert refused.status_code == 422 and refused.json()["detail"] == ["Start the live before taking comments."]
-    assert post(api_a, f"{API}/coop-a/lives/LNOPE1/comments", {"comments": [{"text": "M1"}]}).status_code == 404
+    assert refused.status_code == 422 and refused.json()["detail"] == [
+        "Start the live before taking comments."
+    ]
+    assert (
+        post(api_a, f"{API}/coop-a/lives/LNOPE1/comments", {"comments": [{"text": "M1"}]}).status_code == 404
+    )
     with tenant(coop_a):
         assert not LiveComment.objects.exists()
 
@@ -330,7 +354,12 @@ def test_claims_and_buyers_show_phones_masked_on_request(api_a, coop_a, live_a):
 
     buyers = api_a.get(f"{API}/coop-a/lives/{live_a.code}/buyers").json()
     mai = buyers["items"][0]
-    assert (mai["name"], mai["phone"], mai["held"], mai["held_vnd"]) == ("Lò Thị Mai", "0912345678", 6, 1_200_000)
+    assert (mai["name"], mai["phone"], mai["held"], mai["held_vnd"]) == (
+        "Lò Thị Mai",
+        "0912345678",
+        6,
+        1_200_000,
+    )
     assert mai["link"].endswith(f"/mua/{LiveBuyer.unscoped.get(pk=mai['id']).token}/")
     hidden = api_a.get(f"{API}/coop-a/lives/{live_a.code}/buyers?masked=true").json()["items"]
     assert hidden[0]["phone"] == "•••••••678" and all(b["link"] is None for b in hidden)

@@ -18,7 +18,16 @@ from hoptac.core.tenancy import tenant
 from hoptac.demo.loaders import load_all
 from hoptac.inventory.selectors import available_by_product
 from hoptac.live import demo as live_demo
-from hoptac.live.models import TAKING, Claim, ClaimState, LiveBuyer, LiveComment, LiveItem, LiveSession, LiveStatus
+from hoptac.live.models import (
+    TAKING,
+    Claim,
+    ClaimState,
+    LiveBuyer,
+    LiveComment,
+    LiveItem,
+    LiveSession,
+    LiveStatus,
+)
 from hoptac.shop.models import CashEntry, Channel, Order, PaymentState
 from tests.conftest import make_user
 
@@ -41,11 +50,17 @@ def test_demo_lives(demo):
     assert friday.starts_at.astimezone(timezone.get_current_timezone()).weekday() == 4  # a Friday
     assert 2 <= (timezone.now() - friday.starts_at).days <= 9
     with tenant(coop):
-        assert list(LiveItem.objects.filter(session=friday).values_list("code", flat=True)) == ["M1", "M2", "C1"]
+        assert list(LiveItem.objects.filter(session=friday).values_list("code", flat=True)) == [
+            "M1",
+            "M2",
+            "C1",
+        ]
         comments = LiveComment.objects.filter(session=friday)
         assert comments.count() == len(live_demo.COMMENTS) == 70
         assert comments.filter(duplicate_of__isnull=False).count() >= 5
-        assert comments.filter(is_order=False, duplicate_of__isnull=True).count() >= 15  # questions, greetings
+        assert (
+            comments.filter(is_order=False, duplicate_of__isnull=True).count() >= 15
+        )  # questions, greetings
         assert comments.filter(needs_look=True, look_reason__contains="phone").exists()
         claims = Claim.objects.filter(session=friday)
         assert set(claims.values_list("state", flat=True)) == set(ClaimState.values)
@@ -61,7 +76,9 @@ def test_demo_lives(demo):
         paid = orders.get(payment_state=PaymentState.PAID)
         assert CashEntry.objects.filter(order=paid).aggregate(s=Sum("amount_vnd"))["s"] == paid.total_vnd
         assert orders.filter(payment_method="cod").count() == 1
-        stock = available_by_product(LiveItem.objects.filter(session=friday).values_list("listing__product_id", flat=True))
+        stock = available_by_product(
+            LiveItem.objects.filter(session=friday).values_list("listing__product_id", flat=True)
+        )
         assert all(left > 0 for left in stock.values())
         planned = LiveSession.objects.get(title=live_demo.NEXT_LIVE)
         assert planned.status == LiveStatus.PLANNED and planned.starts_at > timezone.now()

@@ -51,7 +51,17 @@ PO_MY_LIVE = "Live thịt trâu gác bếp Phố Cáo"
 # (code, name, English name, sale unit, pack size, pack unit, packs in stock, shop price, grams)
 EXTRA = [
     ("MAT1L", "Mật ong bạc hà chai 1 lít", "Mint-flower honey, 1 litre", "chai", 1, "l", 40, 460_000, 1600),
-    ("MATQ", "Hộp quà mật ong bạc hà (2 hũ 500 ml)", "Mint-flower honey gift box", "hộp", 1, "l", 24, 520_000, 1900),
+    (
+        "MATQ",
+        "Hộp quà mật ong bạc hà (2 hũ 500 ml)",
+        "Mint-flower honey gift box",
+        "hộp",
+        1,
+        "l",
+        24,
+        520_000,
+        1900,
+    ),
 ]
 
 
@@ -358,19 +368,29 @@ def _friday(coop, now: dt.datetime) -> dict[str, int]:
     huy = LiveBuyer.objects.get(session=session, name=VIEWERS[9].name)
     box = Claim.objects.filter(buyer=huy, item__code="C1").first()
     if box is not None:
-        claim_release(claim=box, note="Khách nhắn không lấy hộp quà nữa", now=start + dt.timedelta(minutes=45))
+        claim_release(
+            claim=box, note="Khách nhắn không lấy hộp quà nữa", now=start + dt.timedelta(minutes=45)
+        )
     live_end(session=session, now=start + dt.timedelta(minutes=60))
     orders = [first]
     orders.append(
         _confirm(
-            session, VIEWERS[18], at=start + dt.timedelta(minutes=95), payment=PaymentMethod.COD,
-            street="Số 7 đường Nguyễn Trãi, phường Minh Xuân", province=places.TUYEN_QUANG,
+            session,
+            VIEWERS[18],
+            at=start + dt.timedelta(minutes=95),
+            payment=PaymentMethod.COD,
+            street="Số 7 đường Nguyễn Trãi, phường Minh Xuân",
+            province=places.TUYEN_QUANG,
         )  # fmt: skip
     )
     orders.append(
         _confirm(
-            session, VIEWERS[3], at=start + dt.timedelta(hours=13), payment=PaymentMethod.BANK,
-            street="Tổ 12, phường Quang Trung", province=places.TUYEN_QUANG,
+            session,
+            VIEWERS[3],
+            at=start + dt.timedelta(hours=13),
+            payment=PaymentMethod.BANK,
+            street="Tổ 12, phường Quang Trung",
+            province=places.TUYEN_QUANG,
         )  # fmt: skip
     )
     # The rest were not confirmed within a day: they expired and the waiting list moved up.
@@ -409,7 +429,10 @@ def load_demo(stdout=None) -> dict[str, int]:
     say = stdout.write if stdout else (lambda _text: None)
     counts = {"products": 0, "lives": 0, "comments": 0, "orders": 0}
     coops = {c.slug: c for c in Cooperative.objects.filter(slug__in=["tuan-dung", "po-my"])}
-    if set(coops) != {"tuan-dung", "po-my"} or Shop.unscoped.filter(cooperative__in=coops.values()).count() < 2:
+    if (
+        set(coops) != {"tuan-dung", "po-my"}
+        or Shop.unscoped.filter(cooperative__in=coops.values()).count() < 2
+    ):
         return counts  # the shop demo comes first
     transport = transport_for("sms")
     if transport is None or not transport.development:
