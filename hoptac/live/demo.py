@@ -358,12 +358,16 @@ def _friday(coop, now: dt.datetime) -> dict[str, int]:
     early = [(n, c) for n, c in numbered if c[0] <= 36]
     said = _say(session, VIEWERS, early, start=start, source=CommentSource.FACEBOOK, ids=True)
     first = _confirm(
-        session, VIEWERS[0], at=start + dt.timedelta(minutes=37), payment=PaymentMethod.BANK,
-        street="Số 18 ngõ 52 Tô Ngọc Vân", province=1,
-    )  # fmt: skip
+        session,
+        VIEWERS[0],
+        at=start + dt.timedelta(minutes=37),
+        payment=PaymentMethod.BANK,
+        street="Số 18 ngõ 52 Tô Ngọc Vân",
+        province=1,
+    )
     _pay(first, at=start + dt.timedelta(minutes=52))
-    late = [(n, c) for n, c in numbered if c[0] > 36]
-    said += _say(session, VIEWERS, late, start=start, source=CommentSource.FACEBOOK, ids=True)
+    middle = [(n, c) for n, c in numbered if 36 < c[0] <= 44]
+    said += _say(session, VIEWERS, middle, start=start, source=CommentSource.FACEBOOK, ids=True)
     # Ngô Quang Huy wrote that he no longer wants the gift box: staff let his claim go.
     huy = LiveBuyer.objects.get(session=session, name=VIEWERS[9].name)
     box = Claim.objects.filter(buyer=huy, item__code="C1").first()
@@ -371,6 +375,8 @@ def _friday(coop, now: dt.datetime) -> dict[str, int]:
         claim_release(
             claim=box, note="Khách nhắn không lấy hộp quà nữa", now=start + dt.timedelta(minutes=45)
         )
+    late = [(n, c) for n, c in numbered if c[0] > 44]
+    said += _say(session, VIEWERS, late, start=start, source=CommentSource.FACEBOOK, ids=True)
     live_end(session=session, now=start + dt.timedelta(minutes=60))
     orders = [first]
     orders.append(
@@ -381,7 +387,7 @@ def _friday(coop, now: dt.datetime) -> dict[str, int]:
             payment=PaymentMethod.COD,
             street="Số 7 đường Nguyễn Trãi, phường Minh Xuân",
             province=places.TUYEN_QUANG,
-        )  # fmt: skip
+        )
     )
     orders.append(
         _confirm(
@@ -391,7 +397,7 @@ def _friday(coop, now: dt.datetime) -> dict[str, int]:
             payment=PaymentMethod.BANK,
             street="Tổ 12, phường Quang Trung",
             province=places.TUYEN_QUANG,
-        )  # fmt: skip
+        )
     )
     # The rest were not confirmed within a day: they expired and the waiting list moved up.
     claims_expire(now=now - dt.timedelta(hours=2))
