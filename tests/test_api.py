@@ -171,7 +171,21 @@ def order_a(coop_a, honey_a):
 
 
 @pytest.fixture
-def path_objects(member_a, receipt_a, lot_a, message_a, offer_a, order_a):
+def live_objects(coop_a, order_a):
+    """A planned live of coop_a (the walk starts it, then ends it) and a held claim in
+    another live of coop_a, on air (the walk releases it)."""
+    from hoptac.live.services.claims import comment_add
+    from tests.live_fixtures import on_air, planned
+
+    later = planned(coop_a, items=(("M1", 5, 2, 200_000),), title="Live tuần sau")
+    now = on_air(coop_a, items=(("C1", 5, 2, 150_000),), title="Live tối nay")
+    with tenant(coop_a):
+        made = comment_add(session=now, author_name="Lò Thị Mai", text="chốt C1 x1 0912345678")
+    return {"live_code": later.code, "claim_id": made.claims[0].pk}
+
+
+@pytest.fixture
+def path_objects(member_a, receipt_a, lot_a, message_a, offer_a, order_a, live_objects):
     """Path parameter -> value naming an object of coop_a. Add new parameters here."""
     return {
         "member_id": member_a.uuid,
@@ -180,6 +194,7 @@ def path_objects(member_a, receipt_a, lot_a, message_a, offer_a, order_a):
         "message_id": message_a.uuid,
         "offer_id": offer_a.pk,
         "order_code": order_a.code,
+        **live_objects,
     }
 
 
@@ -221,12 +236,25 @@ POST_BODIES = {
     "offer_answer": lambda o: {"text": "HTX mua 20 lít, mang đến điểm Pả Vi sáng mai."},
     "order_status": lambda o: {"to": "confirmed"},
     "order_invoice": lambda o: {"number": "00001234", "provider": "VNPT"},
+    "live_create": lambda o: {
+        "client_key": str(uuid.uuid4()),
+        "title": "Live mật ong tối thứ Sáu",
+        "platform": "facebook",
+        "starts_at": (timezone.localtime() + dt.timedelta(days=2)).replace(microsecond=0).isoformat(),
+        "items": [{"listing": o["listing"], "code": "M1", "quantity": 1}],
+    },
+    "live_start": lambda o: {},
+    "live_end": lambda o: {},
+    "live_comments_add": lambda o: {"comments": [{"text": "chốt M1 x1 0987654321", "author_name": "Vàng Seo Pao"}]},
+    "live_claim_release": lambda o: {"note": "Khách báo hủy"},
 }
 
 
 @pytest.fixture
-def body_objects(member_a, honey_a):
-    return {"member": member_a, "product": honey_a["product"]}
+def body_objects(coop_a, member_a, honey_a, order_a):
+    with tenant(coop_a):
+        listing = order_a.lines.get().listing_id  # coop_a's honey, in stock
+    return {"member": member_a, "product": honey_a["product"], "listing": listing}
 
 
 # --- the route walk ------------------------------------------------------------------------------
@@ -1039,6 +1067,15 @@ EXPECTED_OPERATIONS = {
     ("POST", "/c/{slug}/orders/{order_code}/status"),
     ("POST", "/c/{slug}/orders/{order_code}/invoice"),
     ("GET", "/c/{slug}/payments"),
+    ("GET", "/c/{slug}/lives"),
+    ("POST", "/c/{slug}/lives"),
+    ("GET", "/c/{slug}/lives/{live_code}"),
+    ("POST", "/c/{slug}/lives/{live_code}/start"),
+    ("POST", "/c/{slug}/lives/{live_code}/end"),
+    ("POST", "/c/{slug}/lives/{live_code}/comments"),
+    ("GET", "/c/{slug}/lives/{live_code}/claims"),
+    ("POST", "/c/{slug}/claims/{claim_id}/release"),
+    ("GET", "/c/{slug}/lives/{live_code}/buyers"),
 }
 
 
@@ -1330,7 +1367,7 @@ def wsgi_app():
 
 
 @pytest.fixture
-def fuzz_objects(coop_a, member_a, receipt_a, honey_a, message_a, offer_a, order_a):
+def fuzz_objects(coop_a, member_a, receipt_a, honey_a, message_a, offer_a, order_a, live_objects):
     """Real objects of coop_a for the generated requests: a tea sold by weight (so most
     units fit) with prices since 2000, so that generated receipts can be recorded."""
     with tenant(coop_a):
@@ -1350,13 +1387,14 @@ def fuzz_objects(coop_a, member_a, receipt_a, honey_a, message_a, offer_a, order
         "message_id": str(message_a.uuid),
         "offer_id": offer_a.pk,
         "order_code": order_a.code,
+        **live_objects,
     }
 
 
 def _aim_at_real_objects(case, objects: dict) -> None:
     """Point a generated request at coop_a and its objects; the rest stays generated."""
     case.path_parameters["slug"] = "coop-a"
-    for name in ("receipt_id", "member_id", "message_id", "offer_id", "order_code"):
+    for name in ("receipt_id", "member_id", "message_id", "offer_id", "order_code", "live_code", "claim_id"):
         if name in case.path_parameters:
             case.path_parameters[name] = objects[name]
     body = case.body

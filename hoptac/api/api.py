@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 
-from hoptac.api import lots, members, messages, prices, products, receipts, shop, tokens
+from hoptac.api import live, lots, members, messages, prices, products, receipts, shop, tokens
 from hoptac.api.access import api_language
 from hoptac.api.auth import AUTH
 
@@ -63,6 +63,11 @@ TAGS = [
         "name": "shop",
         "description": "Selling: the public catalogue, placing orders (no token), and a cooperative's "
         "orders and bank transactions for its staff.",
+    },
+    {
+        "name": "live",
+        "description": "Selling in livestreams: live sales, comments read into claims, the waiting list, "
+        "buyers and their links.",
     },
 ]
 
@@ -123,3 +128,4 @@ api.add_router("", lots.router)
 api.add_router("", messages.router)
 api.add_router("", tokens.router)
 api.add_router("", shop.router)
+api.add_router("", live.router)

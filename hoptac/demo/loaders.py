@@ -7,6 +7,7 @@ from django.db import transaction
 from hoptac.catalog.demo import load_demo as load_catalog
 from hoptac.coops.demo import load_demo as load_coops
 from hoptac.inventory.demo import load_demo as load_inventory
+from hoptac.live.demo import load_demo as load_live
 from hoptac.notify.demo import load_demo as load_notify
 from hoptac.offtake.demo import load_demo as load_offtake
 from hoptac.shop.demo import load_demo as load_shop
@@ -21,4 +22,5 @@ def load_all(stdout=None) -> dict[str, dict]:
         "inventory": load_inventory(stdout=stdout),
         "notify": load_notify(stdout=stdout),
         "shop": load_shop(stdout=stdout),
+        "live": load_live(stdout=stdout),
     }
