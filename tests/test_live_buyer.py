@@ -110,7 +110,7 @@ def test_page_shows_the_held_items_at_live_prices_and_masks_the_phone(client, co
     assert "550.000" in page  # 2 × 200.000 + 150.000 at the live prices
     assert "0912345678" not in page and "•••••••678" in page  # masked
     assert 'value="Lò Thị Mai"' in page
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "noindex" in response["X-Robots-Tag"]
     assert "no-store" in response["Cache-Control"]
     assert "<script" not in page

@@ -14,7 +14,9 @@ time counts as expired here even before the task expires it.
 
 Privacy: the phone found in the buyer's comment is shown masked (whoever holds a forwarded
 link does not learn it); left empty, the form uses it. Every answer is ``no-store``,
-``noindex`` and ``Referrer-Policy: no-referrer`` (the token must not leave in a Referer),
+``noindex`` and ``Referrer-Policy: same-origin`` (the token never leaves in a Referer to
+another site; not ``no-referrer``, with which the browser posts the form with ``Origin:
+null`` and Django's CSRF check refuses it — tests/test_live_flow_browser.py),
 and the token is masked in our logs (``core/redact.py``).
 """
 
@@ -65,7 +67,7 @@ class ConfirmForm(CheckoutForm):
 
 
 def _headers(response):
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
