@@ -200,3 +200,23 @@ def test_after_the_live_the_waiting_list_moves_up_only_into_packs_still_held(coo
         late.claims[0].refresh_from_db()
         assert late.claims[0].state == ClaimState.WAITING
         assert _free(item) == 20  # nobody can take A's 5 any more: they go back to the shop
+
+
+def test_a_buyer_who_moves_up_is_told_when_they_have_their_link(coop_a, live_a):
+    from hoptac.live.services.links import SOURCE_TYPE, link_send
+    from hoptac.outbox.models import Message
+
+    now = timezone.now()
+    with tenant(coop_a):
+        first = comment_add(session=live_a, author_name="A", text="M1 10 0912345678", now=now)
+        comment_add(session=live_a, author_name="B", text="C2 1 0987654321", now=now)
+        late = comment_add(session=live_a, author_name="B", text="M1 2 0987654321", now=now)
+        buyer = late.claims[0].buyer
+        link_send(buyer=buyer, now=now)
+        before = Message.objects.filter(source_type=SOURCE_TYPE, source_id=str(buyer.pk)).count()
+        claim_release(claim=first.claims[0], now=now)
+        texts = list(
+            Message.objects.filter(source_type=SOURCE_TYPE, source_id=str(buyer.pk)).values_list("text", flat=True)
+        )
+        assert len(texts) == before + 1
+        assert f"/mua/{buyer.token}/" in texts[-1]

@@ -50,6 +50,7 @@ from ..models import (
     LiveSession,
     LiveStatus,
 )
+from .links import moved_up_send
 
 MAX_CLAIM = 1000  # packs in one claim: beyond this it is not an order, it is a typo
 
@@ -104,6 +105,13 @@ def _promote(item: LiveItem, session: LiveSession, now: dt.datetime) -> list[Cla
         free -= claim.quantity
         promoted.append(claim)
     return promoted
+
+
+def _tell(promoted: list[Claim], now: dt.datetime) -> None:
+    """Buyers who moved up and already have their link get a message (in this transaction:
+    the outbox row commits with the claim)."""
+    for buyer_id in sorted({c.buyer_id for c in promoted}):
+        moved_up_send(buyer=LiveBuyer(pk=buyer_id), now=now)
 
 
 # --- starting and ending -------------------------------------------------------------------
@@ -373,7 +381,7 @@ def claim_release(*, claim: Claim, note: str = "", actor=None, now: dt.datetime 
     claim.note = (note or "").strip()[:200]
     claim.save(update_fields=["state", "closed_at", "note"])
     session = item.session
-    _promote(item, session, now)
+    _tell(_promote(item, session, now), now)
     _settle_stock(item, session)
     _lapse_buyer(claim.buyer_id)
     audit_record(action="live.release", actor=actor, cooperative=session.cooperative, obj=claim)
@@ -399,7 +407,7 @@ def claims_expire_item(*, item: LiveItem, now: dt.datetime) -> int:
         claim.save(update_fields=["state", "closed_at"])
     if due:
         session = item.session
-        _promote(item, session, now)
+        _tell(_promote(item, session, now), now)
         _settle_stock(item, session)
         for buyer_id in {c.buyer_id for c in due}:
             _lapse_buyer(buyer_id)
@@ -491,6 +499,6 @@ def buyer_confirm(
         claim.note = "ordered without it"
         claim.save(update_fields=["state", "closed_at", "note"])
     for item in items.values():
-        _promote(item, session, now)
+        _tell(_promote(item, session, now), now)
         _settle_stock(item, session)
     return order

@@ -138,6 +138,36 @@ def link_send(
     return message
 
 
+def moved_up_send(*, buyer: LiveBuyer, now: dt.datetime | None = None):
+    """Tell a buyer who already has their link that packs came free for them (they moved
+    up from the waiting list). Buyers without a link yet get it with "send all"; buyers
+    without a phone are answered on the platform. Returns the outbox message or None."""
+    now = now or timezone.now()
+    buyer = LiveBuyer.objects.select_related("cooperative").get(pk=buyer.pk)
+    if buyer.link_sent_at is None or not buyer.phone or buyer.state != LiveBuyer.State.OPEN:
+        return None
+    until = confirm_by(buyer, now=now)
+    values = {
+        "coop": buyer.cooperative.name,
+        "items": items_summary(buyer, now=now),
+        "until": timezone.localtime(until).strftime("%H:%M %d/%m") if until else "",
+        "link": buyer_link(buyer),
+    }
+    return queue(
+        kind=Kind.ORDER,
+        text=pgettext("sms", "%(coop)s: your turn came, we now hold %(items)s for you until %(until)s.")
+        % values
+        + " "
+        + pgettext("sms", "Confirm and choose delivery: %(link)s") % values,
+        name=buyer.name,
+        phone=buyer.phone,
+        channels=["sms"],
+        subject=pgettext("sms", "Your order in the live"),
+        source_type=SOURCE_TYPE,
+        source_id=str(buyer.pk),
+    )
+
+
 @dataclass
 class SendAll:
     sent: int = 0
