@@ -16,7 +16,7 @@ EXPECTED_TABS = {
     Role.COLLECTOR: ["receipt_new", "receipts", "members", "messages"],
     Role.CHAIR: ["overview", "receipts", "members", "payables"],
     Role.ACCOUNTANT: ["overview", "payables", "receipts", "members"],
-    Role.SALES: ["overview", "selling", "stock", "catalog"],
+    Role.SALES: ["overview", "selling", "live", "stock"],
     Role.MEMBER: ["overview", "my_account", "notices"],
     Role.ALLIANCE: ["overview", "members", "receipts", "stock"],
 }
