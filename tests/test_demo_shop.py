@@ -54,6 +54,12 @@ def test_demo_shops_orders_and_transactions(demo):
     assert orders.values("checkout").distinct().count() < orders.count()  # a cart of two cooperatives
     days = {o.created_at.date() for o in orders}
     assert len(days) >= 8  # spread over the last weeks
+    # Orders from several channels, some through the demo's share links (reports by channel).
+    assert {"shop", "marketplace", "share"} <= set(orders.values_list("channel", flat=True))
+    from hoptac.shop.models import ShareLink
+
+    codes = set(ShareLink.unscoped.values_list("code", flat=True))
+    assert len(codes) == 3 and set(orders.filter(channel="share").values_list("channel_ref", flat=True)) <= codes
 
     states = set(BankTransaction.unscoped.values_list("state", flat=True))
     assert {TxState.MATCHED, TxState.PARTIAL, TxState.DUPLICATE, TxState.UNMATCHED} <= states

@@ -30,6 +30,7 @@ from hoptac.lib import places
 from hoptac.outbox.transports import transport_for
 from hoptac.shop.models import (
     BankTransaction,
+    Channel,
     DeliveryMethod,
     DeliveryRate,
     Listing,
@@ -38,12 +39,14 @@ from hoptac.shop.models import (
     OrderStatus,
     PaymentMethod,
     PriceTier,
+    ShareLink,
     Shop,
     TxSource,
     Zone,
 )
 from hoptac.shop.services.orders import Buyer, Choice, order_move, order_place
 from hoptac.shop.services.payments import IncomingLine, order_cash_received, transaction_receive
+from hoptac.shop.services.share import share_link_create
 
 
 @dataclass(frozen=True)
@@ -427,6 +430,33 @@ def _play(spec: DemoOrder, coops: dict, buyers: list[Buyer], number: int) -> lis
     return orders
 
 
+def _channels(coops: dict) -> int:
+    """Share links in two groups and a post, with their visits, and where the demo's orders
+    came from: some through a link, some from the marketplace (reports by channel)."""
+    made = 0
+    for slug, links in (
+        ("tuan-dung", (("zalo", "Nhóm Zalo Chợ quê Hà Giang", 137), ("facebook", "Bài Facebook mật ong tháng 11", 58))),
+        ("tay-con-linh", (("zalo", "Nhóm Zalo Trà Shan tuyết Hà Nội", 64),)),
+    ):
+        coop = coops.get(slug)
+        if coop is None:
+            continue
+        with tenant(coop):
+            listing = Listing.objects.order_by("position", "pk").first()
+            if listing is None:
+                continue
+            orders = list(Order.objects.order_by("created_at", "pk"))
+            for index, (place, label, visits) in enumerate(links):
+                link = share_link_create(listing=listing, place=place, label=label, actor=_chair(coop))
+                ShareLink.objects.filter(pk=link.pk).update(visits=visits)
+                Order.objects.filter(pk__in=[o.pk for o in orders[index::4]]).update(
+                    channel=Channel.SHARE, channel_ref=link.code
+                )
+                made += 1
+            Order.objects.filter(pk__in=[o.pk for o in orders[3::4]]).update(channel=Channel.MARKETPLACE)
+    return made
+
+
 def _odd_transactions(coops: dict) -> int:
     """One duplicate (the statement repeats a SePay line) and one unmatched transfer."""
     coop = coops["tuan-dung"]
@@ -493,6 +523,7 @@ def load_demo(stdout=None) -> dict[str, int]:
     for number, spec in enumerate(ORDERS, start=1):
         counts["orders"] += len(_play(spec, coops, buyers, number))
     _odd_transactions(coops)
+    counts["share links"] = _channels(coops)
     counts["transactions"] = BankTransaction.unscoped.count() - before
     say(f"shop: +{counts['shops']} shops, +{counts['orders']} orders, +{counts['transactions']} transactions")
     return counts
