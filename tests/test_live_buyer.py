@@ -116,7 +116,8 @@ def test_page_shows_the_held_items_at_live_prices_and_masks_the_phone(client, co
     assert "<script" not in page
 
 
-def test_waiting_claims_show_their_place_in_line(client, coop_a, live_a):
+def test_waiting_claims_show_their_place_in_line(settings, client, coop_a, live_a):
+    settings.LANGUAGE_CODE = "en"
     _buyer(coop_a, live_a, text="chốt M1 x9 0912345678")
     _buyer(coop_a, live_a, text="M1 x3 0987654321", name="Giàng A Lử")
     late = _buyer(coop_a, live_a, text="M1 x1 C2 x1 0977111222", name="Vàng Seo Pao")
@@ -216,7 +217,8 @@ def test_held_but_past_its_time_is_expired_on_the_page_and_orders_nothing(client
         assert not Order.objects.exists()
 
 
-def test_released_claims_leave_a_clear_page(client, coop_a, live_a):
+def test_released_claims_leave_a_clear_page(settings, client, coop_a, live_a):
+    settings.LANGUAGE_CODE = "en"
     buyer = _buyer(coop_a, live_a)
     with tenant(coop_a):
         claim_release(claim=Claim.objects.get(buyer=buyer))

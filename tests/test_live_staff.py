@@ -156,7 +156,8 @@ def _key(client, url):
     return re.search(r'name="form_key" value="([^"]+)"', page).group(1)
 
 
-def test_plan_start_capture_and_end_through_the_pages(login, chair_a, coop_a):
+def test_plan_start_capture_and_end_through_the_pages(settings, login, chair_a, coop_a):
+    settings.LANGUAGE_CODE = "en"
     open_shop(coop_a)
     honey = stocked(coop_a, name="Mật ong bạc hà", code="MAT", packs=12, price=250_000)
     client = login(chair_a)
@@ -315,7 +316,8 @@ def test_staff_without_live_run_cannot_open(login, collector_a, coop_a):
     assert login(collector_a).get(_url("screen", coop_a, live_code=live.code)).status_code == 403
 
 
-def test_edit_pages_check_conflicts_and_freeze_on_air(login, chair_a, coop_a):
+def test_edit_pages_check_conflicts_and_freeze_on_air(settings, login, chair_a, coop_a):
+    settings.LANGUAGE_CODE = "en"
     session = planned(coop_a, items=(("M1", 20, 10, 200_000),))
     with tenant(coop_a):
         item = session.items.get()
