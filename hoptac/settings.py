@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "hoptac.live",
     "hoptac.trace",
     "hoptac.notify",
+    "hoptac.federation",
+    "hoptac.sync",
     "hoptac.api",
     "hoptac.demo",
     "django.contrib.admin",

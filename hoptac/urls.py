@@ -30,6 +30,14 @@ urlpatterns = [
     path("c/<slug:coop_slug>/share/", include("hoptac.shop.urls_share")),
     path("c/<slug:coop_slug>/live/facebook/", include("hoptac.live.urls_facebook")),
     path("c/<slug:coop_slug>/live/", include("hoptac.live.urls_staff")),
+    # The offline field app (a PWA whose service worker's scope is this path) and its
+    # staff pages: devices, records needing a look.
+    path("c/<slug:coop_slug>/field/", include("hoptac.sync.urls_field")),
+    path("c/<slug:coop_slug>/field-admin/", include("hoptac.sync.urls_staff")),
+    # The provincial alliance: directory, onboarding, overview; and the public join page.
+    path("alliance/overview/", include("hoptac.federation.urls_overview")),
+    path("alliance/", include("hoptac.federation.urls_directory")),
+    path("join/", include("hoptac.federation.urls_public")),
     # Gateways call these (no session, no CSRF): a secret per gateway in the address.
     path("hooks/", include("hoptac.outbox.hook_urls")),
     path("hooks/", include("hoptac.notify.hook_urls")),

@@ -1,0 +1,1 @@
+"""Models of the app (filled by the issue's work)."""

@@ -1,0 +1,4 @@
+"""Staff pages of the field app: devices (list, revoke) and records needing a look."""
+
+app_name = "sync"
+urlpatterns: list = []
