@@ -57,7 +57,12 @@ def test_the_sample_file_imports_every_row(login, officer, coop_a):
     entries = DirectoryEntry.objects.filter(province_code=8)
     assert entries.count() == 8
     honey = entries.get(tax_code="5100123402")
-    assert (honey.kind, honey.commune_code, honey.sectors, honey.phone) == ("htx", 769, ["honey"], "0912111002")
+    assert (honey.kind, honey.commune_code, honey.sectors, honey.phone) == (
+        "htx",
+        769,
+        ["honey"],
+        "0912111002",
+    )
     assert (honey.members_count, honey.founded_year) == (45, 2014)
     herbs = entries.get(name="HTX Dược liệu Sủng Máng")  # "Sung Mang", "duoc lieu" typed without accents
     assert (herbs.commune_code, herbs.sectors) == (787, ["herbs"])
@@ -121,12 +126,22 @@ def test_a_file_that_is_not_a_workbook_or_lacks_headers_is_refused(login, office
 
 def test_rows_match_by_tax_code_or_by_name_and_commune_without_accents(login, officer):
     client = login(officer)
-    upload(client, book(["HTX Mật Ong Bạc Hà", "HTX", "5100000001", "Mèo Vạc", "", "", 10],
-                        ["HTX Chè Shan", "HTX", "", "Lũng Phìn", "", "", 5]))
+    upload(
+        client,
+        book(
+            ["HTX Mật Ong Bạc Hà", "HTX", "5100000001", "Mèo Vạc", "", "", 10],
+            ["HTX Chè Shan", "HTX", "", "Lũng Phìn", "", "", 5],
+        ),
+    )
     assert DirectoryEntry.objects.count() == 2
     # Renamed (same tax code), and the other one typed without accents and with "Hợp tác xã".
-    response = upload(client, book(["HTX Mật ong Bạc hà Mèo Vạc", "HTX", "5100000001", "Mèo Vạc", "", "", 12],
-                                   ["Hop tac xa che shan", "HTX", "", "xa lung phin", "Chè", "", ""]))
+    response = upload(
+        client,
+        book(
+            ["HTX Mật ong Bạc hà Mèo Vạc", "HTX", "5100000001", "Mèo Vạc", "", "", 12],
+            ["Hop tac xa che shan", "HTX", "", "xa lung phin", "Chè", "", ""],
+        ),
+    )
     assert response.status_code == 302
     assert DirectoryEntry.objects.count() == 2
     honey = DirectoryEntry.objects.get(tax_code="5100000001")
@@ -154,14 +169,22 @@ def test_a_row_matching_a_cooperative_on_the_platform_is_linked(login, officer, 
 
 def test_doubtful_matches_wait_for_the_officers_choice(login, officer):
     client = login(officer)
-    upload(client, book(["HTX Chè Shan Tuyết", "HTX", "5100000001", "Lũng Phìn", "", "", 30],
-                        ["HTX Mật ong Sủng Là", "HTX", "", "Đồng Văn", "", "", 20]))
+    upload(
+        client,
+        book(
+            ["HTX Chè Shan Tuyết", "HTX", "5100000001", "Lũng Phìn", "", "", 30],
+            ["HTX Mật ong Sủng Là", "HTX", "", "Đồng Văn", "", "", 20],
+        ),
+    )
     first, second = DirectoryEntry.objects.order_by("pk")
-    response = upload(client, book(
-        ["HTX Chè Shan Tuyết", "HTX", "", "Mèo Vạc", "", "", 31],  # same name, another commune
-        ["HTX Mật ong Sủng Lài", "HTX", "", "Đồng Văn", "", "", 21],  # a close name, same commune
-        ["HTX Mới Hoàn Toàn", "HTX", "", "Yên Minh", "", "", 3],  # certain: new
-    ))
+    response = upload(
+        client,
+        book(
+            ["HTX Chè Shan Tuyết", "HTX", "", "Mèo Vạc", "", "", 31],  # same name, another commune
+            ["HTX Mật ong Sủng Lài", "HTX", "", "Đồng Văn", "", "", 21],  # a close name, same commune
+            ["HTX Mới Hoàn Toàn", "HTX", "", "Yên Minh", "", "", 3],  # certain: new
+        ),
+    )
     assert response.status_code == 302
     staged = DirectoryImport.objects.get(status=ImportStatus.REVIEW)
     assert response["Location"] == f"/alliance/import/{staged.code}/"
@@ -227,7 +250,9 @@ def test_the_template_downloads_and_its_example_row_is_skipped(login, officer):
 
 def test_the_officer_of_another_province_sees_nothing_of_this_one(login, officer):
     upload(login(officer), SAMPLE.read_bytes())
-    staged_response = upload(login(officer), book(["HTX Chè Shan Tuyết Lũng Phìn", "HTX", "", "Mèo Vạc", "", "", ""]))
+    staged_response = upload(
+        login(officer), book(["HTX Chè Shan Tuyết Lũng Phìn", "HTX", "", "Mèo Vạc", "", "", ""])
+    )
     entry = DirectoryEntry.objects.first()
     hanoi = make_user("0919000202", "Cán bộ Hà Nội")
     alliance_officer_set(user=hanoi, province_code=1)

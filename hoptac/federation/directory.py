@@ -157,10 +157,15 @@ def template_workbook(province_code: int) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
     for index, column in enumerate(COLUMNS, start=1):
-        cell = xlsx.text(sheet, 2, index, EXAMPLE[column.key]) if column.key not in (
-            "members_count",
-            "founded_year",
-        ) else xlsx.put(sheet, 2, index, EXAMPLE[column.key])
+        cell = (
+            xlsx.text(sheet, 2, index, EXAMPLE[column.key])
+            if column.key
+            not in (
+                "members_count",
+                "founded_year",
+            )
+            else xlsx.put(sheet, 2, index, EXAMPLE[column.key])
+        )
         cell.font = Font(italic=True, color="666666")
     for key in ("tax_code", "phone"):
         letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
@@ -385,8 +390,12 @@ def _parse_row(values: dict, province_code: int, lookups) -> tuple[dict, list[st
         try:
             row["phone"] = normalize_phone(phone)
         except InvalidPhone:
-            messages.append(_("The phone number “%(value)s” is not a Vietnamese phone number.") % {"value": phone})
-    row["members_count"] = _whole_number(values.get("members_count"), labels["members_count"], 0, MAX_MEMBERS, messages)
+            messages.append(
+                _("The phone number “%(value)s” is not a Vietnamese phone number.") % {"value": phone}
+            )
+    row["members_count"] = _whole_number(
+        values.get("members_count"), labels["members_count"], 0, MAX_MEMBERS, messages
+    )
     row["founded_year"] = _whole_number(
         values.get("founded_year"), labels["founded_year"], FIRST_YEAR, dt.date.today().year, messages
     )
@@ -461,7 +470,9 @@ class Matcher:
         ]
         if close:
             return self._doubt(close, _("A similar name in the same commune."))
-        coop = (self.coop_by_tax.get(tax) if tax else None) or self.coop_by_name.get((key, row["commune_code"]))
+        coop = (self.coop_by_tax.get(tax) if tax else None) or self.coop_by_name.get(
+            (key, row["commune_code"])
+        )
         if coop is not None:
             return {"action": "new", "cooperative": coop.pk, "cooperative_name": coop.name}
         return {"action": "new"}
@@ -493,7 +504,10 @@ def check_file(*, content: bytes, province_code: int) -> Checked:
             if row["tax_code"]:
                 first = seen_tax.setdefault(row["tax_code"], number)
                 if first != number:
-                    messages.append(_("The tax code %(code)s is also on row %(row)s.") % {"code": row["tax_code"], "row": first})
+                    messages.append(
+                        _("The tax code %(code)s is also on row %(row)s.")
+                        % {"code": row["tax_code"], "row": first}
+                    )
             first = seen_name.setdefault((name_key(row["name"]), row["commune_code"]), number)
             if first != number:
                 messages.append(_("The same name and commune are also on row %(row)s.") % {"row": first})

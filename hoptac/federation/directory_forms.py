@@ -22,7 +22,9 @@ class EntryFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or tax code")}),
     )
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + list(CoopKind.choices))
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All"))] + list(CoopKind.choices)
+    )
     commune = forms.TypedChoiceField(label=_("Commune / ward"), required=False, coerce=int, empty_value=None)
     platform = forms.ChoiceField(label=_("On the platform"), required=False, choices=PLATFORM_CHOICES)
 
@@ -85,7 +87,9 @@ class JoinForm(forms.Form):
     )
     province = forms.TypedChoiceField(label=_("Province"), coerce=int)
     commune = forms.CharField(
-        label=_("Commune / ward"), max_length=100, help_text=_("The name after the 2025 reform, e.g. Mèo Vạc.")
+        label=_("Commune / ward"),
+        max_length=100,
+        help_text=_("The name after the 2025 reform, e.g. Mèo Vạc."),
     )
     sectors = forms.MultipleChoiceField(
         label=_("Sectors"), required=False, choices=Sector.choices, widget=forms.CheckboxSelectMultiple
@@ -93,11 +97,17 @@ class JoinForm(forms.Form):
     chair_name = forms.CharField(label=_("Chair's full name"), max_length=120)
     phone = PhoneField(label=_("Chair's phone"), help_text=_("The invitation to start is sent to it by SMS."))
     members_count = forms.IntegerField(
-        label=_("Members"), required=False, min_value=0, max_value=MAX_MEMBERS,
+        label=_("Members"),
+        required=False,
+        min_value=0,
+        max_value=MAX_MEMBERS,
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     message = forms.CharField(
-        label=_("Message to the alliance"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Message to the alliance"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -55,7 +55,9 @@ def directory_counts(province_code: int) -> DirectoryCounts:
     return DirectoryCounts(
         total=entries.count(),
         on_platform=entries.filter(cooperative__isnull=False, cooperative__is_active=True).count(),
-        requests_pending=JoinRequest.objects.filter(province_code=province_code, status=JoinStatus.PENDING).count(),
+        requests_pending=JoinRequest.objects.filter(
+            province_code=province_code, status=JoinStatus.PENDING
+        ).count(),
     )
 
 
@@ -69,12 +71,17 @@ def chair_invitations(entry: DirectoryEntry) -> list[StaffInvitation]:
     if entry.cooperative_id is None:
         return []
     return list(
-        StaffInvitation.unscoped.filter(cooperative_id=entry.cooperative_id, role=Role.CHAIR).order_by("-sent_at")[:10]
+        StaffInvitation.unscoped.filter(cooperative_id=entry.cooperative_id, role=Role.CHAIR).order_by(
+            "-sent_at"
+        )[:10]
     )
 
 
 def has_chair(entry: DirectoryEntry) -> bool:
-    return entry.cooperative_id is not None and entry.cooperative.staff_memberships.filter(role=Role.CHAIR).exists()
+    return (
+        entry.cooperative_id is not None
+        and entry.cooperative.staff_memberships.filter(role=Role.CHAIR).exists()
+    )
 
 
 def import_by_code(code) -> DirectoryImport | None:

@@ -59,7 +59,9 @@ def entry_list(request):
 
 @alliance_view
 def directory_template(request):
-    response = HttpResponse(directory.template_workbook(request.province_code), content_type=xlsx.CONTENT_TYPE)
+    response = HttpResponse(
+        directory.template_workbook(request.province_code), content_type=xlsx.CONTENT_TYPE
+    )
     response["Content-Disposition"] = 'attachment; filename="directory-template.xlsx"'
     return response
 
@@ -75,7 +77,8 @@ def directory_import(request):
         if upload.size > settings.MAX_IMPORT_BYTES:
             form.add_error(
                 "file",
-                _("The file is too large (at most %(mb)s MB).") % {"mb": settings.MAX_IMPORT_BYTES // (1024 * 1024)},
+                _("The file is too large (at most %(mb)s MB).")
+                % {"mb": settings.MAX_IMPORT_BYTES // (1024 * 1024)},
             )
         else:
             checked = directory.check_file(content=upload.read(), province_code=request.province_code)
@@ -83,7 +86,10 @@ def directory_import(request):
                 form.add_error("file", checked.file_error)
             elif checked.ok:
                 staged = services.directory_import_stage(
-                    province_code=request.province_code, rows=checked.rows, file_name=upload.name, actor=request.user
+                    province_code=request.province_code,
+                    rows=checked.rows,
+                    file_name=upload.name,
+                    actor=request.user,
                 )
                 if checked.doubtful:
                     return redirect("directory:review", code=staged.code)
@@ -96,11 +102,15 @@ def directory_import(request):
                     messages.success(request, text)
                     return _to_list(request)
     status = 422 if checked is not None and not checked.ok or form.errors else 200
-    return render(request, "federation/directory_import.html", {"form": form, "checked": checked}, status=status)
+    return render(
+        request, "federation/directory_import.html", {"form": form, "checked": checked}, status=status
+    )
 
 
 def _applied_text(applied) -> str:
-    return _("Directory imported: %(created)s added (%(linked)s already on Hợp Tác), %(updated)s updated.") % {
+    return _(
+        "Directory imported: %(created)s added (%(linked)s already on Hợp Tác), %(updated)s updated."
+    ) % {
         "created": applied.created,
         "linked": applied.linked,
         "updated": applied.updated,
@@ -128,7 +138,9 @@ def directory_review(request, code):
                 messages.success(request, _("The import was discarded: nothing was changed."))
                 return _to_list(request, staged.province_code)
             choices = {
-                row["row"]: request.POST.get(f"row-{row['row']}", "") for row in staged.rows if row["action"] == "doubt"
+                row["row"]: request.POST.get(f"row-{row['row']}", "")
+                for row in staged.rows
+                if row["action"] == "doubt"
             }
             applied = services.directory_import_apply(staged=staged, choices=choices, actor=request.user)
         except ValidationError as refused:
@@ -245,7 +257,9 @@ def entry_invite(request, code):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            text = _("The invitation was sent by SMS to %(phone)s.") % {"phone": display_phone(invitation.phone)}
+            text = _("The invitation was sent by SMS to %(phone)s.") % {
+                "phone": display_phone(invitation.phone)
+            }
             messages.success(request, text)
             return redirect("directory:entry", code=entry.code)
     return _entry_page(request, entry, invite_form=form, status=422)

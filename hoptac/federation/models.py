@@ -124,7 +124,9 @@ class JoinRequest(models.Model):
     phone = models.CharField(_("chair's phone"), max_length=11)
     members_count = models.PositiveIntegerField(_("members"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=JoinStatus.choices, default=JoinStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JoinStatus.choices, default=JoinStatus.PENDING
+    )
     reason = models.TextField(_("reason"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -56,7 +56,8 @@ def request_detail(request, code):
     join_request = _request_or_404(request, code)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     approve = ApproveForm(
-        request.POST if action == "approve" else None, initial={"slug": services.slug_suggest(join_request.name)}
+        request.POST if action == "approve" else None,
+        initial={"slug": services.slug_suggest(join_request.name)},
     )
     decline = DeclineForm(request.POST if action == "decline" else None)
     if action == "approve" and approve.is_valid():
@@ -72,7 +73,8 @@ def request_detail(request, code):
         else:
             messages.success(
                 request,
-                _("%(coop)s is on Hợp Tác. The invitation was sent by SMS to its chair.") % {"coop": coop.name},
+                _("%(coop)s is on Hợp Tác. The invitation was sent by SMS to its chair.")
+                % {"coop": coop.name},
             )
             return redirect("directory:request", code=join_request.code)
     elif action == "decline" and decline.is_valid():
@@ -83,7 +85,9 @@ def request_detail(request, code):
         except ValidationError as error:
             add_errors(decline, error)
         else:
-            messages.success(request, _("The request was declined; the cooperative reads the reason on its page."))
+            messages.success(
+                request, _("The request was declined; the cooperative reads the reason on its page.")
+            )
             return redirect("directory:request", code=join_request.code)
     join_request.refresh_from_db()
     return render(

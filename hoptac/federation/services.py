@@ -74,7 +74,11 @@ def directory_import_stage(*, province_code: int, rows: list[dict], file_name: s
         action="alliance.directory_stage",
         actor=actor,
         obj=staged,
-        data={"province": province_code, "rows": len(rows), "doubtful": sum(r["action"] == "doubt" for r in rows)},
+        data={
+            "province": province_code,
+            "rows": len(rows),
+            "doubtful": sum(r["action"] == "doubt" for r in rows),
+        },
     )
     return staged
 
@@ -142,7 +146,9 @@ def directory_import_apply(*, staged: DirectoryImport, choices: dict[int, str], 
         result.linked += bool(coop_id)
     if missing:
         raise ValidationError(
-            _("Say for each doubtful row whether it is an entry of the directory or a new one (rows %(rows)s).")
+            _(
+                "Say for each doubtful row whether it is an entry of the directory or a new one (rows %(rows)s)."
+            )
             % {"rows": ", ".join(str(n) for n in missing)},
             code="choices",
         )
@@ -150,7 +156,12 @@ def directory_import_apply(*, staged: DirectoryImport, choices: dict[int, str], 
         action="alliance.directory_import",
         actor=actor,
         obj=staged,
-        data={"province": province, "created": result.created, "updated": result.updated, "linked": result.linked},
+        data={
+            "province": province,
+            "created": result.created,
+            "updated": result.updated,
+            "linked": result.linked,
+        },
     )
     return result
 
@@ -236,7 +247,13 @@ def _create_cooperative(*, values: dict, slug: str, actor) -> Cooperative:
 
 @transaction.atomic
 def cooperative_start(
-    *, entry: DirectoryEntry, slug: str, chair_phone: str, chair_name: str, link_for: Callable[[str], str], actor
+    *,
+    entry: DirectoryEntry,
+    slug: str,
+    chair_phone: str,
+    chair_name: str,
+    link_for: Callable[[str], str],
+    actor,
 ) -> tuple[Cooperative, StaffInvitation]:
     """Open the cooperative of a directory entry on the platform (empty, ready to use) and
     invite its chair by SMS: a one-time link, valid for ``INVITATION_DAYS`` days."""
@@ -244,15 +261,19 @@ def cooperative_start(
     if entry.cooperative_id is not None:
         raise ValidationError(_("This cooperative already uses the platform."), code="started")
     coop = _create_cooperative(
-        values={field: getattr(entry, field) for field in ("kind", "name", "tax_code", "province_code",
-                                                           "commune_code", "sectors", "phone")},
+        values={
+            field: getattr(entry, field)
+            for field in ("kind", "name", "tax_code", "province_code", "commune_code", "sectors", "phone")
+        },
         slug=slug,
         actor=actor,
     )
     updated = DirectoryEntry.objects.filter(pk=entry.pk, cooperative__isnull=True).update(cooperative=coop)
     if updated != 1:
         raise ValidationError(_("This cooperative already uses the platform."), code="started")
-    invitation = _invite_chair(coop=coop, phone=chair_phone, full_name=chair_name, link_for=link_for, actor=actor)
+    invitation = _invite_chair(
+        coop=coop, phone=chair_phone, full_name=chair_name, link_for=link_for, actor=actor
+    )
     return coop, invitation
 
 
@@ -268,10 +289,13 @@ def chair_invite(
     with tenant(coop):
         if coop.staff_memberships.filter(role=Role.CHAIR).exists():
             raise ValidationError(
-                _("This cooperative has a chair already; the chair gives roles on its Staff page."), code="has_chair"
+                _("This cooperative has a chair already; the chair gives roles on its Staff page."),
+                code="has_chair",
             )
         recent = timezone.now() - dt.timedelta(seconds=RESEND_SECONDS)
-        if StaffInvitation.objects.filter(phone=phone, status=InvitationStatus.PENDING, sent_at__gte=recent).exists():
+        if StaffInvitation.objects.filter(
+            phone=phone, status=InvitationStatus.PENDING, sent_at__gte=recent
+        ).exists():
             raise ValidationError(
                 _("An invitation was sent to this phone less than a minute ago; wait for it to arrive."),
                 code="just_sent",
@@ -321,24 +345,38 @@ def join_request_approve(
     """Approve a request: its directory entry (found by tax code or name and commune, or
     added), the cooperative opened on the platform, and its chair invited by SMS."""
     join_request = _open_request(join_request)
-    row = {field: getattr(join_request, field) for field in ("kind", "name", "tax_code", "commune_code",
-                                                             "sectors", "chair_name", "phone", "members_count")}
+    row = {
+        field: getattr(join_request, field)
+        for field in (
+            "kind",
+            "name",
+            "tax_code",
+            "commune_code",
+            "sectors",
+            "chair_name",
+            "phone",
+            "members_count",
+        )
+    }
     found = Matcher(join_request.province_code).match(row)
     if found["action"] == "update":
         entry = DirectoryEntry.objects.get(pk=found["entry"])
         if entry.cooperative_id is not None:
             raise ValidationError(
-                _("%(name)s already uses the platform (its directory entry is linked).") % {"name": entry.name},
+                _("%(name)s already uses the platform (its directory entry is linked).")
+                % {"name": entry.name},
                 code="started",
             )
     else:
-        entry = DirectoryEntry.objects.create(
-            province_code=join_request.province_code, **_entry_values(row)
-        )
+        entry = DirectoryEntry.objects.create(province_code=join_request.province_code, **_entry_values(row))
     _decide(join_request, status=JoinStatus.APPROVED, reason="", actor=actor, entry=entry)
     coop, _invitation = cooperative_start(
-        entry=entry, slug=slug, chair_phone=join_request.phone, chair_name=join_request.chair_name,
-        link_for=link_for, actor=actor,
+        entry=entry,
+        slug=slug,
+        chair_phone=join_request.phone,
+        chair_name=join_request.chair_name,
+        link_for=link_for,
+        actor=actor,
     )
     audit_record(action="alliance.join_approve", actor=actor, cooperative=coop, obj=join_request)
     return coop
@@ -352,6 +390,8 @@ def join_request_decline(*, join_request: JoinRequest, reason: str, actor) -> Jo
         raise ValidationError(_("Write the reason: the cooperative reads it."), code="reason")
     join_request = _open_request(join_request)
     _decide(join_request, status=JoinStatus.DECLINED, reason=reason[:2000], actor=actor)
-    audit_record(action="alliance.join_decline", actor=actor, obj=join_request, data={"reason": reason[:2000]})
+    audit_record(
+        action="alliance.join_decline", actor=actor, obj=join_request, data={"reason": reason[:2000]}
+    )
     join_request.refresh_from_db()
     return join_request
