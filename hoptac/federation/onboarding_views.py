@@ -60,6 +60,7 @@ def request_detail(request, code):
         initial={"slug": services.slug_suggest(join_request.name)},
     )
     decline = DeclineForm(request.POST if action == "decline" else None)
+    refusal = ""
     if action == "approve" and approve.is_valid():
         try:
             coop = services.join_request_approve(
@@ -70,6 +71,7 @@ def request_detail(request, code):
             )
         except ValidationError as error:
             add_errors(approve, error, {"slug": "slug", "slug_taken": "slug"})
+            refusal = " ".join(error.messages)
         else:
             messages.success(
                 request,
@@ -84,6 +86,7 @@ def request_detail(request, code):
             )
         except ValidationError as error:
             add_errors(decline, error)
+            refusal = " ".join(error.messages)
         else:
             messages.success(
                 request, _("The request was declined; the cooperative reads the reason on its page.")
@@ -93,7 +96,7 @@ def request_detail(request, code):
     return render(
         request,
         "federation/join_request.html",
-        {"join_request": join_request, "approve": approve, "decline": decline},
+        {"join_request": join_request, "approve": approve, "decline": decline, "refusal": refusal},
         status=422 if action else 200,
     )
 
