@@ -77,6 +77,9 @@ def test_the_officer_starts_a_cooperative_and_the_chair_signs_in_from_the_sms(lo
     message = Message.unscoped.get(source_type="invitation")
     assert message.cooperative_id == coop.pk and message.channel == "sms"
     assert "chair" in message.body and "HTX Mat ong Sung La" in message.body  # unaccented SMS
+    # The officer sees the link once, to pass on by Zalo.
+    assert sms_link() in client.get(response["Location"]).content.decode()
+    assert sms_link() not in client.get(response["Location"]).content.decode()
     actions = set(AuditEvent.objects.filter(actor=officer).values_list("action", flat=True))
     assert {"alliance.coop_start", "staff.invite"} <= actions
 

@@ -27,13 +27,31 @@ from hoptac.lib.phone import display_phone
 PAGE_SIZE = 50
 
 
-def link_maker(request):
-    """Builds the absolute invitation link of a token, for the SMS."""
+SESSION_LINKS = "alliance_invitation_links"
+
+
+def link_maker(request, entry_code=None):
+    """Builds the absolute invitation link of a token, for the SMS; with ``entry_code``, the
+    link is also kept in the session to be shown once on the entry's page (to copy into Zalo)."""
 
     def link_for(token: str) -> str:
-        return request.build_absolute_uri(reverse("invitation", kwargs={"token": token}))
+        link = request.build_absolute_uri(reverse("invitation", kwargs={"token": token}))
+        if entry_code is not None:
+            links = dict(request.session.get(SESSION_LINKS) or {})
+            links[str(entry_code)] = link
+            request.session[SESSION_LINKS] = links
+        return link
 
     return link_for
+
+
+def _shown_link(request, entry) -> str:
+    """The invitation link just made for the entry, once (then forgotten)."""
+    links = dict(request.session.get(SESSION_LINKS) or {})
+    link = links.pop(str(entry.code), "")
+    if link:
+        request.session[SESSION_LINKS] = links
+    return link
 
 
 @alliance_view
@@ -199,6 +217,7 @@ def _entry_page(request, entry, *, start_form=None, invite_form=None, status=200
             "invite_form": invite_form,
             "has_chair": chair,
             "invitations": selectors.chair_invitations(entry),
+            "new_link": _shown_link(request, entry) if status == 200 else "",
         },
         status=status,
     )
@@ -223,7 +242,7 @@ def entry_start(request, code):
                 slug=form.cleaned_data["slug"],
                 chair_phone=form.cleaned_data["chair_phone"],
                 chair_name=form.cleaned_data["chair_name"],
-                link_for=link_maker(request),
+                link_for=link_maker(request, entry.code),
                 actor=request.user,
             )
         except ValidationError as error:
@@ -251,7 +270,7 @@ def entry_invite(request, code):
                 entry=entry,
                 phone=form.cleaned_data["phone"],
                 full_name=form.cleaned_data["full_name"],
-                link_for=link_maker(request),
+                link_for=link_maker(request, entry.code),
                 actor=request.user,
             )
         except ValidationError as error:
