@@ -290,8 +290,26 @@ def test_the_list_is_paged_and_filtered_with_constant_queries(login, officer, dj
     client = login(officer)
     upload(client, book(*rows))
     assert DirectoryEntry.objects.count() == 60
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         page = client.get("/alliance/").content.decode()
     assert "Page 1 of 2" in page
     filtered = client.get("/alliance/?commune=769&q=so").content.decode()
     assert "HTX Số 1<" in filtered.replace("</a>", "<") and "HTX Số 2<" not in filtered.replace("</a>", "<")
+
+
+def test_cooperatives_on_the_platform_are_added_to_the_directory(login, officer, coop_a, coop_b):
+    client = login(officer)
+    page = client.get("/alliance/").content.decode()
+    assert "2 cooperatives of the province use Hợp Tác but are not in the directory." in page
+    assert client.post("/alliance/add-platform/?province=8").status_code == 302
+    assert client.post("/alliance/add-platform/?province=8").status_code == 302  # adds none the second time
+    entries = DirectoryEntry.objects.order_by("name")
+    assert [(e.cooperative, e.commune_code, e.on_platform) for e in entries] == [
+        (coop_a, coop_a.commune_code, True),
+        (coop_b, coop_b.commune_code, True),
+    ]
+    assert "use Hợp Tác but" not in client.get("/alliance/").content.decode()
+    # A later import of the alliance's list matches them by name and commune.
+    upload(client, book(["Hợp tác xã Tuấn Dũng (test)", "HTX", "5100000077", "Mèo Vạc", "", "", 40]))
+    assert DirectoryEntry.objects.count() == 2
+    assert DirectoryEntry.objects.get(cooperative=coop_a).members_count == 40

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from hoptac.coops.models import StaffInvitation
+from hoptac.coops.models import Cooperative, StaffInvitation
 from hoptac.core.roles import Role
 from hoptac.federation.directory import name_key
 from hoptac.federation.models import DirectoryEntry, DirectoryImport, ImportStatus, JoinRequest, JoinStatus
@@ -59,6 +59,13 @@ def directory_counts(province_code: int) -> DirectoryCounts:
             province_code=province_code, status=JoinStatus.PENDING
         ).count(),
     )
+
+
+def unlisted_cooperatives(province_code: int) -> int:
+    """How many cooperatives of the province use the platform without a directory entry."""
+    return Cooperative.objects.filter(
+        province_code=province_code, is_active=True, directory_entry__isnull=True
+    ).count()
 
 
 def entry_by_code(code) -> DirectoryEntry | None:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hoptac.coops.forms import ImportForm
@@ -71,8 +72,26 @@ def entry_list(request):
             "filtered": any(value for key, value in request.GET.items() if key not in ("page", "province")),
             "counts": selectors.directory_counts(province),
             "waiting": selectors.imports_waiting(province)[:5],
+            "unlisted": selectors.unlisted_cooperatives(province),
         },
     )
+
+
+@alliance_view
+@repeat_safe("only cooperatives without an entry are added: a second press adds none")
+@require_POST
+def directory_add_platform(request):
+    added = services.directory_add_platform(province_code=request.province_code, actor=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s cooperative on Hợp Tác added to the directory.",
+            "%(count)s cooperatives on Hợp Tác added to the directory.",
+            added,
+        )
+        % {"count": added},
+    )
+    return _to_list(request)
 
 
 @alliance_view

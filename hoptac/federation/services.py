@@ -176,6 +176,36 @@ def directory_import_discard(*, staged: DirectoryImport, actor) -> None:
     audit_record(action="alliance.directory_discard", actor=actor, obj=staged)
 
 
+@transaction.atomic
+def directory_add_platform(*, province_code: int, actor) -> int:
+    """Add to the directory the cooperatives of the province that use the platform but are
+    not in it (started before the directory, or in the admin); returns how many."""
+    coops = list(
+        Cooperative.objects.filter(province_code=province_code, is_active=True, directory_entry__isnull=True)
+    )
+    DirectoryEntry.objects.bulk_create(
+        DirectoryEntry(
+            province_code=province_code,
+            cooperative=coop,
+            kind=coop.kind,
+            name=coop.name,
+            name_key=name_key(coop.name),
+            tax_code=coop.tax_code,
+            commune_code=coop.commune_code,
+            sectors=coop.sectors,
+            phone=coop.phone,
+            founded_year=coop.founded_on.year if coop.founded_on else None,
+        )
+        for coop in coops
+    )
+    audit_record(
+        action="alliance.directory_add_platform",
+        actor=actor,
+        data={"province": province_code, "added": len(coops)},
+    )
+    return len(coops)
+
+
 # --- starting a cooperative and inviting its chair ---------------------------------------
 
 

@@ -7,6 +7,7 @@ from hoptac.federation import directory_views, onboarding_views
 app_name = "directory"
 urlpatterns = [
     path("", directory_views.entry_list, name="list"),
+    path("add-platform/", directory_views.directory_add_platform, name="add_platform"),
     path("template.xlsx", directory_views.directory_template, name="template"),
     path("import/", directory_views.directory_import, name="import"),
     path("import/<uuid:code>/", directory_views.directory_review, name="review"),
