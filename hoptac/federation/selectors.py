@@ -424,7 +424,8 @@ class WaitingCoop:
 
 
 def overview(scope: Scope, *, today: dt.date, idle_days: int = IDLE_DAYS_DEFAULT) -> Overview:
-    """Every figure of the overview for ``scope``, in a fixed number of queries (eight)."""
+    """Every figure of the overview for ``scope``, in a fixed number of grouped queries
+    (nine), whatever the number of cooperatives."""
     coops = cooperatives(scope)
     ids = [c.id for c in coops]
     figures = _figures(ids)
