@@ -224,7 +224,7 @@ def run(args) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from hoptac.accounts.services import alliance_officer_set, user_create
-    from hoptac.federation.services.overview import overview_refresh
+    from hoptac.federation.summaries.services import overview_refresh
 
     _province(args)
     started = time.perf_counter()

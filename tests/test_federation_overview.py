@@ -22,7 +22,7 @@ from hoptac.catalog.models import Product
 from hoptac.coops.models import Cooperative
 from hoptac.core.tenancy import tenant
 from hoptac.federation.overview_models import BuyingMonth, CoopFigures, CoopMonth
-from hoptac.federation.services.overview import overview_refresh
+from hoptac.federation.summaries.services import overview_refresh
 from hoptac.ledger import services as ledger
 from hoptac.offtake import services as offtake
 from tests.conftest import make_member, make_user

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from hoptac.catalog.demo import load_demo as load_catalog
 from hoptac.coops.demo import load_demo as load_coops
-from hoptac.federation.services.overview import overview_refresh
+from hoptac.federation.summaries.services import overview_refresh
 from hoptac.inventory.demo import load_demo as load_inventory
 from hoptac.live.demo import load_demo as load_live
 from hoptac.notify.demo import load_demo as load_notify

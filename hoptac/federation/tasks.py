@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from hoptac.federation.services.overview import overview_refresh
+from hoptac.federation.summaries.services import overview_refresh
 
 
 @db_periodic_task(crontab(minute="23"))

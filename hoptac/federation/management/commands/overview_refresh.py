@@ -3,7 +3,7 @@ summaries now (the worker does it every hour)."""
 
 from django.core.management.base import BaseCommand
 
-from hoptac.federation.services.overview import overview_refresh
+from hoptac.federation.summaries.services import overview_refresh
 
 
 class Command(BaseCommand):
