@@ -22,9 +22,9 @@ from django.http import Http404
 from django.utils import translation
 
 from hoptac.accounts.selectors import membership_for
-from hoptac.coops.access import Access, role_in
+from hoptac.coops.access import Access, access_for, role_in
 from hoptac.coops.models import Cooperative, Member
-from hoptac.core.roles import Perm, has_perm, perms_for
+from hoptac.core.roles import Perm, has_perm
 from hoptac.core.tenancy import tenant
 
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")  # Cooperative.slug, as the URL converter <slug:>
@@ -87,7 +87,7 @@ def coop_access(request, slug: str, rule: RouteRule) -> Access:
     role = role_in(user, cooperative)
     if role is None:
         raise Http404
-    access = Access(cooperative=cooperative, role=role, perms=perms_for(role))
+    access = access_for(request, cooperative, role)
     if not has_perm(role, rule.perm) and not (rule.own_member and has_perm(role, Perm.OWN_STATEMENT)):
         raise PermissionDenied
     return access

@@ -5,6 +5,14 @@ refuses anyone without ``Perm.X`` and runs the view with the cooperative as the 
 tenant. Someone with no role in the cooperative gets 404, so that the existence of a
 cooperative's private pages is not disclosed; someone with a role but without the
 permission gets 403; an anonymous visitor is sent to sign in.
+
+Members' personal data across cooperatives: the read-only ``alliance`` role has no
+``member.personal``. A platform administrator gets it everywhere, and an alliance officer in
+a cooperative that shares its members' details (``Cooperative.shares_personal_data``). The
+first time a page, export or API call of such a request asks for it (``access.can`` or
+``"member.personal" in access.perms``), one audit event ``personal.read`` is written with
+the path and the reason (``admin`` or ``shared``): every cross-cooperative read of personal
+data is on record.
 """
 
 from __future__ import annotations
@@ -18,8 +26,48 @@ from django.http import Http404
 
 from hoptac.accounts.selectors import alliance_provinces, membership_for
 from hoptac.coops.models import Cooperative
+from hoptac.core.audit import audit_record
 from hoptac.core.roles import Perm, Role, has_perm, perms_for
 from hoptac.core.tenancy import tenant
+
+
+class _AuditedPerms(frozenset):
+    """A role's permissions that record, once, the first time personal data is asked for."""
+
+    def __new__(cls, perms, on_personal):
+        obj = super().__new__(cls, perms)
+        obj._on_personal = on_personal
+        return obj
+
+    def __contains__(self, item) -> bool:
+        found = frozenset.__contains__(self, item)
+        if found and item == Perm.MEMBER_PERSONAL and self._on_personal is not None:
+            callback, self._on_personal = self._on_personal, None
+            callback()
+        return found
+
+
+def access_for(request, cooperative: Cooperative, role: str) -> Access:
+    """The access of ``request.user`` (or an API caller, ``request.auth``) with ``role`` in
+    ``cooperative``: the role's permissions, plus ``member.personal`` across cooperatives
+    for a platform administrator or where the cooperative shares it, audited when used."""
+    perms = perms_for(role)
+    user = getattr(request, "auth", None) or request.user
+    if role != Role.ALLIANCE:
+        return Access(cooperative=cooperative, role=role, perms=perms)
+    reason = "admin" if user.is_superuser else "shared" if cooperative.shares_personal_data else ""
+    if not reason:
+        return Access(cooperative=cooperative, role=role, perms=perms)
+
+    def record() -> None:
+        audit_record(
+            action="personal.read",
+            actor=user,
+            cooperative=cooperative,
+            data={"path": request.get_full_path()[:300], "method": request.method, "reason": reason},
+        )
+
+    return Access(cooperative=cooperative, role=role, perms=_AuditedPerms(perms | {Perm.MEMBER_PERSONAL}, record))
 
 
 @dataclass(frozen=True)
@@ -62,7 +110,7 @@ def coop_view(perm: Perm):
                 raise Http404
             if not has_perm(role, perm):
                 raise PermissionDenied
-            request.access = Access(cooperative=cooperative, role=role, perms=perms_for(role))
+            request.access = access_for(request, cooperative, role)
             request.cooperative = cooperative
             with tenant(cooperative):
                 response = view(request, *args, **kwargs)

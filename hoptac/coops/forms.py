@@ -217,6 +217,7 @@ class CooperativeForm(forms.ModelForm):
             "description",
             "logo",
             "backup_keep",
+            "shares_personal_data",
         ]
         widgets = {"founded_on": DATE_WIDGET, "kind": forms.Select(choices=CoopKind.choices)}
 

@@ -81,6 +81,13 @@ class Cooperative(models.Model):
             "beyond this number."
         ),
     )
+    # The chair may let the provincial alliance read members' phones, e-mails, bank accounts
+    # and notes (core.roles.PERSONAL_MEMBER_FIELDS); every such read is audited (coops.access).
+    shares_personal_data = models.BooleanField(
+        _("share members' contact and bank details with the provincial alliance"),
+        default=False,
+        help_text=_("Officers of the alliance then see phones, e-mails, bank accounts and notes; each visit is recorded."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from hoptac.accounts.selectors import alliance_provinces, memberships_of
 from hoptac.coops.models import BACKUP_KEEP_DEFAULT, Cooperative, Member, MemberGroup, MemberStatus, Village
+from hoptac.lib import places
 from hoptac.lib.text import search_tokens
 
 PICK_LIMIT = 10
@@ -160,21 +161,69 @@ def cooperatives_for_user(user) -> list[CoopChoice]:
     """Every cooperative the user may open, with their role: their own memberships, then
     (read-only) every cooperative of the provinces they serve as an alliance officer.
 
-    This is an explicit cross-cooperative read, over the Cooperative table only.
+    This is an explicit cross-cooperative read, over the Cooperative table only. The home
+    page does not use it for officers (a province has hundreds of cooperatives): it shows
+    :func:`own_cooperatives` and a page of :func:`alliance_cooperatives`.
     """
     from hoptac.core.roles import Role
 
     if not user.is_authenticated:
         return []
-    choices = [CoopChoice(m.cooperative, m.role, str(m.get_role_display())) for m in memberships_of(user)]
+    choices = own_cooperatives(user)
     seen = {c.cooperative.pk for c in choices}
-    provinces = alliance_provinces(user)
-    if provinces or user.is_superuser:
-        others = Cooperative.objects.filter(is_active=True).exclude(pk__in=seen)
-        if not user.is_superuser:
-            others = others.filter(province_code__in=provinces)
+    others = _alliance_queryset(user)
+    if others is not None:
+        others = others.exclude(pk__in=seen)
         choices += [CoopChoice(c, Role.ALLIANCE, str(Role.ALLIANCE.label)) for c in others.order_by("name")]
     return choices
+
+
+def own_cooperatives(user) -> list[CoopChoice]:
+    """The cooperatives where ``user`` holds a role of their own (a membership)."""
+    if not user.is_authenticated:
+        return []
+    return [CoopChoice(m.cooperative, m.role, str(m.get_role_display())) for m in memberships_of(user)]
+
+
+def _alliance_queryset(user):
+    """The active cooperatives an alliance officer (their provinces) or a platform
+    administrator (all) reads; ``None`` for anyone else."""
+    provinces = alliance_provinces(user)
+    if not (provinces or user.is_superuser):
+        return None
+    others = Cooperative.objects.filter(is_active=True)
+    if not user.is_superuser:
+        others = others.filter(province_code__in=provinces)
+    return others
+
+
+HOME_PAGE_SIZE = 25
+
+
+def alliance_cooperatives(user, *, query: str = "", page: int | str = 1):
+    """One page (25) of the cooperatives an officer or administrator reads, by name,
+    searched without accents in the name, tax code and commune; ``None`` for anyone else.
+
+    The names are read in one query (a province has hundreds of cooperatives, not millions)
+    and matched here, since the Cooperative table has no folded column; the page's rows are
+    the only objects built."""
+    from django.core.paginator import Paginator
+
+    from hoptac.lib.text import fold
+
+    others = _alliance_queryset(user) if user.is_authenticated else None
+    if others is None:
+        return None
+    rows = list(others.order_by("name", "pk").values_list("pk", "name", "tax_code", "commune_code"))
+    words = fold(query).split()
+    if words:
+        rows = [
+            r for r in rows if all(w in fold(f"{r[1]} {r[2]} {places.commune_name(r[3])}") for w in words)
+        ]
+    page_obj = Paginator([r[0] for r in rows], HOME_PAGE_SIZE).get_page(page)
+    by_id = Cooperative.objects.in_bulk(list(page_obj.object_list))
+    page_obj.object_list = [by_id[pk] for pk in page_obj.object_list if pk in by_id]
+    return page_obj
 
 
 def staff_list():

@@ -292,6 +292,7 @@ def cooperative_update(*, cooperative: Cooperative, actor=None, **fields) -> Coo
         "description",
         "logo",
         "backup_keep",
+        "shares_personal_data",
     }
     unknown = set(fields) - allowed
     if unknown:

@@ -44,10 +44,23 @@ def home(request):
     if not request.user.is_authenticated:
         count = Cooperative.objects.filter(is_active=True).count()
         return render(request, "coops/landing.html", {"coop_count": count})
-    choices = selectors.cooperatives_for_user(request.user)
-    if len(choices) == 1:
+    return _home(request, redirect_single=True)
+
+
+def _home(request, *, redirect_single: bool):
+    """The person's own cooperatives as cards; for an alliance officer or a platform
+    administrator also the province's cooperatives, searched and paged (a province has
+    hundreds), under a link to the alliance's overview."""
+    choices = selectors.own_cooperatives(request.user)
+    query = request.GET.get("q", "")[:100]
+    province_page = selectors.alliance_cooperatives(request.user, query=query, page=request.GET.get("page") or 1)
+    if redirect_single and province_page is None and len(choices) == 1:
         return redirect("coops:dashboard", coop_slug=choices[0].cooperative.slug)
-    return render(request, "coops/home.html", {"choices": choices})
+    return render(
+        request,
+        "coops/home.html",
+        {"choices": choices, "page": province_page, "q": query, "alliance": province_page is not None},
+    )
 
 
 def _member_or_404(member_uuid) -> Member:
@@ -428,4 +441,4 @@ def staff_remove(request, membership_id):
 
 @login_required
 def switch(request):
-    return render(request, "coops/home.html", {"choices": selectors.cooperatives_for_user(request.user)})
+    return _home(request, redirect_single=False)

@@ -1,0 +1,1 @@
+"""The overview's summaries: their refresh by the worker (``services``)."""
