@@ -33,6 +33,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pyexpat import XML_PARAM_ENTITY_PARSING_NEVER as NO_PARAM_ENTITIES
 from pyexpat import ExpatError, ParserCreate
 
@@ -42,6 +43,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.cell_range import CellRange
@@ -203,28 +205,28 @@ class _PendingCell:
     value is text (``data_type`` "s") whatever it begins with; only :func:`formula` makes it
     a formula."""
 
-    __slots__ = (
-        "alignment",
-        "border",
-        "column",
-        "data_type",
-        "fill",
-        "font",
-        "number_format",
-        "row",
-        "value",
-    )
+    __slots__ = ("_value", "alignment", "border", "column", "data_type", "fill", "font", "number_format", "row")
 
     def __init__(self, row: int, column: int):
-        self.row, self.column = row, column
-        self.value = None
+        self.row = row
+        self.column = column
+        self._value = None
         self.data_type = "n"
-        self.number_format = self.font = self.fill = self.border = self.alignment = None
+        self.number_format = None
+        self.font = None
+        self.fill = None
+        self.border = None
+        self.alignment = None
 
-    def __setattr__(self, name, value):
-        if name == "value" and isinstance(value, str):
-            object.__setattr__(self, "data_type", "s")
-        object.__setattr__(self, name, value)
+    @property
+    def value(self):
+        return self._value
+
+    @value.setter
+    def value(self, value):
+        self._value = value
+        if isinstance(value, str):
+            self.data_type = "s"
 
     @property
     def coordinate(self) -> str:
@@ -313,6 +315,7 @@ class StreamBook:
         self.book.properties.creator = "Hợp Tác"
         self.sheets: list[StreamSheet] = []
         self._styles: dict[tuple, str] = {}
+        self._arrays: dict[tuple, StyleArray] = {}  # the cell style of each look, once bound
 
     @property
     def defined_names(self):
@@ -323,38 +326,45 @@ class StreamBook:
         self.sheets.append(stream)
         return stream
 
-    def _style(self, pending: _PendingCell) -> str | None:
-        key = (pending.number_format, pending.font, pending.fill, pending.border, pending.alignment)
-        if key == (None, None, None, None, None):
-            return None
+    def _style(self, key: tuple) -> str:
+        """The named style of one look (number format, font, fill, border, alignment)."""
         name = self._styles.get(key)
         if name is None:
             name = f"hoptac-{len(self._styles) + 1}"
             style = NamedStyle(name=name)
-            if pending.number_format:
-                style.number_format = pending.number_format
-            for attr in ("font", "fill", "border", "alignment"):
-                if getattr(pending, attr) is not None:
-                    setattr(style, attr, getattr(pending, attr))
+            number_format, *parts = key
+            if number_format:
+                style.number_format = number_format
+            for attr, value in zip(("font", "fill", "border", "alignment"), parts, strict=True):
+                if value is not None:
+                    setattr(style, attr, value)
             self.book.add_named_style(style)
             self._styles[key] = name
         return name
 
     def _cell(self, ws, pending: _PendingCell) -> WriteOnlyCell:
         cell = WriteOnlyCell(ws)
-        value = pending.value
+        value = pending._value
         if isinstance(value, Promise):
             value = str(value)
         if isinstance(value, str):
             cell._value = clean_text(value) if pending.data_type != "f" else value
             cell.data_type = "f" if pending.data_type == "f" else "s"
-        else:
+        elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            cell._value = value
+            cell.data_type = "n"
+        elif value is not None:
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 value = timezone.localtime(value).replace(tzinfo=None)
             cell.value = value
-        name = self._style(pending)
-        if name is not None:
-            cell.style = name
+        key = (pending.number_format, pending.font, pending.fill, pending.border, pending.alignment)
+        if key != (None, None, None, None, None):
+            shared = self._arrays.get(key)
+            if shared is None:
+                cell.style = self._style(key)
+                shared = self._arrays[key] = StyleArray(cell._style)
+            else:
+                cell._style = StyleArray(shared)
         elif isinstance(value, (dt.date, dt.time)):
             cell.number_format = DATE if isinstance(value, dt.date) else TIME
         return cell
