@@ -10,6 +10,7 @@ cooperative, holding the permissions the export needed when it was asked for."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -17,6 +18,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hoptac.coops.access import coop_view
@@ -77,12 +79,14 @@ def export_response(request, *, kind: str, params: dict, rows: int, perms, downl
 
 def _same_job(request, *, kind: str, params: dict) -> ExportJob | None:
     """The person's job for the same export and parameters still waiting, being written or
-    ready: asking twice (a double click, the back button) gives the same job."""
+    ready (and not about to expire): asking twice (a double click, the back button) gives
+    the same job."""
     wanted = json.dumps(params, sort_keys=True)
     candidates = ExportJob.objects.filter(
         requested_by=request.user,
         kind=kind,
         state__in=(ExportState.QUEUED, ExportState.RUNNING, ExportState.DONE),
+        expires_at__gt=timezone.now() + dt.timedelta(minutes=10),
     )[:20]
     for job in candidates:
         own = {k: v for k, v in job.params.items() if k != "language"}
