@@ -321,6 +321,17 @@ BACKUP = {
     "DAILY": envbool("BACKUP_DAILY", True),
 }
 
+# --- Large exports (hoptac.core.exports; docs/architecture.md "Large exports in the worker") ---
+EXPORTS = {
+    # An export of more rows than this is written by the worker (a page with a progress bar,
+    # then a download link); a smaller one is answered at once: 2,000 rows of the widest
+    # export (19 columns) take about 0.8 s of CPU to write, in a few MB (docs/architecture.md,
+    # "Large exports in the worker").
+    "INLINE_ROWS": envint("EXPORT_INLINE_ROWS", 2000),
+    # How long a written file is kept for download before the worker deletes it.
+    "KEEP_HOURS": envint("EXPORT_KEEP_HOURS", 24),
+}
+
 REDIS_URL = env("REDIS_URL")
 HUEY = {
     "name": "hoptac",

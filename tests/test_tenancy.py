@@ -345,6 +345,24 @@ def live_staff_a(coop_a, shop_a):
 
 
 @pytest.fixture
+def export_a(coop_a, chair_a):
+    """A written export job of coop_a's chair (core/exports.py)."""
+    from hoptac.core.services import export_job_request, export_job_run
+
+    with tenant(coop_a):
+        job = export_job_request(
+            kind="members",
+            params={"filters": {}, "personal": True},
+            perms=["member.export", "member.personal"],
+            download_name="coop-a-members.xlsx",
+            rows_total=2,
+            actor=chair_a,
+        )
+    export_job_run(job_id=job.pk)
+    return {"job_id": job.pk}
+
+
+@pytest.fixture
 def url_objects(
     member_a,
     member_a2,
@@ -361,9 +379,11 @@ def url_objects(
     share_a,
     shipping_a,
     live_staff_a,
+    export_a,
 ):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
+        **export_a,
         **invitation_a,
         "member_id": member_a.uuid,
         **run_a,

@@ -64,6 +64,7 @@ money_a = walk.money_a
 share_a = walk.share_a
 shipping_a = walk.shipping_a
 live_staff_a = walk.live_staff_a
+export_a = walk.export_a
 
 CHROMIUM = os.environ.get("HOPTAC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -9,3 +9,7 @@ class CoopsConfig(AppConfig):
 
     def ready(self):
         from hoptac.coops import checks  # noqa: F401 - registers the demo accounts check
+        from hoptac.coops.excel import members_export_job
+        from hoptac.core import exports
+
+        exports.register("members", label=_("Member list"), write=members_export_job)

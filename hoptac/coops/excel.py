@@ -144,6 +144,7 @@ STATUS_WORDS = {
 
 # --- template ----------------------------------------------------------------------------
 
+
 def _write_header(sheet, columns, *, mark_required: bool) -> None:
     for index, column in enumerate(columns, start=1):
         text = str(column.label) + (" *" if mark_required and column.required else "")
@@ -586,14 +587,17 @@ TEXT_KEYS = {
 }
 
 
-def members_export_xlsx(members, *, personal: bool = True) -> bytes:
+def members_export_xlsx(members, *, personal: bool = True, target=None, progress=None) -> bytes | None:
     """The given members (already filtered) in the template's columns plus their status,
     set up to print landscape on A4, one page wide, the header row on every page; with
-    ``personal=False`` (a role without Perm.MEMBER_PERSONAL) without personal columns."""
+    ``personal=False`` (a role without Perm.MEMBER_PERSONAL) without personal columns.
+
+    Streamed (``lib.xlsx.StreamBook``): the members are read in chunks and written row by
+    row. Written to ``target`` (a path or file) when given, else returned as bytes;
+    ``progress(done, total)`` is told how far it is (the export job's progress bar)."""
     coop = require_cooperative()
-    book = xlsx.workbook()
-    sheet = book.active
-    sheet.title = _("Members")
+    book = xlsx.stream_workbook()
+    sheet = book.sheet(_("Members"))
     columns = [c for c in COLUMNS + EXPORT_ONLY if personal or c.key not in PERSONAL_COLUMNS]
     _write_header(sheet, columns, mark_required=False)
     gender = dict(Gender.choices)
@@ -601,7 +605,9 @@ def members_export_xlsx(members, *, personal: bool = True) -> bytes:
     types = dict(MemberType.choices)
     statuses = dict(MemberStatus.choices)
     channel_labels = dict(CHANNEL_ORDERS)
-    for row, member in enumerate(members, start=2):
+    total = members.count() if hasattr(members, "iterator") else len(members)
+    rows = members.iterator(chunk_size=1000) if hasattr(members, "iterator") else members
+    for row, member in enumerate(xlsx.counted(rows, total=total, progress=progress), start=2):
         values = {
             "full_name": member.full_name,
             "gender": str(gender.get(member.gender, "")),
@@ -634,11 +640,25 @@ def members_export_xlsx(members, *, personal: bool = True) -> bytes:
             elif column.key == "capital_vnd":
                 cell.number_format = "#,##0"
     xlsx.page_setup(sheet, landscape=True, title=f"{coop.name} · {sheet.title}", repeat_rows=(1, 1))
+    if target is not None:
+        book.save_to(target)
+        return None
     return xlsx.save(book)
+
+
+def members_export_job(params: dict, *, target, progress=None) -> None:
+    """The member export of an export job (``core/exports.py``): ``params`` are the list's
+    filters (``selectors.MemberFilters`` as a dict) and ``personal``."""
+    from hoptac.coops import selectors
+
+    filters = selectors.MemberFilters(**params.get("filters", {}))
+    members = selectors.member_list(filters).prefetch_related("groups")
+    members_export_xlsx(members, personal=bool(params.get("personal")), target=target, progress=progress)
 
 
 __all__ = [
     "members_import_xlsx",
+    "members_export_job",
     "members_export_xlsx",
     "template_workbook",
     "ImportResult",

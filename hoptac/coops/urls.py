@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hoptac.coops import picker, views
+from hoptac.coops import exports, picker, views
 
 app_name = "coops"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("groups/", views.group_list, name="group_list"),
     path("groups/<int:group_id>/", views.group_detail, name="group_detail"),
     path("settings/", views.coop_settings, name="settings"),
+    path("exports/<int:job_id>/", exports.export_job, name="export_job"),
+    path("exports/<int:job_id>/file", exports.export_file, name="export_file"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/<int:membership_id>/remove/", views.staff_remove, name="staff_remove"),
     path("staff/<int:membership_id>/password/", views.staff_password, name="staff_password"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hoptac.coops import excel, selectors, services
 from hoptac.coops.access import coop_view
+from hoptac.coops.exports import export_response
 from hoptac.coops.forms import (
     CooperativeForm,
     GroupForm,
@@ -262,14 +265,23 @@ def member_template(request):
 
 
 @coop_view(Perm.MEMBER_EXPORT)
+@repeat_safe("asking again for the same member export goes to the job already asked for")
+@require_http_methods(["GET", "POST"])
 def member_export(request):
     """The members as xlsx; without Perm.MEMBER_PERSONAL (the provincial officer), without the
-    personal columns (phone, email, bank, notes)."""
+    personal columns (phone, email, bank, notes). A large list is written by the worker
+    (``coops/exports.py``)."""
     _form, filters = _member_filters(request)
-    members = selectors.member_list(filters).prefetch_related("groups")
+    personal = request.access.can(Perm.MEMBER_PERSONAL)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    content = excel.members_export_xlsx(members, personal=request.access.can(Perm.MEMBER_PERSONAL))
-    return _xlsx(content, f"{request.cooperative.slug}-members-{stamp}.xlsx")
+    return export_response(
+        request,
+        kind="members",
+        params={"filters": dataclasses.asdict(filters), "personal": personal},
+        rows=selectors.member_list(filters).count(),
+        perms=[Perm.MEMBER_EXPORT, *([Perm.MEMBER_PERSONAL] if personal else [])],
+        download_name=f"{request.cooperative.slug}-members-{stamp}.xlsx",
+    )
 
 
 @coop_view(Perm.MEMBER_VIEW)

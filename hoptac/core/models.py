@@ -68,3 +68,55 @@ class FormKey(CoopOwned):
 
     def __str__(self) -> str:
         return f"{self.key} {self.view} {self.label}"
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Being written")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+class ExportJob(CoopOwned):
+    """A spreadsheet of a whole set (a season's purchase list, the member list, a statement)
+    written by the worker rather than in the request (docs/architecture.md, "Large exports
+    in the worker"). The file is private (``PRIVATE_MEDIA_ROOT/exports/``): only the person
+    who asked may download it, and only while they still hold ``perms`` in the cooperative.
+    The worker deletes the file and marks the job expired after ``HOPTAC_EXPORT_KEEP_HOURS``."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    # The permissions the export needed when asked for, checked again at download.
+    perms = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=10, choices=ExportState.choices, default=ExportState.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)  # in private storage
+    download_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["cooperative", "requested_by", "-created_at"], name="export_mine")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == ExportState.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ExportState.DONE, ExportState.FAILED, ExportState.EXPIRED)

@@ -128,6 +128,11 @@ def statement(member, *, start: dt.datetime, end: dt.datetime) -> Statement:
     )
 
 
+def statement_size(member, *, start: dt.datetime, end: dt.datetime) -> int:
+    """How many entries :func:`statement` would list (the xlsx goes to the worker beyond a size)."""
+    return Entry.objects.filter(member=member, occurred_at__gte=start, occurred_at__lt=end).count()
+
+
 def entries_of(member) -> QuerySet[Entry]:
     return Entry.objects.filter(member=member).order_by("-occurred_at", "-id")
 

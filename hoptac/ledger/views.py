@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hoptac.accounts.selectors import membership_for
 from hoptac.coops import selectors as coop_selectors
 from hoptac.coops.access import coop_view
+from hoptac.coops.exports import export_response
 from hoptac.coops.models import Member
 from hoptac.core.fields import MoneyField
 from hoptac.core.formkeys import creates, made, repeat_safe
@@ -764,18 +765,24 @@ def statement(request, member_id):
 
 
 @coop_view(Perm.COOP_VIEW)  # ledger.view, or ledger.own for the member's own account
-@require_GET
+@repeat_safe("asking again for the same statement goes to the job already asked for")
+@require_http_methods(["GET", "POST"])
 def statement_xlsx(request, member_id):
+    """The statement as xlsx: at once, or by the worker for a long one (coops/exports.py)."""
     member = _statement_member(request, member_id)
-    context = _statement_context(request, member)
-    content = xlsx.statement_workbook(
-        context["statement"], cooperative=request.cooperative, start=context["start"], end=context["end"]
-    )
+    bound = "start" in request.GET or "end" in request.GET
+    start, end = PeriodForm.current_month()
+    start, end = PeriodForm(request.GET if bound else None, initial={"start": start, "end": end}).period()
+    lower, upper = day_bounds(start, end)
     name = slugify(unaccent(member.full_name)) or "member"
-    filename = f"sao-ke-{name}-{context['start']:%Y%m%d}-{context['end']:%Y%m%d}.xlsx"
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return export_response(
+        request,
+        kind="statement",
+        params={"member": str(member.uuid), "start": start.isoformat(), "end": end.isoformat()},
+        rows=selectors.statement_size(member, start=lower, end=upper),
+        perms=[Perm.LEDGER_VIEW if request.access.can(Perm.LEDGER_VIEW) else Perm.OWN_STATEMENT],
+        download_name=f"sao-ke-{name}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",
+    )
 
 
 @coop_view(Perm.OWN_STATEMENT)

@@ -48,11 +48,14 @@ def text_cell(sheet, *, row: int, column: int, value: str):
     return xlsx.text(sheet, row, column, value)
 
 
-def statement_workbook(stmt: Statement, *, cooperative, start: dt.date, end: dt.date) -> bytes:
+def statement_workbook(
+    stmt: Statement, *, cooperative, start: dt.date, end: dt.date, target=None, progress=None
+) -> bytes | None:
+    """Streamed (``lib.xlsx.StreamBook``): written to ``target`` when given (an export job),
+    else returned as bytes; ``progress(done, total)`` follows the lines."""
     member = stmt.member
-    book = xlsx.workbook()
-    sheet = book.active
-    sheet.title = _("Statement")[:31]
+    book = xlsx.stream_workbook()
+    sheet = book.sheet(_("Statement"))
 
     # The cooperative's header and what this is.
     xlsx.put(sheet, 1, 1, cooperative.name, font=Font(bold=True, size=13))
@@ -88,7 +91,8 @@ def statement_workbook(stmt: Statement, *, cooperative, start: dt.date, end: dt.
     xlsx.put(sheet, row, COL_BALANCE, stmt.opening.net, number_format=MONEY, font=Font(bold=True))
     xlsx.define_name(book, sheet, "opening_balance", row, COL_BALANCE)
 
-    for number, line in enumerate(stmt.lines, start=1):
+    lines = xlsx.counted(stmt.lines, total=len(stmt.lines), progress=progress)
+    for number, line in enumerate(lines, start=1):
         row += 1
         entry = line.entry
         memo = entry.memo
@@ -150,7 +154,26 @@ def statement_workbook(stmt: Statement, *, cooperative, start: dt.date, end: dt.
         title=f"{cooperative.name} · {_('MEMBER STATEMENT')} · {member.full_name}",
         repeat_rows=(header_row, header_row),
     )
+    if target is not None:
+        book.save_to(target)
+        return None
     return xlsx.save(book)
+
+
+def statement_job(params: dict, *, target, progress=None) -> None:
+    """The statement of an export job (``core/exports.py``): ``params`` has the member's
+    uuid and the period's first and last day (ISO)."""
+    from hoptac.coops.models import Member
+    from hoptac.core.tenancy import require_cooperative
+    from hoptac.ledger import selectors
+
+    member = Member.objects.select_related("village").get(uuid=params["member"])
+    start, end = dt.date.fromisoformat(params["start"]), dt.date.fromisoformat(params["end"])
+    lower, upper = selectors.day_bounds(start, end)
+    stmt = selectors.statement(member, start=lower, end=upper)
+    statement_workbook(
+        stmt, cooperative=require_cooperative(), start=start, end=end, target=target, progress=progress
+    )
 
 
 def payout_batch_workbook(run, payouts, *, cooperative) -> bytes:
@@ -160,9 +183,8 @@ def payout_batch_workbook(run, payouts, *, cooperative) -> bytes:
     workbook names ``batch_total`` and ``batch_count``."""
     from hoptac.lib.banks import bank_name
 
-    book = xlsx.workbook()
-    sheet = book.active
-    sheet.title = run.code[:31]
+    book = xlsx.stream_workbook()
+    sheet = book.sheet(run.code)
     text_cell(sheet, row=1, column=1, value=cooperative.name).font = Font(bold=True, size=13)
     run_title = _("Payout run %(run)s of %(day)s") % {
         "run": run.code,

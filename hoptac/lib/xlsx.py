@@ -33,6 +33,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pyexpat import XML_PARAM_ENTITY_PARSING_NEVER as NO_PARAM_ENTITIES
 from pyexpat import ExpatError, ParserCreate
 
@@ -40,11 +41,14 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
 
 MONEY = "#,##0"
 DATE = "dd/mm/yyyy"
@@ -113,6 +117,7 @@ def formula(sheet, row: int, column: int, expression: str, *, number_format: str
     formula reaches a saved workbook."""
     cell = sheet.cell(row=row, column=column)
     cell.value = "=" + expression.removeprefix("=")
+    cell.data_type = "f"
     if number_format:
         cell.number_format = number_format
     ours = getattr(sheet, _FORMULAS, None)
@@ -147,7 +152,7 @@ def page_setup(
     """Print setup: A4, portrait or landscape, fit to one page wide (as many pages down as
     needed), the header rows repeated on every page, ``title`` at the top and the page
     number at the foot of each page."""
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
@@ -180,12 +185,213 @@ def neutralise(book: Workbook) -> int:
     return changed
 
 
-def save(book: Workbook) -> bytes:
-    """The workbook as the bytes of an .xlsx file, user text never a formula."""
-    neutralise(book)
+def save(book) -> bytes:
+    """The workbook (or a :class:`StreamBook`) as the bytes of an .xlsx file, user text never
+    a formula."""
     buffer = io.BytesIO()
-    book.save(buffer)
+    if isinstance(book, StreamBook):
+        book.save_to(buffer)
+    else:
+        neutralise(book)
+        book.save(buffer)
     return buffer.getvalue()
+
+
+# --- writing a large set: streaming ----------------------------------------------------------
+
+
+class _PendingCell:
+    """A cell of a :class:`StreamSheet` not yet written: what the export set on it. A ``str``
+    value is text (``data_type`` "s") whatever it begins with; only :func:`formula` makes it
+    a formula."""
+
+    __slots__ = ("_value", "alignment", "border", "column", "data_type", "fill", "font", "number_format", "row")
+
+    def __init__(self, row: int, column: int):
+        self.row = row
+        self.column = column
+        self._value = None
+        self.data_type = "n"
+        self.number_format = None
+        self.font = None
+        self.fill = None
+        self.border = None
+        self.alignment = None
+
+    @property
+    def value(self):
+        return self._value
+
+    @value.setter
+    def value(self, value):
+        self._value = value
+        if isinstance(value, str):
+            self.data_type = "s"
+
+    @property
+    def coordinate(self) -> str:
+        return f"{get_column_letter(self.column)}{self.row}"
+
+
+class StreamSheet:
+    """A sheet written row by row to a temporary file (openpyxl's write-only mode), with the
+    calls of an ordinary sheet that the exports use: ``cell()``, ``merge_cells()``,
+    ``column_dimensions``, ``row_dimensions``, ``freeze_panes``, the print setup, and
+    :func:`put` / :func:`text` / :func:`formula` / :func:`header_row` / :func:`page_setup`.
+
+    The last ``WINDOW`` rows touched stay in memory so that a header can be styled after it
+    is written; older rows are written out and cannot be changed any more (asking for one is
+    a ``ValueError``: the export must write in row order). Column widths, row heights and
+    the frozen panes must be set before the rows they concern leave the window, and column
+    widths and panes before the first row is written: the first ``WINDOW`` rows are kept
+    until then."""
+
+    WINDOW = 64
+
+    def __init__(self, book: StreamBook, ws):
+        object.__setattr__(self, "_book", book)
+        object.__setattr__(self, "_ws", ws)
+        object.__setattr__(self, "_pending", {})
+        object.__setattr__(self, "_written", 0)  # the last row written out
+        # Written with the sheet's first row, before page_setup() is called at the end:
+        # every sheet of every export is fit to the page width.
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+    # Everything else (title, column_dimensions, page_setup, print_options…) is the sheet's.
+    def __getattr__(self, name):
+        return getattr(self._ws, name)
+
+    def __setattr__(self, name, value):
+        if name == "freeze_panes" and isinstance(value, _PendingCell):
+            value = value.coordinate
+        setattr(self._ws, name, value)
+
+    def cell(self, row: int, column: int) -> _PendingCell:
+        if row <= self._written:
+            raise ValueError(f"Row {row} of a streamed sheet was already written (rows go in order).")
+        cells = self._pending.get(row)
+        if cells is None:
+            cells = self._pending[row] = {}
+            if row - self.WINDOW > self._written:
+                self._flush(row - self.WINDOW)
+        found = cells.get(column)
+        if found is None:
+            found = cells[column] = _PendingCell(row, column)
+        return found
+
+    def merge_cells(self, *, start_row: int, start_column: int, end_row: int, end_column: int) -> None:
+        self._ws.merged_cells.add(
+            CellRange(min_col=start_column, min_row=start_row, max_col=end_column, max_row=end_row)
+        )
+
+    def _flush(self, upto: int) -> None:
+        """Write out every row up to ``upto`` (included), empty ones as empty rows."""
+        ws, book = self._ws, self._book
+        for number in range(self._written + 1, upto + 1):
+            cells = self._pending.pop(number, None)
+            if not cells:
+                ws.append([])
+                continue
+            out = [None] * max(cells)
+            for column, pending in cells.items():
+                out[column - 1] = book._cell(ws, pending)
+            ws.append(out)
+        object.__setattr__(self, "_written", max(self._written, upto))
+
+    def close(self) -> None:
+        if self._pending:
+            self._flush(max(self._pending))
+
+
+class StreamBook:
+    """A workbook for a large set (openpyxl's write-only mode): each sheet's rows go to a
+    temporary file as they are written, so memory stays flat whatever the number of rows.
+    Styles are shared: each combination of number format, font, fill, border and alignment
+    used is one named style of the book (``hoptac-1``, ``hoptac-2``…), which every cell of
+    that look refers to."""
+
+    def __init__(self):
+        self.book = Workbook(write_only=True)
+        self.book.properties.creator = "Hợp Tác"
+        self.sheets: list[StreamSheet] = []
+        self._styles: dict[tuple, str] = {}
+        self._arrays: dict[tuple, StyleArray] = {}  # the cell style of each look, once bound
+
+    @property
+    def defined_names(self):
+        return self.book.defined_names
+
+    def sheet(self, title: str) -> StreamSheet:
+        stream = StreamSheet(self, self.book.create_sheet(title=str(title)[:31]))
+        self.sheets.append(stream)
+        return stream
+
+    def _style(self, key: tuple) -> str:
+        """The named style of one look (number format, font, fill, border, alignment)."""
+        name = self._styles.get(key)
+        if name is None:
+            name = f"hoptac-{len(self._styles) + 1}"
+            style = NamedStyle(name=name)
+            number_format, *parts = key
+            if number_format:
+                style.number_format = number_format
+            for attr, value in zip(("font", "fill", "border", "alignment"), parts, strict=True):
+                if value is not None:
+                    setattr(style, attr, value)
+            self.book.add_named_style(style)
+            self._styles[key] = name
+        return name
+
+    def _cell(self, ws, pending: _PendingCell) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws)
+        value = pending._value
+        if isinstance(value, Promise):
+            value = str(value)
+        if isinstance(value, str):
+            cell._value = clean_text(value) if pending.data_type != "f" else value
+            cell.data_type = "f" if pending.data_type == "f" else "s"
+        elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            cell._value = value
+            cell.data_type = "n"
+        elif value is not None:
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = timezone.localtime(value).replace(tzinfo=None)
+            cell.value = value
+        key = (pending.number_format, pending.font, pending.fill, pending.border, pending.alignment)
+        if key != (None, None, None, None, None):
+            shared = self._arrays.get(key)
+            if shared is None:
+                cell.style = self._style(key)
+                shared = self._arrays[key] = StyleArray(cell._style)
+            else:
+                cell._style = StyleArray(shared)
+        elif isinstance(value, (dt.date, dt.time)):
+            cell.number_format = DATE if isinstance(value, dt.date) else TIME
+        return cell
+
+    def save_to(self, target) -> None:
+        """Write the book to ``target`` (a path or a binary file)."""
+        for sheet in self.sheets:
+            sheet.close()
+        self.book.save(target)
+
+
+def counted(items, *, total: int, progress=None, every: int = 500):
+    """Yield ``items``, calling ``progress(done, total)`` every ``every`` items and at the end:
+    how an export tells its job how far it is."""
+    done = 0
+    for item in items:
+        yield item
+        done += 1
+        if progress is not None and done % every == 0:
+            progress(done, total)
+    if progress is not None:
+        progress(done, max(total, done))
+
+
+def stream_workbook() -> StreamBook:
+    """A new :class:`StreamBook`: for exports of a whole set (members, a season, a statement)."""
+    return StreamBook()
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -510,11 +716,14 @@ def read_rows(content: bytes, limits: Limits, *, sheet: int = 0) -> Iterator[tup
 __all__ = [
     "CONTENT_TYPE",
     "DATE",
+    "StreamBook",
+    "StreamSheet",
     "MONEY",
     "TIME",
     "Limits",
     "XlsxRefused",
     "check",
+    "counted",
     "define_name",
     "formula",
     "header_row",
@@ -522,6 +731,7 @@ __all__ = [
     "put",
     "read_rows",
     "save",
+    "stream_workbook",
     "text",
     "workbook",
 ]

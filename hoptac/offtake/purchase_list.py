@@ -200,35 +200,59 @@ def collectors(lines) -> str:
     return ", ".join(names)
 
 
-def workbook(lines, *, cooperative, start: dt.date, end: dt.date, point=None) -> bytes:
+def workbook(lines, *, cooperative, start: dt.date, end: dt.date, point=None, target=None, progress=None):
     """The purchase list of ``lines`` (confirmed receipt lines of the period, in time order)
-    on the form(s) in force for the period: one sheet per form."""
-    lines = list(lines)
-    book = xlsx.workbook()
-    book.remove(book.active)
+    on the form(s) in force for the period: one sheet per form.
+
+    ``lines`` is a queryset (``selectors.purchase_list``) or a list. A queryset is read twice
+    per sheet in chunks (the header's places and collectors, then the rows), never held
+    whole, and the sheet is streamed (``lib.xlsx.StreamBook``): memory stays flat for a
+    season of 50,000 lines. Written to ``target`` when given (an export job), else returned
+    as bytes; ``progress(done, total)`` follows the rows."""
+    book = xlsx.stream_workbook()
     cut = parts(start, end)
+    done = [0]
+    total = lines.count() if hasattr(lines, "iterator") else len(lines)
+
+    def step():
+        done[0] += 1
+        if progress is not None and done[0] % 500 == 0:
+            progress(done[0], total)
+
     with translation.override("vi"):
         for form, part_start, part_end in cut:
-            own = [
-                line
-                for line in lines
-                if part_start <= timezone.localdate(line.receipt.collected_at) <= part_end
-            ]
             _sheet(
                 book,
                 form,
-                own,
+                _part(lines, part_start, part_end),
                 cooperative=cooperative,
                 start=part_start,
                 end=part_end,
                 point=point,
                 single=len(cut) == 1,
+                step=step,
             )
+    if progress is not None:
+        progress(done[0], total)
+    if target is not None:
+        book.save_to(target)
+        return None
     return xlsx.save(book)
 
 
-def _sheet(book, form: Form, lines, *, cooperative, start, end, point, single: bool) -> None:
-    sheet = book.create_sheet(form.sheet_title)
+def _part(lines, start: dt.date, end: dt.date):
+    """A callable giving, each time it is called, the lines purchased from ``start`` to ``end``."""
+    if hasattr(lines, "iterator"):
+        lower = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+        upper = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+        own = lines.filter(receipt__collected_at__gte=lower, receipt__collected_at__lt=upper)
+        return lambda: own.iterator(chunk_size=2000)
+    kept = [line for line in lines if start <= timezone.localdate(line.receipt.collected_at) <= end]
+    return lambda: iter(kept)
+
+
+def _sheet(book, form: Form, lines, *, cooperative, start, end, point, single: bool, step) -> None:
+    sheet = book.sheet(form.sheet_title)
     width = len(form.columns)
     for col, column in enumerate(form.columns, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = column.width
@@ -250,6 +274,14 @@ def _sheet(book, form: Form, lines, *, cooperative, start, end, point, single: b
     merged(4, 1, width, form.title, font=Font(bold=True, size=14), align=CENTER)
     merged(5, 1, width, period_line(start, end), font=Font(italic=True), align=CENTER)
 
+    # The first line met of each collection point and of each collector, in order: the
+    # header's places and collectors, read in one pass without keeping the lines.
+    firsts: dict[tuple, object] = {}
+    for line in lines():
+        firsts.setdefault(("point", line.receipt.point_id), line)
+        firsts.setdefault(("collector", line.receipt.collector_id), line)
+    met = list({id(line): line for line in firsts.values()}.values())
+
     # The buyer: the cooperative.
     details = [f"- Tên doanh nghiệp: {cooperative.name}"]
     tax = f"Mã số thuế: {cooperative.tax_code or ''}"
@@ -260,10 +292,10 @@ def _sheet(book, form: Form, lines, *, cooperative, start, end, point, single: b
         details[0] += f"    {tax}"
         details.append(f"- Địa chỉ: {cooperative.address}")
     details.append(
-        f"- Địa chỉ nơi tổ chức thu mua: {purchase_places(lines, cooperative=cooperative, point=point)}"
+        f"- Địa chỉ nơi tổ chức thu mua: {purchase_places(met, cooperative=cooperative, point=point)}"
     )
     if form.header_collector:
-        details.append(f"- Người phụ trách thu mua: {collectors(lines)}")
+        details.append(f"- Người phụ trách thu mua: {collectors(met)}")
     for row, text in enumerate(details, start=6):
         merged(row, 1, width, text, align=LEFT)
 
@@ -293,12 +325,17 @@ def _sheet(book, form: Form, lines, *, cooperative, start, end, point, single: b
 
     row = numbers
     total = 0
-    for line in lines:
+    addresses: dict[tuple, str] = {}
+    for line in lines():
+        step()
         row += 1
         receipt, member = line.receipt, line.receipt.member
+        where = (member.village_id, member.commune_code)
+        if where not in addresses:
+            addresses[where] = member_address(member)
         values = {
             "name": member.full_name,
-            "address": member_address(member),
+            "address": addresses[where],
             "id": "",  # identity numbers are not stored: filled in by hand
             "phone": member.phone or "",
             "goods": f"{line.product.name}, {str(Grade(line.grade).label).lower()} ({line.product.unit_label})",

@@ -226,6 +226,22 @@ def season_summary(season: Season) -> list[SeasonRow]:
     return sorted(result, key=lambda r: r.member.full_name)
 
 
+def season_summary_size(season: Season) -> int:
+    """How many rows :func:`season_summary` has (members who sold or committed), in two
+    queries of ids: the xlsx goes to the worker beyond a size."""
+    first, last = bounds.clamp_date(season.starts_on), bounds.clamp_date(season.ends_on)
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
+    sold = ReceiptLine.objects.filter(
+        product=season.product,
+        receipt__status=ReceiptStatus.CONFIRMED,
+        receipt__collected_at__gte=start,
+        receipt__collected_at__lt=end,
+    ).values_list("receipt__member_id", flat=True)
+    committed = Agreement.objects.filter(season=season).values_list("member_id", flat=True)
+    return len(set(sold.distinct()) | set(committed))
+
+
 def purchase_list(*, start: dt.date, end: dt.date, point=None) -> QuerySet[ReceiptLine]:
     """Lines for the bảng kê 01/TNDN (02/TNDN): produce bought from households without
     invoices, in time order, with the seller, the collection point and the collector."""

@@ -116,9 +116,8 @@ def _unit_label(base_unit: str) -> str:
 
 def daily_sheet_workbook(sheet_data, *, cooperative) -> bytes:
     """Every line of the day's confirmed receipts, then the totals per product and grade."""
-    book = xlsx.workbook()
-    sheet = book.active
-    sheet.title = _("Daily sheet")[:31]
+    book = xlsx.stream_workbook()
+    sheet = book.sheet(_("Daily sheet"))
     columns = [
         (pgettext("row number", "No."), 5),
         (_("Receipt"), 12),
@@ -213,13 +212,13 @@ def daily_sheet_workbook(sheet_data, *, cooperative) -> bytes:
 # --- season summary --------------------------------------------------------------------------------
 
 
-def season_summary_workbook(season, rows, *, cooperative) -> bytes:
+def season_summary_workbook(season, rows, *, cooperative, target=None, progress=None) -> bytes | None:
     """Per member: receipts, quantity and amount bought in the season, and the fulfilment of
-    the member's agreement."""
+    the member's agreement. Streamed; written to ``target`` when given (an export job), else
+    returned as bytes; ``progress(done, total)`` follows the rows."""
     unit = season.product.unit_label
-    book = xlsx.workbook()
-    sheet = book.active
-    sheet.title = _("Season summary")[:31]
+    book = xlsx.stream_workbook()
+    sheet = book.sheet(_("Season summary"))
     columns = [
         (pgettext("row number", "No."), 5),
         (_("Member"), 26),
@@ -251,7 +250,7 @@ def season_summary_workbook(season, rows, *, cooperative) -> bytes:
 
     row = header_row
     total_qty, total_amount, total_receipts = Decimal(0), 0, 0
-    for number, item in enumerate(rows, start=1):
+    for number, item in enumerate(xlsx.counted(rows, total=len(rows), progress=progress), start=1):
         row += 1
         member = item.member
         xlsx.put(sheet, row, 1, number)
@@ -277,4 +276,7 @@ def season_summary_workbook(season, rows, *, cooperative) -> bytes:
     _name(book, sheet, "total_amount", row, 6)
     title = f"{cooperative.name} · {_('SEASON SUMMARY')} · {season.name}"
     _page_setup(sheet, landscape=False, title_row=header_row, title=title)
+    if target is not None:
+        book.save_to(target)
+        return None
     return _save(book)

@@ -10,9 +10,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from hoptac.coops.access import coop_view
+from hoptac.coops.exports import export_response
+from hoptac.core.formkeys import repeat_safe
 from hoptac.core.roles import Perm
 from hoptac.offtake import purchase_list, selectors, xlsx
 from hoptac.offtake.forms import DailySheetForm, PeriodForm, PurchaseListForm
@@ -81,7 +83,8 @@ def daily_sheet_xlsx(request):
 
 
 @coop_view(Perm.REPORT_VIEW)
-@require_GET
+@repeat_safe("asking again for the same purchase list goes to the job already asked for")
+@require_http_methods(["GET", "POST"])
 def purchase_list_xlsx(request):
     """The bảng kê for ``?start=YYYY-MM-DD&end=YYYY-MM-DD[&collection_point=<id>]`` (the current month
     without), on the form in force for the purchases' dates.
@@ -95,14 +98,23 @@ def purchase_list_xlsx(request):
         form = PurchaseListForm(request.GET)
         if not form.is_valid():
             return _index(request, period_form=form, status=400)
-        start, end, point = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["collection_point"]
+        start, end, point = (
+            form.cleaned_data["start"],
+            form.cleaned_data["end"],
+            form.cleaned_data["collection_point"],
+        )
     else:
         start, end = PeriodForm.current_month()
-    lines = selectors.purchase_list(start=start, end=end, point=point)
-    content = purchase_list.workbook(lines, cooperative=request.cooperative, start=start, end=end, point=point)
     codes = "-".join(form.code.split("/")[0] for form, _start, _end in purchase_list.parts(start, end))
     suffix = f"-diem-{point.pk}" if point is not None else ""
-    return _xlsx(content, f"bang-ke-{codes}-tndn-{start:%Y%m%d}-{end:%Y%m%d}{suffix}.xlsx")
+    return export_response(
+        request,
+        kind="purchase_list",
+        params={"start": start.isoformat(), "end": end.isoformat(), "point": point.pk if point else None},
+        rows=selectors.purchase_list(start=start, end=end, point=point).count(),
+        perms=[Perm.REPORT_VIEW, Perm.MEMBER_PERSONAL],
+        download_name=f"bang-ke-{codes}-tndn-{start:%Y%m%d}-{end:%Y%m%d}{suffix}.xlsx",
+    )
 
 
 urlpatterns = [

@@ -23,12 +23,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hoptac.catalog import selectors as catalog_selectors
 from hoptac.catalog import services as catalog_services
 from hoptac.coops.access import coop_view
-from hoptac.core.formkeys import creates, made
+from hoptac.coops.exports import export_response
+from hoptac.core.formkeys import creates, made, repeat_safe
 from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 from hoptac.lib import places
 from hoptac.lib.text import unaccent
-from hoptac.offtake import selectors, services, xlsx
+from hoptac.offtake import selectors, services
 from hoptac.offtake.forms import (
     AgreementFilterForm,
     AgreementForm,
@@ -163,14 +164,20 @@ def season_detail(request, season_id):
 
 
 @coop_view(Perm.REPORT_VIEW)
-@require_GET
+@repeat_safe("asking again for the same season summary goes to the job already asked for")
+@require_http_methods(["GET", "POST"])
 def season_summary_xlsx(request, season_id):
+    """At once, or by the worker for a season of many members (coops/exports.py)."""
     season = _season_or_404(season_id)
-    content = xlsx.season_summary_workbook(
-        season, selectors.season_summary(season), cooperative=request.cooperative
-    )
     name = slugify(unaccent(season.name)) or f"season-{season.pk}"
-    return _xlsx(content, f"tong-hop-vu-{name}.xlsx")
+    return export_response(
+        request,
+        kind="season_summary",
+        params={"season": season.pk},
+        rows=selectors.season_summary_size(season),
+        perms=[Perm.REPORT_VIEW],
+        download_name=f"tong-hop-vu-{name}.xlsx",
+    )
 
 
 # --- collection points ------------------------------------------------------------------------------
