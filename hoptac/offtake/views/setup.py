@@ -7,8 +7,6 @@ same address and checks the write permission (``season.edit`` or ``price.set``) 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
