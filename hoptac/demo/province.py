@@ -580,3 +580,56 @@ def size_from_scale(scale: float) -> Size:
         households=max(2, math.ceil(full.households * scale)),
         receipts=math.ceil(full.receipts * scale),
     )
+
+
+def bench_paths(coop) -> list[tuple[str, str]]:
+    """The pages a benchmark opens in ``coop`` (its chair signed in), with names: the lists,
+    the season page (both tables), the agreement list, the statement of the household with
+    the most entries (a year), its ledger page, a receipt, a lot and its public trace page."""
+    base = f"/c/{coop.slug}"
+    season = Season.unscoped.filter(cooperative=coop).order_by("pk").first()
+    busiest = (
+        Entry.unscoped.filter(cooperative=coop)
+        .values("member")
+        .annotate(n=Count("id"))
+        .order_by("-n", "member")
+        .first()
+    )
+    member = (
+        Member.unscoped.get(pk=busiest["member"])
+        if busiest
+        else Member.unscoped.filter(cooperative=coop).first()
+    )
+    receipt = Receipt.unscoped.filter(cooperative=coop).order_by("-number").first()
+    lot = Lot.unscoped.filter(cooperative=coop).order_by("pk").first()
+    today = timezone.localdate()
+    year = f"?start={today - dt.timedelta(days=365):%Y-%m-%d}&end={today:%Y-%m-%d}"
+    paths = [
+        ("dashboard", f"{base}/"),
+        ("member list", f"{base}/members/"),
+        ("member search", f"{base}/members/?q=thon"),
+        ("member page", f"{base}/members/{member.uuid}/"),
+        ("receipt list", f"{base}/buying/receipts/"),
+        ("receipt form", f"{base}/buying/receipts/new/"),
+        ("agreement list", f"{base}/buying/agreements/"),
+        ("season list", f"{base}/buying/seasons/"),
+        ("ledger page", f"{base}/ledger/members/{member.uuid}/"),
+        ("statement (a year)", f"{base}/ledger/members/{member.uuid}/statement/{year}"),
+        ("statement, page 2", f"{base}/ledger/members/{member.uuid}/statement/{year}&page=2"),
+        ("owed list", f"{base}/ledger/owed/"),
+        ("lot list", f"{base}/inventory/lots/"),
+        ("stock", f"{base}/inventory/stock/"),
+    ]
+    if season is not None:
+        paths += [
+            ("season page", f"{base}/buying/seasons/{season.pk}/"),
+            ("season summary page", f"{base}/buying/seasons/{season.pk}/?show=summary"),
+        ]
+    if receipt is not None:
+        paths.append(("receipt page", f"{base}/buying/receipts/{receipt.uuid}/"))
+    if lot is not None:
+        paths += [
+            ("lot page", f"{base}/inventory/lots/{lot.uuid}/"),
+            ("trace page (public)", f"/t/{lot.public_code}"),
+        ]
+    return paths

@@ -732,18 +732,27 @@ def entry_reverse(request, entry_id):
 # --- statements -------------------------------------------------------------------------------
 
 
-def _statement_context(request, member) -> dict:
+def _statement_context(request, member, *, paged: bool = False) -> dict:
+    """The statement of the chosen period; ``paged``: one page of its lines (the page)."""
     bound = "start" in request.GET or "end" in request.GET
     start, end = PeriodForm.current_month()
     form = PeriodForm(request.GET if bound else None, initial={"start": start, "end": end})
     start, end = form.period()
     lower, upper = day_bounds(start, end)
+    page = None
+    if paged:
+        statement, page = selectors.statement_page(
+            member, start=lower, end=upper, number=request.GET.get("page") or 1
+        )
+    else:
+        statement = selectors.statement(member, start=lower, end=upper)
     return {
         "member": member,
         "form": form,
         "start": start,
         "end": end,
-        "statement": selectors.statement(member, start=lower, end=upper),
+        "statement": statement,
+        "page": page,
         "today": timezone.localdate(),
         "period_query": f"?start={start:%Y-%m-%d}&end={end:%Y-%m-%d}",
         "can_view_ledger": request.access.can(Perm.LEDGER_VIEW),
@@ -760,7 +769,7 @@ def _statement_context(request, member) -> dict:
 @require_GET
 def statement(request, member_id):
     member = _statement_member(request, member_id)
-    return render(request, "ledger/statement.html", _statement_context(request, member))
+    return render(request, "ledger/statement.html", _statement_context(request, member, paged=True))
 
 
 @coop_view(Perm.COOP_VIEW)  # ledger.view, or ledger.own for the member's own account
@@ -785,7 +794,7 @@ def me(request):
     own = _own_member(request)
     if own is None:
         return render(request, "ledger/me_unlinked.html", {})
-    return render(request, "ledger/statement.html", _statement_context(request, own))
+    return render(request, "ledger/statement.html", _statement_context(request, own, paged=True))
 
 
 urlpatterns = [
