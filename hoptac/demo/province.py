@@ -339,7 +339,7 @@ def _cooperative(coop, *, households: int, receipts: int, rng, now, today, chair
 
     # Agreements: a third of the households, for the first season.
     agreed = members[: max(1, len(members) // 3)]
-    Agreement.unscoped.bulk_create(
+    signed = Agreement.unscoped.bulk_create(
         [
             Agreement(
                 cooperative=coop,
@@ -358,6 +358,8 @@ def _cooperative(coop, *, households: int, receipts: int, rng, now, today, chair
         batch_size=BATCH,
     )
     counts["agreements"] = len(agreed)
+    # A delivery of the season's product by a household under agreement is under it.
+    agreement_of = {a.member_id: a.pk for a in signed}
     Counter.objects.bulk_create([Counter(cooperative=coop, key="agreement", value=len(agreed))])
 
     # Receipts, in the order of their time so that numbers follow it.
@@ -385,6 +387,7 @@ def _cooperative(coop, *, households: int, receipts: int, rng, now, today, chair
             collected_at=at,
             point_id=point.pk,
             collector_id=chair.pk,
+            agreement_id=agreement_of.get(member.pk) if product.pk == products[0].pk else None,
             status="confirmed",
             total_vnd=amount,
         )
