@@ -54,6 +54,7 @@ from hoptac.lib.money import format_vnd, group_digits
 from hoptac.lib.text import unaccent
 
 PAGE_SIZE = 50
+OWED_PAGE = 100  # households owed, a page (the totals are everyone's)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -496,12 +497,16 @@ def owed(request):
         village_id = form.cleaned_data["village"]
         min_amount = form.cleaned_data["min_amount"] or 0
     result = selectors.owed(village_id=village_id, min_amount=min_amount)
+    # The totals are everyone's; the table shows 100 households a page (a big cooperative
+    # owes thousands: one page of every row was 600 KB), each page its own transfer batch.
+    page = Paginator(result.rows, OWED_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "ledger/owed.html",
         {
             "form": form,
             "owed": result,
+            "page": page,
             "can_write": request.access.can(Perm.LEDGER_WRITE),
             "runs": selectors.payout_runs()[:10],
         },
