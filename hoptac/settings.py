@@ -135,7 +135,18 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 SQLITE_PATH = DATA_DIR / "hoptac.sqlite3"
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 0))}
+# PostgreSQL: each worker process keeps its connection (10 minutes by default), checked
+# before reuse (CONN_HEALTH_CHECKS), instead of a new connection per request — that
+# connection cost made every page slower than on SQLite (issue 15). Why not psycopg's pool:
+# see docs/architecture.md, "Province scale". SQLite opens a file: nothing to keep.
+_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://", "pgsql://"))
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=envint("DB_CONN_MAX_AGE", 600 if _POSTGRES else 0),
+        conn_health_checks=True,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # One writer at a time, taken at BEGIN: no "database is locked" mid-transaction.
@@ -245,6 +256,8 @@ if BEHIND_PROXY or TRUSTED_PROXIES:
 # --- Mail, cache, logging -------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "hoptac@localhost")
+# The provincial shape shares one cache (public pages, their generations, rate limits)
+# across processes and servers in Redis; the embedded one keeps it in each process.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Public shop, product and marketplace pages are kept this long by the server (core/pagecache.py).
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 30)
@@ -346,6 +359,13 @@ HUEY = {
     },
 }
 if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CACHE_REDIS_URL", REDIS_URL),
+            "KEY_PREFIX": "hoptac",
+        }
+    }
     HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})

@@ -192,8 +192,10 @@ def test_collector_does_not_see_the_season_summary_amounts(
     record(coop_a, member_a, season.product, 3)
     response = login(collector_a).get(f"{BASE}seasons/{season.pk}/")
     assert response.status_code == 200
-    assert response.context["summary"] is None
+    assert response.context["totals"] is None and response.context["show"] == "agreements"
     assert "summary.xlsx" not in response.content.decode()
+    # Asking for the summary table shows the agreements instead.
+    assert login(collector_a).get(f"{BASE}seasons/{season.pk}/?show=summary").context["show"] == "agreements"
 
 
 # --- products ----------------------------------------------------------------------------------------
@@ -633,16 +635,21 @@ def test_season_page_shows_fulfilment_and_summary_and_xlsx(
     client = login(chair_a)
     response = client.get(f"{BASE}seasons/{season.pk}/")
     assert response.status_code == 200
-    assert [(f.agreement.member_id, f.percent) for f in response.context["fulfilment"]] == [(member_a.pk, 60)]
+    assert [(f.agreement.member_id, f.percent) for f in response.context["page"].object_list] == [
+        (member_a.pk, 60)
+    ]
     assert response.context["percent_total"] == 60
+    assert response.context["totals"] == {"quantity": Decimal("37.25"), "amount": 18_625_000, "receipts": 2}
+    response = client.get(f"{BASE}seasons/{season.pk}/?show=summary")
     summary = {
-        row.member.pk: (row.quantity, row.amount_vnd, row.percent) for row in response.context["summary"]
+        row.member.pk: (row.quantity, row.amount_vnd, row.percent)
+        for row in response.context["page"].object_list
     }
     assert summary == {
         member_a.pk: (Decimal(30), 15_000_000, 60),
         member_a2.pk: (Decimal("7.25"), 3_625_000, None),
     }
-    assert "<meter" in response.content.decode()
+    assert "18.625.000" in response.content.decode()
 
     download = client.get(f"{BASE}seasons/{season.pk}/summary.xlsx")
     assert download.status_code == 200

@@ -111,3 +111,36 @@ def test_not_found_pages_are_not_kept(client, cache_on, honey_shop_a):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 404
     assert len(queries) >= 1  # looked up again, not served from the cache
+
+
+def test_the_trace_page_is_cached_and_a_new_step_shows_at_the_next_visit(
+    client, cache_on, coop_a, django_capture_on_commit_callbacks
+):
+    """A QR scanned at a fair: the trace page is rendered once, then served from the cache,
+    until a change to the lot (here a processing step, through its service) bumps it."""
+    import datetime as dt
+
+    from hoptac.inventory.services import step_add
+    from tests.test_trace import build_lot
+
+    lot = build_lot(coop_a, code="MAT", households=3, consenting=1, steps=1)
+    url = f"/t/{lot.public_code}"
+    first = client.get(url)
+    assert first.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url)
+    assert second.content == first.content and len(queries) <= 1
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+    # The GS1 resolver and another language are other entries.
+    assert client.get(url + "?lang=en").content != first.content
+    with django_capture_on_commit_callbacks(execute=True), tenant(coop_a):
+        step_add(
+            lot=lot,
+            kind="filtering",
+            done_on=dt.date.today(),
+            operator_name="Ma Thị Lan",
+            quantity_in=Decimal("10"),
+            quantity_out=Decimal("9.5"),
+        )
+    after = client.get(url).content.decode()
+    assert after != first.content.decode()

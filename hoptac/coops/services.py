@@ -23,6 +23,7 @@ from hoptac.coops.models import (
     StaffInvitation,
     Village,
 )
+from hoptac.core import pagecache
 from hoptac.core.audit import audit_record
 from hoptac.core.tenancy import require_cooperative, tenant
 from hoptac.lib import bounds
@@ -175,6 +176,7 @@ def member_create(*, data: MemberInput, actor=None) -> Member:
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)  # a farmer's name on trace pages
 def member_update(*, member: Member, data: MemberInput, actor=None) -> Member:
     _check_bounds(data)
     coop = require_cooperative()
@@ -193,6 +195,7 @@ def member_update(*, member: Member, data: MemberInput, actor=None) -> Member:
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)
 def member_leave(*, member: Member, left_on: dt.date, reason: str, actor=None) -> Member:
     """Record that a household left the cooperative. The row stays: history refers to it."""
     coop = require_cooperative()
@@ -277,6 +280,7 @@ def group_set_members(*, group: MemberGroup, member_ids: list[int], actor=None) 
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)  # its name and logo on public pages
 def cooperative_update(*, cooperative: Cooperative, actor=None, **fields) -> Cooperative:
     allowed = {
         "kind",

@@ -1,5 +1,5 @@
 """A short server-side cache of public pages that are the same for every visitor (the shop,
-product and marketplace pages), so that a link shared in a Zalo group of thousands does not
+product and marketplace pages, and the trace page a QR on a jar opens), so that a link shared in a Zalo group of thousands does not
 render the page thousands of times.
 
 - The key is the page's path and query, the language it is rendered in, and the current
@@ -85,7 +85,9 @@ def cached_public_page(name: str, *, language):
     return decorator
 
 
-CATALOGUE = "catalogue"  # what the shop, product and marketplace pages show
+# What the shop, product, marketplace and trace pages show: products, stock, lots and their
+# steps, the cooperative, its members' names (trace pages name the consenting farmers).
+CATALOGUE = "catalogue"
 
 
 def changes(name: str):

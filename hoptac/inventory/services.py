@@ -137,6 +137,7 @@ def raw_lot_create(*, product, receipt_line_ids: list[int], notes: str = "", act
 
 
 @transaction.atomic
+@pagecache.changes(pagecache.CATALOGUE)  # the steps on the lot's trace page
 def step_add(
     *,
     lot: Lot,

@@ -55,6 +55,7 @@ from hoptac.lib.money import format_vnd, group_digits
 from hoptac.lib.text import unaccent
 
 PAGE_SIZE = 50
+OWED_PAGE = 100  # households owed, a page (the totals are everyone's)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -497,12 +498,16 @@ def owed(request):
         village_id = form.cleaned_data["village"]
         min_amount = form.cleaned_data["min_amount"] or 0
     result = selectors.owed(village_id=village_id, min_amount=min_amount)
+    # The totals are everyone's; the table shows 100 households a page (a big cooperative
+    # owes thousands: one page of every row was 600 KB), each page its own transfer batch.
+    page = Paginator(result.rows, OWED_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "ledger/owed.html",
         {
             "form": form,
             "owed": result,
+            "page": page,
             "can_write": request.access.can(Perm.LEDGER_WRITE),
             "runs": selectors.payout_runs()[:10],
         },
@@ -733,18 +738,27 @@ def entry_reverse(request, entry_id):
 # --- statements -------------------------------------------------------------------------------
 
 
-def _statement_context(request, member) -> dict:
+def _statement_context(request, member, *, paged: bool = False) -> dict:
+    """The statement of the chosen period; ``paged``: one page of its lines (the page)."""
     bound = "start" in request.GET or "end" in request.GET
     start, end = PeriodForm.current_month()
     form = PeriodForm(request.GET if bound else None, initial={"start": start, "end": end})
     start, end = form.period()
     lower, upper = day_bounds(start, end)
+    page = None
+    if paged:
+        statement, page = selectors.statement_page(
+            member, start=lower, end=upper, number=request.GET.get("page") or 1
+        )
+    else:
+        statement = selectors.statement(member, start=lower, end=upper)
     return {
         "member": member,
         "form": form,
         "start": start,
         "end": end,
-        "statement": selectors.statement(member, start=lower, end=upper),
+        "statement": statement,
+        "page": page,
         "today": timezone.localdate(),
         "period_query": f"?start={start:%Y-%m-%d}&end={end:%Y-%m-%d}",
         "can_view_ledger": request.access.can(Perm.LEDGER_VIEW),
@@ -761,7 +775,7 @@ def _statement_context(request, member) -> dict:
 @require_GET
 def statement(request, member_id):
     member = _statement_member(request, member_id)
-    return render(request, "ledger/statement.html", _statement_context(request, member))
+    return render(request, "ledger/statement.html", _statement_context(request, member, paged=True))
 
 
 @coop_view(Perm.COOP_VIEW)  # ledger.view, or ledger.own for the member's own account
@@ -792,7 +806,7 @@ def me(request):
     own = _own_member(request)
     if own is None:
         return render(request, "ledger/me_unlinked.html", {})
-    return render(request, "ledger/statement.html", _statement_context(request, own))
+    return render(request, "ledger/statement.html", _statement_context(request, own, paged=True))
 
 
 urlpatterns = [

@@ -15,11 +15,13 @@ from hoptac.outbox import services as outbox
 from hoptac.outbox.models import Kind
 
 
-def receipt_text(receipt) -> str:
+def receipt_text(receipt, *, language: str | None = None) -> str:
     """The receipt as one unaccented SMS in the member's language, with the member's
     balance as it is now (in words: who owes whom)."""
     balance = member_balance(receipt.member).net
-    return receipt_sms_text(receipt, coop_name=require_cooperative().name, balance_net=balance)
+    return receipt_sms_text(
+        receipt, coop_name=require_cooperative().name, balance_net=balance, language=language
+    )
 
 
 def send_receipt(receipt, *, actor=None) -> None:
@@ -31,10 +33,14 @@ def send_receipt(receipt, *, actor=None) -> None:
     member = receipt.member
     if not (member.phone or member.email):
         return
+    # The household's account is looked up once: it gives the SMS language and the
+    # in-app channel (a receipt POST counts its queries, tests/test_receipt_queries.py).
+    account = outbox.account_for(member)
     outbox.queue(
         kind=Kind.RECEIPT,
-        text=receipt_text(receipt),
+        text=receipt_text(receipt, language=sms_language(account)),
         member=member,
+        user=account,
         channels=[c for c in member.channel_list if c != "zalo"] or ["sms"],
         source_type="receipt",
         source_id=receipt.pk,

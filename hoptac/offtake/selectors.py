@@ -66,15 +66,20 @@ class Fulfilment:
         return int((self.delivered_base * 100 / self.agreement.committed_base).to_integral_value())
 
 
-def agreements_with_fulfilment(season: Season | None = None, member=None) -> list[Fulfilment]:
-    """Each agreement with what was delivered under it (confirmed receipts), two queries."""
+def agreement_queryset(season: Season | None = None, member=None) -> QuerySet[Agreement]:
+    """Agreements by member name, for paging in the database (:func:`fulfilment_of` a page)."""
     agreements = Agreement.objects.select_related("member", "season", "season__product").order_by(
-        "member__full_name"
+        "member__full_name", "pk"
     )
     if season is not None:
         agreements = agreements.filter(season=season)
     if member is not None:
         agreements = agreements.filter(member=member)
+    return agreements
+
+
+def fulfilment_of(agreements) -> list[Fulfilment]:
+    """Each of ``agreements`` (a page) with what was delivered under it, one query."""
     agreements = list(agreements)
     delivered = (
         {
@@ -97,6 +102,23 @@ def agreements_with_fulfilment(season: Season | None = None, member=None) -> lis
         )
         for a in agreements
     ]
+
+
+def agreements_with_fulfilment(season: Season | None = None, member=None) -> list[Fulfilment]:
+    """Each agreement with what was delivered under it (confirmed receipts), two queries.
+    A whole set: pages use :func:`agreement_queryset` and :func:`fulfilment_of` a page."""
+    return fulfilment_of(agreement_queryset(season=season, member=member))
+
+
+def season_agreement_totals(season: Season) -> tuple[int, Decimal, Decimal]:
+    """(agreements, committed, delivered under them) of a season, summed in the database."""
+    totals = Agreement.objects.filter(season=season).aggregate(n=Count("id"), committed=Sum("committed_base"))
+    delivered = ReceiptLine.objects.filter(
+        receipt__agreement__season=season,
+        receipt__status=ReceiptStatus.CONFIRMED,
+        product_id=season.product_id,
+    ).aggregate(qty=Sum("net_quantity"))["qty"] or Decimal(0)
+    return totals["n"], totals["committed"] or Decimal(0), delivered
 
 
 def receipt_list(
@@ -226,18 +248,77 @@ def season_summary(season: Season) -> list[SeasonRow]:
     return sorted(result, key=lambda r: r.member.full_name)
 
 
-def season_summary_size(season: Season) -> int:
-    """How many rows :func:`season_summary` has (members who sold or committed), in two
-    queries of ids: the xlsx goes to the worker beyond a size."""
+def _season_lines(season: Season) -> QuerySet[ReceiptLine]:
     first, last = bounds.clamp_date(season.starts_on), bounds.clamp_date(season.ends_on)
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
-    sold = ReceiptLine.objects.filter(
+    return ReceiptLine.objects.filter(
         product=season.product,
         receipt__status=ReceiptStatus.CONFIRMED,
         receipt__collected_at__gte=start,
         receipt__collected_at__lt=end,
-    ).values_list("receipt__member_id", flat=True)
+    )
+
+
+def season_members(season: Season):
+    """The members of :func:`season_summary` (who sold in the season or hold its agreement)
+    by name, as a queryset to page in the database."""
+    from django.db.models import Q
+
+    from hoptac.coops.models import Member
+
+    sold = _season_lines(season).values("receipt__member_id")
+    return (
+        Member.objects.filter(
+            Q(pk__in=sold) | Q(pk__in=Agreement.objects.filter(season=season).values("member_id"))
+        )
+        .select_related("village")
+        .order_by("full_name", "id")
+    )
+
+
+def season_rows(season: Season, members) -> list[SeasonRow]:
+    """:func:`season_summary`'s rows of ``members`` only (a page): two queries."""
+    members = list(members)
+    ids = [m.pk for m in members]
+    by_member = {
+        row["receipt__member_id"]: row
+        for row in _season_lines(season)
+        .filter(receipt__member_id__in=ids)
+        .values("receipt__member_id")
+        .annotate(qty=Sum("net_quantity"), amount=Sum("amount_vnd"), receipts=Count("receipt", distinct=True))
+    }
+    commitments = dict(
+        Agreement.objects.filter(season=season, member_id__in=ids).values_list("member_id", "committed_base")
+    )
+    return [
+        SeasonRow(
+            member=m,
+            quantity=(by_member.get(m.pk) or {}).get("qty") or Decimal(0),
+            amount_vnd=(by_member.get(m.pk) or {}).get("amount") or 0,
+            receipts=(by_member.get(m.pk) or {}).get("receipts") or 0,
+            committed=commitments.get(m.pk),
+        )
+        for m in members
+    ]
+
+
+def season_totals(season: Season) -> dict:
+    """What the season bought in all: quantity (net, base unit), amount, receipts."""
+    totals = _season_lines(season).aggregate(
+        quantity=Sum("net_quantity"), amount=Sum("amount_vnd"), receipts=Count("receipt", distinct=True)
+    )
+    return {
+        "quantity": totals["quantity"] or Decimal(0),
+        "amount": totals["amount"] or 0,
+        "receipts": totals["receipts"] or 0,
+    }
+
+
+def season_summary_size(season: Season) -> int:
+    """How many rows :func:`season_summary` has (members who sold or committed), in two
+    queries of ids: the xlsx goes to the worker beyond a size."""
+    sold = _season_lines(season).values_list("receipt__member_id", flat=True)
     committed = Agreement.objects.filter(season=season).values_list("member_id", flat=True)
     return len(set(sold.distinct()) | set(committed))
 
@@ -363,12 +444,17 @@ def season_overview(*, today: dt.date | None = None) -> SeasonOverview:
 
     today = today or timezone.localdate()
     seasons = list(
-        Season.objects.filter(starts_on__lte=today, ends_on__gte=today).select_related("product").order_by("id")
+        Season.objects.filter(starts_on__lte=today, ends_on__gte=today)
+        .select_related("product")
+        .order_by("id")
     )
     current = bool(seasons)
     if not seasons:
         last = (
-            Season.objects.filter(starts_on__lte=today).select_related("product").order_by("-ends_on", "-id").first()
+            Season.objects.filter(starts_on__lte=today)
+            .select_related("product")
+            .order_by("-ends_on", "-id")
+            .first()
         )
         seasons = [last] if last is not None else []
     if not seasons:
@@ -388,7 +474,9 @@ def season_overview(*, today: dt.date | None = None) -> SeasonOverview:
     per_product = {
         row["product_id"]: row
         for row in lines.values("product_id").annotate(
-            qty=Sum("net_quantity"), amount=Sum("amount_vnd"), households=Count("receipt__member", distinct=True)
+            qty=Sum("net_quantity"),
+            amount=Sum("amount_vnd"),
+            households=Count("receipt__member", distinct=True),
         )
     }
     households = lines.aggregate(n=Count("receipt__member", distinct=True))["n"] or 0
@@ -475,7 +563,9 @@ def collector_overview(*, user, today: dt.date | None = None) -> CollectorOvervi
         for row in receipts.annotate(day=TruncDate("collected_at")).values("day").annotate(n=Count("id"))
     }
     days = [
-        CollectorDay(day=monday + dt.timedelta(days=i), receipts=per_day.get(monday + dt.timedelta(days=i), 0))
+        CollectorDay(
+            day=monday + dt.timedelta(days=i), receipts=per_day.get(monday + dt.timedelta(days=i), 0)
+        )
         for i in range((today - monday).days + 1)
     ]
     rows = (

@@ -3,6 +3,7 @@ written in one transaction; a void writes the reversing entry in the same way.""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -360,27 +361,32 @@ def receipt_record(
     client_key=None,
     actor=None,
     notify: bool = True,
+    check: ReceiptCheck | None = None,
 ) -> Receipt:
     """Record a purchase: the receipt, its lines, the ledger entry and the history row.
 
     With ``client_key`` (an offline client's UUID) a retried call returns the first receipt.
+    ``check`` is what :func:`receipt_check` answered a moment ago for the same arguments
+    (the form's "Check before saving" step): given, the prices are not looked up twice.
     """
     coop = require_cooperative()
     if client_key is not None:
         existing = Receipt.objects.filter(client_key=client_key).first()
         if existing is not None:
             return existing
-    check = receipt_check(
-        member=member,
-        collected_at=collected_at,
-        lines=lines,
-        point=point,
-        may_override_price=may_override_price,
-    )
+    if check is None or [item[0] for item in check.priced] != list(lines):
+        check = receipt_check(
+            member=member,
+            collected_at=collected_at,
+            lines=lines,
+            point=point,
+            may_override_price=may_override_price,
+        )
     collected_at, priced, total = check.collected_at, check.priced, check.total_vnd
     agreement = next((item[6] for item in priced if item[6] is not None), None)
+    # A savepoint only where a twin may race: the same offline receipt sent twice.
     try:
-        with transaction.atomic():
+        with transaction.atomic() if client_key is not None else contextlib.nullcontext():
             receipt = Receipt.objects.create(
                 cooperative=coop,
                 number=counter_next(cooperative=coop, key="receipt"),
@@ -400,7 +406,7 @@ def receipt_record(
             if existing is not None:
                 return existing
         raise
-    ReceiptLine.objects.bulk_create(
+    created = ReceiptLine.objects.bulk_create(
         ReceiptLine(
             cooperative=coop,
             receipt=receipt,
@@ -418,6 +424,10 @@ def receipt_record(
         )
         for line, base, net, price, list_price, amount, _agreement in priced
     )
+    # The lines (with their products) as if prefetched: the receipt SMS reads them.
+    prefetched = receipt.lines.all()
+    prefetched._result_cache, prefetched._prefetch_done = created, True
+    receipt._prefetched_objects_cache = {"lines": prefetched}
     ledger.purchase_record(
         member=member,
         amount=total,

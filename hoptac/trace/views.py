@@ -15,6 +15,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from hoptac.coops.access import coop_view
+from hoptac.core import pagecache
 from hoptac.core.roles import Perm
 from hoptac.inventory.models import Lot
 from hoptac.lib import qr
@@ -68,12 +69,14 @@ def _page(request, lot: Lot | None) -> HttpResponse:
 
 
 @require_safe
+@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
 def trace_page(request, code: str):
     """``/t/<public code>``: what a shopper sees after scanning the QR on a jar."""
     return _page(request, public_lot(code))
 
 
 @require_safe
+@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
 def gs1_resolver(request, gtin: str, batch: str):
     """``/01/<GTIN>/10/<public code>`` (GS1 Digital Link): the same page, served at once rather
     than redirected, to save a round trip on a weak mobile link. A sequential lot code is the
@@ -104,7 +107,9 @@ def _scalable_qr(data: str) -> str:
     the address the QR holds is written at the top of the sheet."""
     svg = qr.svg(data, scale=1, border=2)
     return _SVG_SIZE.sub(
-        lambda m: f'<svg viewBox="0 0 {m[1]} {m[2]}" shape-rendering="crispEdges" aria-hidden="true"', svg, count=1
+        lambda m: f'<svg viewBox="0 0 {m[1]} {m[2]}" shape-rendering="crispEdges" aria-hidden="true"',
+        svg,
+        count=1,
     )
 
 

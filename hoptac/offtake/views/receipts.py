@@ -46,7 +46,9 @@ def _parse_day(request, text: str | None) -> dt.date | None:
         day = dt.date.fromisoformat(text)
         bounds.check_date("any", day)
     except (ValueError, ValidationError):
-        messages.warning(request, _("The date %(text)s cannot be read: all days are shown.") % {"text": text[:20]})
+        messages.warning(
+            request, _("The date %(text)s cannot be read: all days are shown.") % {"text": text[:20]}
+        )
         return None
     return day
 
@@ -140,7 +142,8 @@ def receipt_create(request):
     context = {
         "form": form,
         "formset": formset,
-        "prices": selectors.prices_in_force(),
+        # Called by the template only when the form is shown (not on a save).
+        "prices": selectors.prices_in_force,
         "products": products,
         "more_lines": extra + 3,
     }
@@ -163,7 +166,11 @@ def receipt_create(request):
             checked = request.POST.get("checked_total", str(check.total_vnd))
             if request.POST.get("confirm") and checked == str(check.total_vnd):
                 receipt = services.receipt_record(
-                    **common, note=form.cleaned_data["note"], collector=request.user, actor=request.user
+                    **common,
+                    note=form.cleaned_data["note"],
+                    collector=request.user,
+                    actor=request.user,
+                    check=check,
                 )
             else:
                 receipt = None

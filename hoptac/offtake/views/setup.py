@@ -7,8 +7,6 @@ same address and checks the write permission (``season.edit`` or ``price.set``) 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -139,24 +137,32 @@ def season_list(request):
 @coop_view(Perm.OFFTAKE_VIEW)
 @require_GET
 def season_detail(request, season_id):
+    """The season's totals, then one of two tables a page at a time (a big cooperative has
+    thousands of households): its agreements, or (for report readers) what each member sold."""
     season = _season_or_404(season_id)
-    fulfilment = selectors.agreements_with_fulfilment(season=season)
-    committed = sum((f.agreement.committed_base for f in fulfilment), Decimal(0))
-    delivered = sum((f.delivered_base for f in fulfilment), Decimal(0))
     can_report = request.access.can(Perm.REPORT_VIEW)
-    summary = selectors.season_summary(season) if can_report else None
+    show = "summary" if can_report and request.GET.get("show") == "summary" else "agreements"
+    agreements, committed, delivered = selectors.season_agreement_totals(season)
+    if show == "summary":
+        page = Paginator(selectors.season_members(season), PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = selectors.season_rows(season, page.object_list)
+    else:
+        page = Paginator(selectors.agreement_queryset(season=season), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        page.object_list = selectors.fulfilment_of(page.object_list)
     return render(
         request,
         "offtake/season_detail.html",
         {
             "season": season,
-            "fulfilment": fulfilment,
+            "show": show,
+            "page": page,
+            "agreement_count": agreements,
             "committed_total": committed,
             "delivered_total": delivered,
             "percent_total": int((delivered * 100 / committed).to_integral_value()) if committed else 0,
-            "summary": summary,
-            "summary_quantity": sum((row.quantity for row in summary or ()), Decimal(0)),
-            "summary_amount": sum(row.amount_vnd for row in summary) if summary else 0,
+            "totals": selectors.season_totals(season) if can_report else None,
             "can_report": can_report,
             "can_edit": request.access.can(Perm.SEASON_EDIT),
         },
@@ -266,9 +272,8 @@ def _agreement_or_404(agreement_id) -> Agreement:
 def agreement_list(request):
     filter_form = AgreementFilterForm(request.GET or None)
     season = filter_form.cleaned_data.get("season") if filter_form.is_valid() else None
-    page = Paginator(selectors.agreements_with_fulfilment(season=season), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(selectors.agreement_queryset(season=season), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.fulfilment_of(page.object_list)
     return render(
         request,
         "offtake/agreement_list.html",
