@@ -17,15 +17,7 @@ from hoptac.ledger.selectors import member_balance
 from hoptac.offtake.models import Receipt
 from hoptac.sync import selectors, services
 from hoptac.sync.models import State, SyncRecord
-from tests.sync_fixtures import (  # noqa: F401 - fixtures
-    advance_rec,
-    device_a,
-    household_rec,
-    local_now,
-    new_device,
-    receipt_rec,
-    tea_a,
-)
+from tests.sync_fixtures import advance_rec, household_rec, new_device, receipt_rec
 
 
 def apply(device, record, via="api"):
