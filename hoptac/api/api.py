@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 
-from hoptac.api import live, lots, members, messages, prices, products, receipts, shop, tokens
+from hoptac.api import live, lots, members, messages, prices, products, receipts, shop, sync, tokens
 from hoptac.api.access import api_language
 from hoptac.api.auth import AUTH
 
@@ -52,9 +52,15 @@ SERVERS = [{"url": "/", "description": "This installation: every path starts wit
 LICENSE = {"name": "GNU Affero General Public License v3.0 or later", "identifier": "AGPL-3.0-or-later"}
 CONTACT = {"name": "Hợp Tác contributors"}
 TAGS = [
-    {"name": "auth", "description": "Personal tokens: made with a phone (or email) and password, for apps and scripts."},
+    {
+        "name": "auth",
+        "description": "Personal tokens: made with a phone (or email) and password, for apps and scripts.",
+    },
     {"name": "prices", "description": "The price list: the price in force of each product and grade."},
-    {"name": "receipts", "description": "Purchase receipts (phiếu thu mua): what members delivered and its worth."},
+    {
+        "name": "receipts",
+        "description": "Purchase receipts (phiếu thu mua): what members delivered and its worth.",
+    },
     {"name": "members", "description": "Member households and their balances with the cooperative."},
     {"name": "products", "description": "The cooperative's products and their units."},
     {"name": "lots", "description": "Lots and stock: raw and finished lots, steps and stock movements."},
@@ -63,6 +69,11 @@ TAGS = [
         "name": "shop",
         "description": "Selling: the public catalogue, placing orders (no token), and a cooperative's "
         "orders and bank transactions for its staff.",
+    },
+    {
+        "name": "sync",
+        "description": "The offline field app: devices (a token per phone), pushing records made offline "
+        "(each applied exactly once) and pulling what changed (docs/sync-protocol.md).",
     },
     {
         "name": "live",
@@ -129,3 +140,5 @@ api.add_router("", messages.router)
 api.add_router("", tokens.router)
 api.add_router("", shop.router)
 api.add_router("", live.router)
+api.add_router("", sync.router)
+api.add_exception_handler(sync.DeviceRefused, sync.device_refused)
