@@ -241,3 +241,38 @@ def test_a_synced_record_is_small(kind, coop_a, member_a, tea_a, device_a):
     body = json.dumps({"records": [record], "pending": 0}, separators=(",", ":")).encode()
     answer = push(phone(device_a.token), [record])
     assert len(body) + len(answer.content) < 1024
+
+
+def test_every_device_route_refuses_strangers(coop_a, coop_b, chair_a, chair_b, device_a):
+    """Each device route of the schema: no token, a personal token, an unknown device, another
+    cooperative's device → refused; nothing of coop_a readable."""
+    from hoptac.api.services import token_create
+
+    schema = json.loads(Client().get("/api/v1/openapi.json").content)
+    device_ops = [
+        (method.upper(), path, op)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        if op.get("operationId") in DEVICE_ROUTES
+    ]
+    assert {op["operationId"] for _m, _p, op in device_ops} == set(DEVICE_ROUTES)
+    personal = token_create(user=chair_a, name="script").secret
+    b_device = new_device(coop_b, chair_b)
+    callers = {
+        "anonymous": (Client(), 401),
+        "personal token": (phone(personal), 401),
+        "unknown device": (phone("htd_" + "B" * 40), 401),
+        "coop_b's device": (phone(b_device.token), 404),
+    }
+    problems = []
+    for method, path, op in device_ops:
+        assert op.get("security"), f"{path}: no authentication in the schema"
+        url = path.replace("{slug}", "coop-a")
+        for who, (client, expected) in callers.items():
+            if method == "GET":
+                answer = client.get(url)
+            else:
+                answer = client.post(url, json.dumps({"records": []}), content_type="application/json")
+            if answer.status_code != expected:
+                problems.append(f"{method} {url} as {who}: {answer.status_code}")
+    assert not problems, "\n".join(problems)
