@@ -280,7 +280,7 @@ def schema_operations(schema: dict | None = None, *, public: bool = False) -> li
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             operation_id = operation.get("operationId")
-            wanted = (public or operation_id not in PUBLIC_ROUTES) and operation_id not in DEVICE_ROUTES
+            wanted = public or (operation_id not in PUBLIC_ROUTES and operation_id not in DEVICE_ROUTES)
             if method in {"get", "post", "put", "patch", "delete"} and wanted:
                 found.append((method.upper(), path, operation))
     assert len(found) >= MIN_OPERATIONS, f"Only {len(found)} operations in the schema: is the API mounted?"
@@ -373,6 +373,9 @@ def test_every_route_is_under_the_cooperative_and_gated():
     assert {op["operationId"] for _m, _p, op in operations} == set(ROUTES)
     # The open routes are exactly the listed ones, without authentication.
     public = [op for _m, _p, op in schema_operations(public=True) if op["operationId"] in PUBLIC_ROUTES]
+    device = [op for _m, _p, op in schema_operations(public=True) if op["operationId"] in DEVICE_ROUTES]
+    assert {op["operationId"] for op in device} == set(DEVICE_ROUTES)
+    assert all(op.get("security") == [{"DeviceAuth": []}] for op in device)
     assert {op["operationId"] for op in public} == set(PUBLIC_ROUTES)
     assert all(not op.get("security") for op in public)
 
@@ -1089,6 +1092,11 @@ EXPECTED_OPERATIONS = {
     ("GET", "/c/{slug}/lives/{live_code}/claims"),
     ("POST", "/c/{slug}/claims/{claim_id}/release"),
     ("GET", "/c/{slug}/lives/{live_code}/buyers"),
+    ("POST", "/c/{slug}/sync/devices"),
+    ("GET", "/c/{slug}/sync/devices"),
+    ("POST", "/c/{slug}/sync/devices/{device_id}/revoke"),
+    ("POST", "/c/{slug}/sync/push"),
+    ("GET", "/c/{slug}/sync/pull"),
 }
 
 
@@ -1103,6 +1111,7 @@ def test_openapi_schema_lists_every_route(db):
     assert listed == EXPECTED_OPERATIONS
     schemes = schema["components"]["securitySchemes"]
     assert schemes["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+    assert schemes["DeviceAuth"] == {"type": "http", "scheme": "bearer"}
     assert schemes["SessionAuth"]["in"] == "cookie"
     # Every $ref points at a schema that is there.
     refs = set()
