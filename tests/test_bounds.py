@@ -24,6 +24,7 @@ from tests.test_tenancy import (  # noqa: F401  (fixtures)
     catalog_a,
     coop_routes,
     coop_urls,
+    field_a,
     group_a,
     invitation_a,
     live_staff_a,
