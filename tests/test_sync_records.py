@@ -168,6 +168,8 @@ def test_device_tokens_and_revoke(coop_a, coop_b, chair_a, device_a):
     assert device == device_a.device and device.cooperative == coop_a
     assert selectors.device_for_token("htd_" + "x" * 40) is None
     assert selectors.device_for_token("garbage") is None
+    assert selectors.device_for_prefix(coop_a, device.prefix) == device
+    assert selectors.device_for_prefix(coop_b, device.prefix) is None
     with tenant(coop_a):
         services.device_revoke(device=device, reason="phone lost", actor=chair_a)
     assert selectors.device_for_token(device_a.token).revoked_at is not None

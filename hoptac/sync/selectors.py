@@ -41,6 +41,15 @@ def device_for_token(token: str) -> Device | None:
     return Device.unscoped.select_related("cooperative", "user").filter(token_hash=token_hash(token)).first()
 
 
+def device_for_prefix(cooperative, prefix: str) -> Device | None:
+    """The device of ``cooperative`` whose number prefix is ``prefix`` (revoked or not), for
+    the SMS hand-over, whose text names the phone by its prefix."""
+    if not isinstance(prefix, str) or len(prefix) != 2:
+        return None
+    with tenant(cooperative):
+        return Device.objects.select_related("cooperative", "user").filter(prefix=prefix.upper()).first()
+
+
 def device_list():
     """The current cooperative's devices with how many records each sent."""
     return (
