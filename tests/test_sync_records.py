@@ -163,6 +163,18 @@ def test_household_merged_by_phone_and_by_staff(coop_a, member_a, tea_a, device_
         assert Receipt.objects.get().member == member_a
 
 
+def test_revoked_device_replays_but_records_nothing_new(coop_a, chair_a, member_a, tea_a, device_a):
+    sent = receipt_rec(member_a, tea_a)
+    first = apply(device_a, sent)
+    with tenant(coop_a):
+        services.device_revoke(device=device_a.device, reason="lost", actor=chair_a)
+        device = SyncRecord.objects.get().device
+    assert services.record_apply(device=device, record=sent, via="sms")["number"] == first["number"]
+    assert services.record_apply(device=device, record=receipt_rec(member_a, tea_a), via="sms")["status"] == 401
+    with tenant(coop_a):
+        assert Receipt.objects.count() == 1
+
+
 def test_device_tokens_and_revoke(coop_a, coop_b, chair_a, device_a):
     device = selectors.device_for_token(device_a.token)
     assert device == device_a.device and device.cooperative == coop_a

@@ -539,6 +539,15 @@ def record_apply(*, device: Device, record: dict, via: str) -> dict:
         existing = SyncRecord.objects.filter(key=key).first()
         if existing is not None:
             return _replay(existing, body_hash, key_text)
+        if device.revoked_at is not None:
+            # The API refuses a revoked phone before this; the SMS hand-over relies on it.
+            # What it sent before stays (the replay above); nothing new is stored.
+            return {
+                "key": key_text,
+                "status": 401,
+                "state": "refused",
+                "message": _("This phone was switched off by the cooperative: nothing new is recorded from it."),
+            }
         try:
             return _record_new(device=device, record=record, via=via, key=key, body_hash=body_hash)
         except IntegrityError:
