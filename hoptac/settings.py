@@ -261,6 +261,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "hoptac@localhost")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Public shop, product and marketplace pages are kept this long by the server (core/pagecache.py).
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 30)
+# Calls a minute one field device may make to the sync API (push and pull), api/sync.py.
+SYNC_REQUESTS_PER_MINUTE = envint("SYNC_REQUESTS_PER_MINUTE", 240)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -31,6 +31,7 @@ from hoptac.api.common import PAGE_SIZE
 from hoptac.api.models import ApiToken, IdempotencyRecord
 from hoptac.api.schemas import ReceiptIn
 from hoptac.api.shop import PUBLIC_ROUTES as SHOP_PUBLIC_ROUTES
+from hoptac.api.sync import DEVICE_ROUTES
 from hoptac.api.tokens import PUBLIC_ROUTES as TOKEN_PUBLIC_ROUTES
 from hoptac.catalog.models import Product
 from hoptac.coops import services as coop_services
@@ -52,6 +53,8 @@ from tests.shop_fixtures import BUYER, hanoi_commune, open_shop, stocked
 PREFIX = "/api/v1"
 # Routes open without authentication: asking for a token, the catalogue and placing an order.
 PUBLIC_ROUTES = {**TOKEN_PUBLIC_ROUTES, **SHOP_PUBLIC_ROUTES}
+# Routes of the field app's phones, authenticated by a device token (api/sync.py's
+# @device_route) instead of a user's role: walked by tests/test_sync_api.py.
 COOP_PATH = f"{PREFIX}/c/{{slug}}/"
 MIN_OPERATIONS = 10
 HONEY_PRICE = 500_000
@@ -185,9 +188,10 @@ def live_objects(coop_a, order_a):
 
 
 @pytest.fixture
-def path_objects(member_a, receipt_a, lot_a, message_a, offer_a, order_a, live_objects):
+def path_objects(member_a, receipt_a, lot_a, message_a, offer_a, order_a, live_objects, device_a):
     """Path parameter -> value naming an object of coop_a. Add new parameters here."""
     return {
+        "device_id": device_a.device.uuid,
         "member_id": member_a.uuid,
         "receipt_id": receipt_a.uuid,
         "lot_id": lot_a.uuid,
@@ -222,6 +226,8 @@ POST_BODIES = {
     },
     "receipt_create": lambda o: receipt_body(o["member"], o["product"]),
     "receipt_void": lambda o: {"reason": "Cân sai"},
+    "device_register": lambda o: {"name": "Điện thoại của Páo"},
+    "device_revoke": lambda o: {"reason": "Mất máy"},
     "lot_movement_create": lambda o: {
         "client_key": str(uuid.uuid4()),
         "kind": "sale",
@@ -273,7 +279,8 @@ def schema_operations(schema: dict | None = None, *, public: bool = False) -> li
     found = []
     for path, item in schema["paths"].items():
         for method, operation in item.items():
-            wanted = public or operation.get("operationId") not in PUBLIC_ROUTES
+            operation_id = operation.get("operationId")
+            wanted = public or (operation_id not in PUBLIC_ROUTES and operation_id not in DEVICE_ROUTES)
             if method in {"get", "post", "put", "patch", "delete"} and wanted:
                 found.append((method.upper(), path, operation))
     assert len(found) >= MIN_OPERATIONS, f"Only {len(found)} operations in the schema: is the API mounted?"
@@ -354,12 +361,21 @@ def test_every_route_is_under_the_cooperative_and_gated():
             for operation in path_view.operations:
                 if operation.view_func.__name__ in PUBLIC_ROUTES:
                     continue
+                if operation.view_func.__name__ in DEVICE_ROUTES:
+                    if not getattr(operation.view_func, "device_rule", False):
+                        problems.append(f"{operation.methods} {path}: device route without @device_route")
+                    if not path.startswith("/c/{slug}/sync/"):
+                        problems.append(f"{operation.methods} {path}: device route outside /c/{{slug}}/sync/")
+                    continue
                 if not hasattr(operation.view_func, "coop_rule"):
                     problems.append(f"{operation.methods} {path}: handler without @coop_route")
     assert not problems, "\n".join(problems)
     assert {op["operationId"] for _m, _p, op in operations} == set(ROUTES)
     # The open routes are exactly the listed ones, without authentication.
     public = [op for _m, _p, op in schema_operations(public=True) if op["operationId"] in PUBLIC_ROUTES]
+    device = [op for _m, _p, op in schema_operations(public=True) if op["operationId"] in DEVICE_ROUTES]
+    assert {op["operationId"] for op in device} == set(DEVICE_ROUTES)
+    assert all(op.get("security") == [{"DeviceAuth": []}] for op in device)
     assert {op["operationId"] for op in public} == set(PUBLIC_ROUTES)
     assert all(not op.get("security") for op in public)
 
@@ -1076,6 +1092,11 @@ EXPECTED_OPERATIONS = {
     ("GET", "/c/{slug}/lives/{live_code}/claims"),
     ("POST", "/c/{slug}/claims/{claim_id}/release"),
     ("GET", "/c/{slug}/lives/{live_code}/buyers"),
+    ("POST", "/c/{slug}/sync/devices"),
+    ("GET", "/c/{slug}/sync/devices"),
+    ("POST", "/c/{slug}/sync/devices/{device_id}/revoke"),
+    ("POST", "/c/{slug}/sync/push"),
+    ("GET", "/c/{slug}/sync/pull"),
 }
 
 
@@ -1090,6 +1111,7 @@ def test_openapi_schema_lists_every_route(db):
     assert listed == EXPECTED_OPERATIONS
     schemes = schema["components"]["securitySchemes"]
     assert schemes["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+    assert schemes["DeviceAuth"] == {"type": "http", "scheme": "bearer"}
     assert schemes["SessionAuth"]["in"] == "cookie"
     # Every $ref points at a schema that is there.
     refs = set()

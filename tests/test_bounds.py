@@ -25,6 +25,7 @@ from tests.test_tenancy import (  # noqa: F401  (fixtures)
     coop_routes,
     coop_urls,
     export_a,
+    field_a,
     group_a,
     invitation_a,
     live_staff_a,

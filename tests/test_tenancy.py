@@ -363,6 +363,22 @@ def export_a(coop_a, chair_a):
 
 
 @pytest.fixture
+def field_a(coop_a, member_a, tea_a, device_a):
+    """A phone of coop_a and a receipt it sent at a price far from the one in force (flagged)."""
+    from hoptac.sync import services as sync_services
+    from tests.sync_fixtures import receipt_rec
+
+    answer = sync_services.record_apply(
+        device=device_a.device, record=receipt_rec(member_a, tea_a, price=30_000), via="api"
+    )
+    with tenant(coop_a):
+        from hoptac.sync.models import SyncRecord
+
+        record = SyncRecord.objects.get(key=answer["key"])
+    return {"device_id": device_a.device.uuid, "record_id": record.pk}
+
+
+@pytest.fixture
 def url_objects(
     member_a,
     member_a2,
@@ -380,10 +396,12 @@ def url_objects(
     shipping_a,
     live_staff_a,
     export_a,
+    field_a,
 ):
     """Parameter name -> value naming an object of coop_a. Add new parameters here."""
     return {
         **export_a,
+        **field_a,
         **invitation_a,
         "member_id": member_a.uuid,
         **run_a,

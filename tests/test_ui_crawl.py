@@ -58,6 +58,7 @@ catalog_a = walk.catalog_a
 messages_a = walk.messages_a
 offers_a = walk.offers_a
 run_a = walk.run_a
+field_a = walk.field_a
 invitation_a = walk.invitation_a
 shop_a = walk.shop_a
 money_a = walk.money_a

@@ -44,6 +44,9 @@ SECTIONS: tuple[Section, ...] = (
             Perm.OFFTAKE_VIEW, ("offtake:*",)),
     Section("payables", _("Payables"), _("Payables"), "ledger:owed", "hand-coins", Perm.LEDGER_VIEW,
             ("ledger:*",)),
+    # Records made offline on collectors' phones that need a look; the chair's phones page.
+    Section("field", _("Field records"), _("Field"), "sync:review", "inbox", Perm.LEDGER_WRITE,
+            ("sync:*",)),
     Section("members", _("Members"), _("Members"), "coops:member_list", "users", Perm.MEMBER_VIEW,
             ("coops:member_*",)),
     Section("groups", _("Groups and villages"), _("Villages"), "coops:group_list", "map-pin",

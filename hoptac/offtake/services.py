@@ -359,6 +359,7 @@ def receipt_record(
     note: str = "",
     may_override_price: bool = False,
     client_key=None,
+    field_no: str = "",
     actor=None,
     notify: bool = True,
     check: ReceiptCheck | None = None,
@@ -368,6 +369,7 @@ def receipt_record(
     With ``client_key`` (an offline client's UUID) a retried call returns the first receipt.
     ``check`` is what :func:`receipt_check` answered a moment ago for the same arguments
     (the form's "Check before saving" step): given, the prices are not looked up twice.
+    ``field_no`` is the field app's provisional number (``A7-0012``), kept on the receipt.
     """
     coop = require_cooperative()
     if client_key is not None:
@@ -398,6 +400,7 @@ def receipt_record(
                 total_vnd=total,
                 note=note.strip(),
                 client_key=client_key,
+                field_no=field_no[:12],
             )
     except IntegrityError:
         # The same offline receipt arrived twice at the same moment: return the first one.
