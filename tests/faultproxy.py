@@ -27,6 +27,7 @@ Used by ``tests/test_sync_faults.py`` and ``scripts/bench_sync_faults.py``.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import socket
@@ -141,10 +142,8 @@ def _set_header(head: bytes, name: bytes, value: bytes) -> bytes:
 def _hard_close(sock: socket.socket) -> None:
     """Close with a reset rather than a polite end (SO_LINGER 0), as a dropped radio link
     looks to the phone."""
-    try:
+    with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
     sock.close()
 
 

@@ -82,9 +82,11 @@ def test_cut_request_never_reaches_the_server(echo):
 
 def test_cut_response_lets_the_server_do_it_and_the_client_never_hears(echo):
     Echo.seen.clear()
-    with FaultProxy(echo, _only("cut_response")) as proxy:
-        with pytest.raises((http.client.HTTPException, OSError)):
-            _post(proxy, "done but unheard")
+    with (
+        FaultProxy(echo, _only("cut_response")) as proxy,
+        pytest.raises((http.client.HTTPException, OSError)),
+    ):
+        _post(proxy, "done but unheard")
     assert Echo.seen == [b"done but unheard"]
 
 
@@ -103,9 +105,8 @@ def test_truncate_and_garble_cut_the_body(echo):
 
 def test_stall_outlasts_the_client_and_still_reaches_the_server(echo):
     Echo.seen.clear()
-    with FaultProxy(echo, _only("stall", stall_s=0.6)) as proxy:
-        with pytest.raises(TimeoutError):
-            _post(proxy, "slow", timeout=0.3)
+    with FaultProxy(echo, _only("stall", stall_s=0.6)) as proxy, pytest.raises(TimeoutError):
+        _post(proxy, "slow", timeout=0.3)
     assert Echo.seen == [b"slow"]
 
 
