@@ -136,10 +136,12 @@ export function createSync({
     return found && found.token ? found : null;
   }
 
+  let ceiling = MAX_BATCH; // lowered for good when the server says a batch is too big (413)
+
   function preferredBatch() {
     const connection = globalThis.navigator && globalThis.navigator.connection;
     const slow = connection && (connection.saveData ? 10 : SLOW_BATCH[connection.effectiveType]);
-    return Math.max(1, Math.min(batchSize, MAX_BATCH, slow || MAX_BATCH));
+    return Math.max(1, Math.min(batchSize, MAX_BATCH, ceiling, slow || MAX_BATCH));
   }
 
   // One HTTP exchange with a timeout. Returns {status, data}; throws Retryable when the
@@ -291,13 +293,12 @@ export function createSync({
         return { ok: false, blocked };
       }
       const summary = { ok: true, sent: 0, applied: 0, final: 0, later: 0, requests: 0 };
-      const skip = new Set(); // answered "retry later" in this run
+      const skip = new Set(); // keys already sent in this run (answered, or to retry later)
       state.batch = preferredBatch();
       for (;;) {
-        const waiting = (await store.listRecords({ state: "waiting" }))
-          .filter((r) => !skip.has(r.key))
-          .sort(naturalOrder);
-        state.waiting = waiting.length + skip.size;
+        const all = await store.listRecords({ state: "waiting" });
+        state.waiting = all.length;
+        const waiting = all.filter((r) => !skip.has(r.key)).sort(naturalOrder);
         if (!waiting.length) break;
         // The batch: at most state.batch records and MAX_BYTES of JSON.
         const batch = [];
@@ -346,10 +347,12 @@ export function createSync({
           // the queue for ever.
           if (batch.length > 1) {
             state.batch = Math.max(1, Math.floor(batch.length / 2));
+            if (answer.status === 413) ceiling = state.batch;
             continue;
           }
           const message = (answer.data && JSON.stringify(answer.data.detail)) || `HTTP ${answer.status}`;
           await store.updateRecord(batch[0].record.key, { state: "refused", message });
+          skip.add(batch[0].record.key);
           summary.final += 1;
           continue;
         }
@@ -363,15 +366,14 @@ export function createSync({
         const byKey = new Map(results.map((r) => [r.key, r]));
         for (const { record } of batch) {
           const result = byKey.get(record.key);
+          skip.add(record.key); // answered (or not) once in this run: never sent twice in a run
           if (!result) {
-            skip.add(record.key); // not answered: try it again in a later push
-            summary.later += 1;
+            summary.later += 1; // not answered: tried again in a later push
             continue;
           }
           const { patch, later } = applyAnswer(record, result);
           await store.updateRecord(record.key, patch);
           if (later) {
-            skip.add(record.key);
             summary.later += 1;
             state.counts.later += 1;
           } else if (patch.state === "applied" || patch.state === "flagged" || patch.state === "pending") {
