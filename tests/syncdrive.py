@@ -111,8 +111,9 @@ def drive(
         context.close()
 
 
-def compare(coop, result: dict) -> list[str]:
-    """Every difference between the phone's records and the server's (empty: all good)."""
+def compare(coop, result: dict, *, entries_before: int = 0) -> list[str]:
+    """Every difference between the phone's records and the server's (empty: all good).
+    ``entries_before``: the ledger entries there were before the phone's records."""
     from hoptac.core.tenancy import tenant
     from hoptac.ledger.models import Entry
     from hoptac.offtake.models import Receipt
@@ -125,7 +126,7 @@ def compare(coop, result: dict) -> list[str]:
     with tenant(coop):
         stored = list(SyncRecord.objects.values_list("key", "kind", "receipt__number", "entry_id"))
         numbers = sorted(Receipt.objects.values_list("number", flat=True))
-        entries = Entry.objects.count()
+        entries = Entry.objects.count() - entries_before
     server = {str(key): (kind, number, entry) for key, kind, number, entry in stored}
     if len(server) != len(stored):
         problems.append("the server holds the same key twice")
