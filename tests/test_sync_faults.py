@@ -66,3 +66,4 @@ def test_ten_thousand_records_through_every_fault_none_lost_none_doubled(
         assert faults.get(fault, 0) > 0, faults
     assert result["status"]["counts"]["retries"] >= faults["cut_request"] + faults["cut_response"]
     assert result["pulled"]["ok"], result["pulled"]
+    assert result["pulled"]["counts"]["members"] == 100  # the first pull is whole

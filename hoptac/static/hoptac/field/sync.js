@@ -428,7 +428,9 @@ export function createSync({
       for (const name of ["members", "points", "products", "prices", "agreements"]) {
         const rows = rowsOf(data[name]);
         if (!rows) continue;
-        if (data.full) await store.replaceTable(name, rows);
+        // The prices in force come whole whenever they come (one row per product and grade):
+        // they replace the old ones. Other tables: changed rows, and `removed`.
+        if (data.full || (name === "prices" && rows.length)) await store.replaceTable(name, rows);
         else if (rows.length) await store.upsertRows(name, rows);
         counts[name] = rows.length;
       }
