@@ -267,3 +267,43 @@ def test_a_revoked_device_stops_and_keeps_its_records(chromium, fake):
     assert result["second"]["blocked"]["code"] == "device_revoked"
     assert result["status"]["counts"]["requests"] == 2  # registration and one push: it stopped
     assert re.fullmatch(r"\d+", str(fake.pushes)) and fake.pushes == 0
+
+
+OFFLINE_SETUP = """
+async () => {
+  const { createSync } = await import("/static/hoptac/field/sync.js");
+  const records = new Map([["k1", { key: "k1", kind: "advance", no: "A7-1", at: "x", body: {}, state: "waiting" }]]);
+  const meta = new Map([["device", { token: "htd_x" }]]);
+  const store = {
+    async getMeta(k) { return meta.has(k) ? meta.get(k) : null; },
+    async setMeta(k, v) { meta.set(k, v); },
+    async listRecords({ state } = {}) { return [...records.values()].filter((r) => !state || r.state === state); },
+    async updateRecord(k, patch) { records.set(k, { ...records.get(k), ...patch }); },
+  };
+  window.fieldSync = createSync({ slug: "coop-a", store, backoffMs: 1000 });
+  window.fieldRecords = records;
+}
+"""
+
+
+def test_with_no_network_a_push_returns_at_once_and_keeps_the_records(chromium, fake):
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"http://{fake.address[0]}:{fake.address[1]}/accounts/login/")
+        page.evaluate(OFFLINE_SETUP)
+        context.set_offline(True)
+        result = page.evaluate(
+            """async () => {
+              const t0 = performance.now();
+              const answer = await window.fieldSync.pushWaiting();
+              return { answer, ms: performance.now() - t0, record: window.fieldRecords.get("k1"),
+                       requests: window.fieldSync.status().counts.requests };
+            }"""
+        )
+    finally:
+        context.close()
+    assert result["answer"] == {"ok": False, "error": "offline"}
+    assert result["ms"] < 500 and result["requests"] == 0  # no waiting for retries offline
+    assert result["record"]["state"] == "waiting"
+    assert fake.pushes == 0

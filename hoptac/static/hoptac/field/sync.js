@@ -131,6 +131,12 @@ export function createSync({
     return entry.promise;
   }
 
+  // The browser knows it has no network at all (navigator.onLine is false): no point trying
+  // or waiting to retry; the app pushes again on the "online" event. (true means little.)
+  function offline() {
+    return !!(globalThis.navigator && globalThis.navigator.onLine === false);
+  }
+
   async function device() {
     const found = await store.getMeta("device");
     return found && found.token ? found : null;
@@ -200,7 +206,7 @@ export function createSync({
       } catch (error) {
         if (!(error instanceof Retryable)) throw error;
         state.lastError = `${what}: ${error.message}`;
-        if (attempt + 1 >= maxAttempts) {
+        if (attempt + 1 >= maxAttempts || offline()) {
           changed("error", { kind: what, error: error.message });
           return null;
         }
@@ -287,6 +293,7 @@ export function createSync({
     return single("push", async () => {
       const dev = await device();
       if (!dev) return { ok: false, error: "no_device" };
+      if (offline()) return { ok: false, error: "offline" };
       const blocked = state.blocked || (await store.getMeta("blocked"));
       if (blocked) {
         state.blocked = blocked;
@@ -404,6 +411,7 @@ export function createSync({
     return single("pull", async () => {
       const dev = await device();
       if (!dev) return { ok: false, error: "no_device" };
+      if (offline()) return { ok: false, error: "offline" };
       const blocked = state.blocked || (await store.getMeta("blocked"));
       if (blocked) {
         state.blocked = blocked;
