@@ -197,7 +197,8 @@ def ui_strings() -> dict[str, str]:
         "needNetwork": _("Connect to the network once to set up this phone."),
         "firstPull": _("Loading the members and prices…"),
         "dataAge": _("Members and prices from %(when)s") % {"when": "{when}"},
-        "blocked": _("This phone can no longer send: %(message)s Records not sent stay on the phone."),
+        "blocked": _("This phone can no longer send: %(message)s Records not sent stay on the phone.")
+        % {"message": "{message}"},
         "signInAgain": _("Sign in again"),
         "signedInAs": _("Signed in as %(name)s") % {"name": "{name}"},
         "install": _("Add to home screen"),

@@ -49,6 +49,11 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+// Children without the empty ones (replaceChildren would write "null").
+function some(...children) {
+  return children.flat().filter((c) => c !== null && c !== undefined && c !== false);
+}
+
 function toast(message) {
   toastBox.textContent = message;
   toastBox.classList.add("show");
@@ -85,16 +90,13 @@ function nowIso(date = new Date()) {
   );
 }
 
+// "03/12/2026 08:15" in the phone's time.
 function when(iso) {
   if (!iso) return t("never");
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(config.lang === "vi" ? "vi-VN" : "en-GB", {
-    day: "2-digit",
-    month: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(date.getDate())}/${pad(date.getMonth() + 1)}/${date.getFullYear()} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
 function online() {
@@ -193,7 +195,7 @@ function refresh() {
 
 function screen(name, title, ...children) {
   app.dataset.screen = name;
-  app.replaceChildren(h("h1", {}, title), ...children);
+  app.replaceChildren(h("h1", {}, title), ...some(children));
   document.title = `${title} · ${config.coop}`;
 }
 
@@ -568,10 +570,12 @@ async function showReceipt() {
     });
     line.price = price;
     line.priceOut.replaceChildren(
+      ...some(
       price === null
         ? h("span", { class: "error" }, t("noPrice"))
         : h("span", {}, `${t("price")}: `, h("strong", { class: "num" }, vnd(price)), ` ${t("perUnit", { unit: p ? unitLabel(p.base_unit) : "" })}`),
       rule ? h("span", { class: "badge ok" }, t(rule === "fixed" ? "fixedPrice" : "floorPrice")) : null,
+      ),
     );
     const qtyText = f.qty.input.value.trim();
     const dedText = f.ded.input.value.trim() || "0";
@@ -592,8 +596,7 @@ async function showReceipt() {
     }
     const echo = `= ${money.formatQuantity(qty)} ${unitLabel(f.unit.input.value)} → ${t("net")} ${money.formatQuantity(result.net)} ${unitLabel(p.base_unit)}`;
     line.amountOut.replaceChildren(
-      h("span", { class: "muted small" }, echo),
-      result.amount !== undefined ? h("span", { class: "line-amount num" }, vnd(result.amount)) : null,
+      ...some(h("span", { class: "muted small" }, echo), result.amount !== undefined ? h("span", { class: "line-amount num" }, vnd(result.amount)) : null),
     );
     line.result = { ...result, qty, ded, product: p };
     return line.result;
@@ -826,7 +829,7 @@ async function showRecord(key) {
     "article",
     { class: "receipt-card", id: "receipt-card" },
     h("p", { class: "rc-coop" }, config.coop),
-    h("p", { class: "rc-kind" }, recordTitle(record)),
+    h("p", { class: "rc-kind" }, t(`new${record.kind[0].toUpperCase()}${record.kind.slice(1)}`)),
     h(
       "dl",
       { class: "rc-ids" },
