@@ -26,7 +26,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hoptac.coops.access import coop_view
+from hoptac.coops.selectors import village_list
 from hoptac.core.roles import Perm
+from hoptac.lib import places
 from hoptac.lib.units import UNIT_LABELS
 
 # Everything the shell loads, as the service worker precaches it. The modules import each
@@ -140,6 +142,7 @@ def ui_strings() -> dict[str, str]:
         "name": _("Full name"),
         "phone": _("Phone"),
         "village": _("Village"),
+        "commune": _("Commune / ward"),
         "gender": _("Gender"),
         "female": _("Female"),
         "male": _("Male"),
@@ -217,6 +220,18 @@ def ui_strings() -> dict[str, str]:
     }
 
 
+def _places(cooperative) -> dict:
+    """The communes a new household may be in (the cooperative's own and those of its
+    villages) and the known villages with their commune, for the household form."""
+    villages = [(v.name, v.commune_code) for v in village_list()[:2000]]
+    codes = [cooperative.commune_code] + sorted({code for _name, code in villages} - {cooperative.commune_code})
+    return {
+        "commune": cooperative.commune_code,
+        "communes": [[code, places.commune_name(code) or str(code)] for code in codes],
+        "villages": [list(v) for v in villages],
+    }
+
+
 @require_GET
 @coop_view(Perm.RECEIPT_RECORD)
 def field_shell(request):
@@ -231,6 +246,7 @@ def field_shell(request):
         "urls": {**field_urls(cooperative.slug), "login": reverse("accounts:login"), "static": settings.STATIC_URL},
         "version": assets_version(),
         "units": {str(code): str(label) for code, label in UNIT_LABELS.items()},
+        "places": _places(cooperative),
         "strings": ui_strings(),
     }
     context = {

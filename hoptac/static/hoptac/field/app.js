@@ -744,10 +744,17 @@ async function showMoney(kind) {
 }
 
 async function showHousehold() {
-  const data = await tables();
   const name = field("hh-name", t("name"), h("input", { maxlength: "120", autocomplete: "off", required: true }));
   const phone = field("hh-phone", t("phone"), h("input", { type: "tel", inputmode: "tel", maxlength: "15", autocomplete: "off" }));
-  const village = field("hh-village", t("village"), h("input", { maxlength: "120", autocomplete: "off" }));
+  const placesKnown = config.places || { commune: null, communes: [], villages: [] };
+  const village = field("hh-village", t("village"), h("input", { maxlength: "120", autocomplete: "off", list: "villages" }));
+  const villageList = h("datalist", { id: "villages" }, placesKnown.villages.map(([name]) => h("option", { value: name })));
+  const commune = field("hh-commune", t("commune"), select(placesKnown.communes, placesKnown.commune));
+  village.input.addEventListener("change", () => {
+    // A known village sets its commune.
+    const found = placesKnown.villages.find(([name]) => fold(name) === fold(village.input.value));
+    if (found) commune.input.value = String(found[1]);
+  });
   const gender = field("hh-gender", t("gender"), select([["", "—"], ["female", t("female")], ["male", t("male")]], ""));
   const year = field("hh-year", t("birthYear"), h("input", { inputmode: "numeric", maxlength: "4", autocomplete: "off", class: "num-input" }));
   const form = h(
@@ -780,7 +787,7 @@ async function showHousehold() {
             name: fullName,
             phone: digits,
             village: village.input.value.trim(),
-            commune: data.coop.commune || null,
+            commune: Number(commune.input.value) || placesKnown.commune,
             gender: gender.input.value,
             ethnicity: "",
             birth_year: yearText ? Number(yearText) : null,
@@ -793,6 +800,8 @@ async function showHousehold() {
     name.el,
     phone.el,
     village.el,
+    villageList,
+    commune.el,
     h("div", { class: "row2" }, gender.el, year.el),
     saveButton(),
   );
