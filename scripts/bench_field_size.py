@@ -47,25 +47,56 @@ def local_files() -> list[tuple[str, bytes]]:
 
     slug = "tuan-dung"
     with translation.override("vi"):
-        urls = {"shell": f"/c/{slug}/field/", "manifest": f"/c/{slug}/field/manifest.webmanifest",
-                "sw": f"/c/{slug}/field/sw.js", "login": "/accounts/login/", "static": "/static/"}
+        urls = {
+            "shell": f"/c/{slug}/field/",
+            "manifest": f"/c/{slug}/field/manifest.webmanifest",
+            "sw": f"/c/{slug}/field/sw.js",
+            "login": "/accounts/login/",
+            "static": "/static/",
+        }
         config = {
-            "slug": slug, "coop": "HTX Nông nghiệp Tuấn Dũng", "user": "Sùng Seo Chứ", "userId": 1, "lang": "vi",
-            "urls": urls, "version": views_field.assets_version(),
+            "slug": slug,
+            "coop": "HTX Nông nghiệp Tuấn Dũng",
+            "user": "Sùng Seo Chứ",
+            "userId": 1,
+            "lang": "vi",
+            "urls": urls,
+            "version": views_field.assets_version(),
             "units": {str(k): str(v) for k, v in UNIT_LABELS.items()},
-            "places": {"commune": 2788, "communes": [[2788, "Xã Mèo Vạc"]] * 3,
-                       "villages": [["Pả Vi Hạ", 2788]] * 20},
+            "places": {
+                "commune": 2788,
+                "communes": [[2788, "Xã Mèo Vạc"]] * 3,
+                "villages": [["Pả Vi Hạ", 2788]] * 20,
+            },
             "strings": views_field.ui_strings(),
         }
-        shell = render_to_string("sync/field.html", {
-            "config": config, "urls": urls, "static_field": "/static/hoptac/field/",
-            "theme_colour": views_field.THEME_COLOUR, "csrf": "x" * 64,
-        })
-        manifest = json.dumps({"name": config["coop"], "icons": [{}, {}, {}], "start_url": urls["shell"],
-                               "scope": urls["shell"], "display": "standalone"}, ensure_ascii=False)
+        shell = render_to_string(
+            "sync/field.html",
+            {
+                "config": config,
+                "urls": urls,
+                "static_field": "/static/hoptac/field/",
+                "theme_colour": views_field.THEME_COLOUR,
+                "csrf": "x" * 64,
+            },
+        )
+        manifest = json.dumps(
+            {
+                "name": config["coop"],
+                "icons": [{}, {}, {}],
+                "start_url": urls["shell"],
+                "scope": urls["shell"],
+                "display": "standalone",
+            },
+            ensure_ascii=False,
+        )
         worker = "const CONFIG = " + json.dumps({"assets": views_field.asset_urls()}) + ";\n"
         worker += get_template("sync/field-sw.js").template.source
-    files = [("shell (field/)", shell.encode()), ("manifest.webmanifest", manifest.encode()), ("sw.js", worker.encode())]
+    files = [
+        ("shell (field/)", shell.encode()),
+        ("manifest.webmanifest", manifest.encode()),
+        ("sw.js", worker.encode()),
+    ]
     for name in views_field.ASSETS:
         path = finders.find(name)
         if path:
@@ -80,8 +111,11 @@ def remote_files(base: str, slug: str, login: str, password: str) -> list[tuple[
     with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as http:
         page = http.get("/accounts/login/").text
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        http.post("/accounts/login/", data={"csrfmiddlewaretoken": token, "identifier": login,
-                                            "password": password}, headers={"Referer": base + "/accounts/login/"})
+        http.post(
+            "/accounts/login/",
+            data={"csrfmiddlewaretoken": token, "identifier": login, "password": password},
+            headers={"Referer": base + "/accounts/login/"},
+        )
         shell = http.get(f"/c/{slug}/field/")
         if shell.status_code != 200 or "field-config" not in shell.text:
             raise SystemExit(f"could not open the field app: {shell.status_code} {shell.url}")

@@ -24,7 +24,9 @@ SHELL = "/c/coop-a/field/"
 
 
 def config_of(response) -> dict:
-    found = re.search(r'<script id="field-config" type="application/json">(.*?)</script>', response.content.decode(), re.S)
+    found = re.search(
+        r'<script id="field-config" type="application/json">(.*?)</script>', response.content.decode(), re.S
+    )
     assert found, "the shell carries its configuration as a JSON block"
     return json.loads(found.group(1))
 
@@ -35,7 +37,10 @@ def test_the_shell_opens_for_a_collector_with_its_strings_and_settings(login, co
     assert response.status_code == 200
     assert not header_problems(response) and not inline_problems(response)
     body = response.content.decode()
-    assert '<link rel="manifest" href="/c/coop-a/field/manifest.webmanifest" crossorigin="use-credentials">' in body
+    assert (
+        '<link rel="manifest" href="/c/coop-a/field/manifest.webmanifest" crossorigin="use-credentials">'
+        in body
+    )
     assert re.search(r'<meta name="csrf-token" content="[^"]{20,}">', body)
     assert '<script type="module" src="/static/hoptac/field/app.js"></script>' in body
     config = config_of(response)
@@ -85,7 +90,12 @@ def test_the_service_worker_precaches_the_app_and_never_the_api(login, collector
     assert config["version"] == views_field.assets_version() and len(config["version"]) == 16
     assert config["shell"] == SHELL
     names = {url.removeprefix(django_settings.STATIC_URL) for url in config["assets"]}
-    assert {"hoptac/field/app.js", "hoptac/field/store.js", "hoptac/field/sync.js", "hoptac/field/field.css"} <= names
+    assert {
+        "hoptac/field/app.js",
+        "hoptac/field/store.js",
+        "hoptac/field/sync.js",
+        "hoptac/field/field.css",
+    } <= names
     # Every module the app imports is precached (or it would not open offline).
     app = Path(finders.find("hoptac/field/app.js")).read_text()
     imported = set(re.findall(r'from "\./([\w.]+)"', app))
@@ -153,22 +163,49 @@ def _expected(case):
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_the_phone_reads_numbers_and_rounds_amounts_as_the_server_does(tmp_path):
     rng = random.Random(14)
-    cases = [{"t": "q", "raw": raw} for raw in
-             ("12,5", "1.250", "12.5", "1.25", "0.250", "1.250,5", "1.250.000", "1,250.5", "1.2.3", "12,5,0", "abc", "", "007", "12,")]
-    cases += [{"t": "v", "raw": raw} for raw in ("1.250.000", "1,250,000 đ", "500000", "5.00", "abc", "", "1.000đ")]
+    cases = [
+        {"t": "q", "raw": raw}
+        for raw in (
+            "12,5",
+            "1.250",
+            "12.5",
+            "1.25",
+            "0.250",
+            "1.250,5",
+            "1.250.000",
+            "1,250.5",
+            "1.2.3",
+            "12,5,0",
+            "abc",
+            "",
+            "007",
+            "12,",
+        )
+    ]
+    cases += [
+        {"t": "v", "raw": raw} for raw in ("1.250.000", "1,250,000 đ", "500000", "5.00", "abc", "", "1.000đ")
+    ]
     for _ in range(1500):
         qty = Decimal(rng.randint(1, 999_999)) / Decimal(10 ** rng.randint(0, 3))
         ded = Decimal(rng.randint(0, 50_000)) / Decimal(1000) if rng.random() < 0.7 else Decimal(0)
-        cases.append({
-            "t": "l", "qty": units.qty_text(qty), "ded": units.qty_text(ded),
-            "unit": rng.choice(["kg", "lang", "yen", "ta", "tan", "l"]), "baseUnit": rng.choice(["kg", "l"]),
-            "price": rng.randint(1, 2_000_000), "kgPerTa": rng.choice([100, 60]),
-        })
+        cases.append(
+            {
+                "t": "l",
+                "qty": units.qty_text(qty),
+                "ded": units.qty_text(ded),
+                "unit": rng.choice(["kg", "lang", "yen", "ta", "tan", "l"]),
+                "baseUnit": rng.choice(["kg", "l"]),
+                "price": rng.randint(1, 2_000_000),
+                "kgPerTa": rng.choice([100, 60]),
+            }
+        )
     script = tmp_path / "check.mjs"
     script.write_text(CHECK_SCRIPT % json.dumps(MONEY_JS.as_uri()))
     data = tmp_path / "cases.json"
     data.write_text(json.dumps(cases))
-    out = subprocess.run([NODE, str(script), str(data)], capture_output=True, text=True, check=True, timeout=60)
+    out = subprocess.run(  # noqa: S603 - our own script and data
+        [NODE, str(script), str(data)], capture_output=True, text=True, check=True, timeout=60
+    )
     got = json.loads(out.stdout)
     wrong = [(c, _expected(c), g) for c, g in zip(cases, got, strict=True) if _expected(c) != g]
     assert not wrong, wrong[:5]

@@ -56,7 +56,9 @@ def sms_same_answer(page, records: list[dict]) -> None:
     that the reply carries the same number and nothing new is stored."""
 
 
-def test_records_made_offline_are_kept_and_sent_once(live_server, coop_a, collector_a, member_a, member_a2, tea_a, settings):
+def test_records_made_offline_are_kept_and_sent_once(
+    live_server, coop_a, collector_a, member_a, member_a2, tea_a, settings
+):
     settings.LANGUAGE_CODE = "en"
     client = Client()
     client.force_login(collector_a)
@@ -132,7 +134,9 @@ def test_records_made_offline_are_kept_and_sent_once(live_server, coop_a, collec
     assert sorted(r.total_vnd for r in receipts) == [60_000, 250_000, 25_000_000]
     assert len(advances) == 1 and abs(advances[0].receivable_delta) == 500_000
     numbers = {r["no"]: r["number"] for r in records}
-    assert sorted(numbers[r["no"]] for r in records if r["kind"] == "receipt") == sorted(r.code for r in receipts)
+    assert sorted(numbers[r["no"]] for r in records if r["kind"] == "receipt") == sorted(
+        r.code for r in receipts
+    )
 
     # ... and exactly once in the staff's pages.
     client.force_login(collector_a)

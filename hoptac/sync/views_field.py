@@ -224,7 +224,9 @@ def _places(cooperative) -> dict:
     """The communes a new household may be in (the cooperative's own and those of its
     villages) and the known villages with their commune, for the household form."""
     villages = [(v.name, v.commune_code) for v in village_list()[:2000]]
-    codes = [cooperative.commune_code] + sorted({code for _name, code in villages} - {cooperative.commune_code})
+    codes = [cooperative.commune_code] + sorted(
+        {code for _name, code in villages} - {cooperative.commune_code}
+    )
     return {
         "commune": cooperative.commune_code,
         "communes": [[code, places.commune_name(code) or str(code)] for code in codes],
@@ -243,7 +245,11 @@ def field_shell(request):
         "user": user.get_full_name() or user.get_username(),
         "userId": user.pk,
         "lang": get_language() or settings.LANGUAGE_CODE,
-        "urls": {**field_urls(cooperative.slug), "login": reverse("accounts:login"), "static": settings.STATIC_URL},
+        "urls": {
+            **field_urls(cooperative.slug),
+            "login": reverse("accounts:login"),
+            "static": settings.STATIC_URL,
+        },
         "version": assets_version(),
         "units": {str(code): str(label) for code, label in UNIT_LABELS.items()},
         "places": _places(cooperative),
