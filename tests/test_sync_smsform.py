@@ -153,13 +153,34 @@ def test_what_does_not_fit(change, code):
         ("HT1", "malformed"),
         ("HT1 RA7-0012 N4OC 261203081500 x y ABCDEFGH", "malformed"),
         ("HT1 XA7-0012 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 x y ABCDEFGH", "malformed"),
-        ("HT1 A0012 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 =- ABCDEFGH", "malformed"),
-        ("HT1 AA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 2612030815 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 =- ABCDEFGH", "malformed"),
-        ("HT1 AA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 01 =- ABCDEFGH", "malformed"),
-        ("HT1 AA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 a=q ABCDEFGH", "malformed"),
-        ("HT1 AA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 =- 1 ABCDEFGH", "malformed"),
-        ("HT1 RA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 1 =- ABCDEFGH", "malformed"),
-        ("HT1 RA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 1 =- 1,1 ABCDEFGH", "malformed"),
+        (
+            "HT1 A0012 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 =- ABCDEFGH",
+            "malformed",
+        ),
+        (
+            "HT1 AA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 2612030815 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 =- ABCDEFGH",
+            "malformed",
+        ),
+        (
+            "HT1 AA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 01 =- ABCDEFGH",
+            "malformed",
+        ),
+        (
+            "HT1 AA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 a=q ABCDEFGH",
+            "malformed",
+        ),
+        (
+            "HT1 AA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 =- 1 ABCDEFGH",
+            "malformed",
+        ),
+        (
+            "HT1 RA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 1 =- ABCDEFGH",
+            "malformed",
+        ),
+        (
+            "HT1 RA7-1 N4OCUTQ3FRGT5D4QCI2FM6E2XQ 261203081500 BMOCUTQ3FRGT5D4QCI2FM6E2XQ 1 1 =- 1,1 ABCDEFGH",
+            "malformed",
+        ),
     ],
 )
 def test_unreadable_texts(text, code):
@@ -186,27 +207,50 @@ AT = st.builds(
     st.sampled_from(["+07:00", "Z", "+00:00", "-05:30"]),
 )  # fmt: skip
 LINES = st.fixed_dictionaries(
-    {"product": INTS, "grade": MAYBE_INT, "qty": QTY, "unit": VI_TEXT, "ded": QTY | st.just(""), "price": INTS}
+    {
+        "product": INTS,
+        "grade": MAYBE_INT,
+        "qty": QTY,
+        "unit": VI_TEXT,
+        "ded": QTY | st.just(""),
+        "price": INTS,
+    }
 )
 BODIES = {
     "receipt": st.fixed_dictionaries(
-        {"member": UUIDS, "point": MAYBE_INT, "lines": st.lists(LINES, min_size=1, max_size=3),
-         "total": INTS, "note": VI_TEXT}  # fmt: skip
+        {
+            "member": UUIDS,
+            "point": MAYBE_INT,
+            "lines": st.lists(LINES, min_size=1, max_size=3),
+            "total": INTS,
+            "note": VI_TEXT,
+        }  # fmt: skip
     ),
     "advance": st.fixed_dictionaries({"member": UUIDS, "amount": INTS, "memo": VI_TEXT}),
     "loan": st.fixed_dictionaries(
         {"member": UUIDS, "item": VI_TEXT, "qty": QTY, "unit": VI_TEXT, "value": INTS, "memo": VI_TEXT}
     ),
     "household": st.fixed_dictionaries(
-        {"name": VI_TEXT, "phone": st.from_regex(r"\A(0[0-9]{9})?\Z"), "village": VI_TEXT,
-         "commune": MAYBE_INT, "gender": st.sampled_from(["", "male", "female"]),
-         "ethnicity": VI_TEXT, "birth_year": MAYBE_INT}  # fmt: skip
+        {
+            "name": VI_TEXT,
+            "phone": st.from_regex(r"\A(0[0-9]{9})?\Z"),
+            "village": VI_TEXT,
+            "commune": MAYBE_INT,
+            "gender": st.sampled_from(["", "male", "female"]),
+            "ethnicity": VI_TEXT,
+            "birth_year": MAYBE_INT,
+        }  # fmt: skip
     ),
 }
 RECORDS = st.sampled_from(sorted(BODIES)).flatmap(
     lambda kind: st.fixed_dictionaries(
-        {"key": UUIDS, "kind": st.just(kind), "no": st.from_regex(r"\A[A-Z0-9]{2}-[0-9]{4}\Z"), "at": AT,
-         "body": BODIES[kind]}  # fmt: skip
+        {
+            "key": UUIDS,
+            "kind": st.just(kind),
+            "no": st.from_regex(r"\A[A-Z0-9]{2}-[0-9]{4}\Z"),
+            "at": AT,
+            "body": BODIES[kind],
+        }  # fmt: skip
     )
 )
 

@@ -106,9 +106,7 @@ VIETNAMESE = dict(
 _FROM_CODE = {code: letter for letter, code in VIETNAMESE.items()}
 # Characters a text keeps as they are: printable ASCII in the GSM-7 basic alphabet, less
 # the space and the characters the form uses ("=", "_", ",").
-PLAIN = frozenset(
-    "!\"#$%&'()*+-./0123456789:;<>?@ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-)
+PLAIN = frozenset("!\"#$%&'()*+-./0123456789:;<>?@ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _AT = re.compile(r"^20(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{3}))?(Z|[+-]\d\d:\d\d)$")
@@ -118,6 +116,7 @@ _NUMBER = re.compile(r"^-?[0-9A-Z]+$")
 _CHECK = re.compile(r"^[A-Z2-7]{8}$")
 HOME_OFFSET = "+07:00"
 EMPTY = "=-"  # the empty text
+NULL = "-"  # an absent number
 
 
 class SmsFormError(ValueError):
@@ -146,7 +145,7 @@ class Parsed:
 
 def _int_out(value) -> str:
     if value is None:
-        return "-"
+        return NULL
     if isinstance(value, bool) or not isinstance(value, int):
         raise SmsFormError("unsupported", f"not an integer: {value!r}")
     digits = ""
@@ -159,14 +158,15 @@ def _int_out(value) -> str:
     return ("-" if value < 0 else "") + digits
 
 
-def _int_in(token: str) -> int | None:
-    if token == "-":
+def _int_in(word: str) -> int | None:
+    if word == NULL:
         return None
-    if not _NUMBER.match(token) or token in ("-0",) or (len(token.lstrip("-")) > 1 and token.lstrip("-")[0] == "0"):
-        raise SmsFormError("malformed", f"not a number: {token!r}")
-    if len(token.lstrip("-")) > 11:
+    digits = word.removeprefix("-")
+    if not _NUMBER.match(word) or word == "-0" or (len(digits) > 1 and digits[0] == "0"):
+        raise SmsFormError("malformed", f"not a number: {word!r}")
+    if len(digits) > 11:
         raise SmsFormError("malformed", "number too long")
-    return int(token, 36)
+    return int(word, 36)
 
 
 def _uuid_out(value) -> str:
