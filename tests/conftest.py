@@ -188,3 +188,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Live selling: a live on air in coop_a (M1, C2); builders in live_fixtures.
 from tests.live_fixtures import live_a  # noqa: E402, F401
 from tests.shop_fixtures import honey_shop_a, tea_shop_b  # noqa: E402, F401
+
+# The field app's sync: a device of collector_a and a product with a price (tests/sync_fixtures.py).
+from tests.sync_fixtures import device_a, tea_a  # noqa: E402, F401

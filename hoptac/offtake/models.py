@@ -176,6 +176,12 @@ class Receipt(CoopOwned):
     note = models.CharField(_("note"), max_length=300, blank=True)
     void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
     client_key = models.UUIDField(null=True, blank=True, help_text="Idempotency key from an offline client.")
+    field_no = models.CharField(
+        _("phone's provisional number"),
+        max_length=12,
+        blank=True,
+        help_text=_("The number the field app gave the receipt offline, e.g. A7-0012."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

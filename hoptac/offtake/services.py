@@ -358,12 +358,14 @@ def receipt_record(
     note: str = "",
     may_override_price: bool = False,
     client_key=None,
+    field_no: str = "",
     actor=None,
     notify: bool = True,
 ) -> Receipt:
     """Record a purchase: the receipt, its lines, the ledger entry and the history row.
 
     With ``client_key`` (an offline client's UUID) a retried call returns the first receipt.
+    ``field_no`` is the field app's provisional number (``A7-0012``), kept on the receipt.
     """
     coop = require_cooperative()
     if client_key is not None:
@@ -392,6 +394,7 @@ def receipt_record(
                 total_vnd=total,
                 note=note.strip(),
                 client_key=client_key,
+                field_no=field_no[:12],
             )
     except IntegrityError:
         # The same offline receipt arrived twice at the same moment: return the first one.
