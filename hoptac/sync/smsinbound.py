@@ -134,8 +134,8 @@ def _bad_check_text(*, coop: str, parsed) -> str:
     return fit(
         pgettext(
             "sms",
-            "%(coop)s: record %(no)s was not recorded: its check code does not match this phone's "
-            "field app (the text was changed or is not from this phone). Send it again from the app.",
+            "%(coop)s: record %(no)s was not recorded: the check code does not match (the text was "
+            "changed, or is not from this phone). Send it again from the app.",
         )
         % {"coop": coop, "no": parsed.record["no"]}
     )
