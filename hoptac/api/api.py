@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 
-from hoptac.api import live, lots, members, messages, prices, products, receipts, shop, tokens
+from hoptac.api import live, lots, members, messages, prices, products, receipts, shop, sync, tokens
 from hoptac.api.access import api_language
 from hoptac.api.auth import AUTH
 
@@ -63,6 +63,11 @@ TAGS = [
         "name": "shop",
         "description": "Selling: the public catalogue, placing orders (no token), and a cooperative's "
         "orders and bank transactions for its staff.",
+    },
+    {
+        "name": "sync",
+        "description": "The offline field app: devices (a token per phone), pushing records made offline "
+        "(each applied exactly once) and pulling what changed (docs/sync-protocol.md).",
     },
     {
         "name": "live",
@@ -129,3 +134,5 @@ api.add_router("", messages.router)
 api.add_router("", tokens.router)
 api.add_router("", shop.router)
 api.add_router("", live.router)
+api.add_router("", sync.router)
+api.add_exception_handler(sync.DeviceRefused, sync.device_refused)

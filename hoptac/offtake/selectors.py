@@ -347,17 +347,12 @@ def season_overview(*, today: dt.date | None = None) -> SeasonOverview:
 
     today = today or timezone.localdate()
     seasons = list(
-        Season.objects.filter(starts_on__lte=today, ends_on__gte=today)
-        .select_related("product")
-        .order_by("id")
+        Season.objects.filter(starts_on__lte=today, ends_on__gte=today).select_related("product").order_by("id")
     )
     current = bool(seasons)
     if not seasons:
         last = (
-            Season.objects.filter(starts_on__lte=today)
-            .select_related("product")
-            .order_by("-ends_on", "-id")
-            .first()
+            Season.objects.filter(starts_on__lte=today).select_related("product").order_by("-ends_on", "-id").first()
         )
         seasons = [last] if last is not None else []
     if not seasons:
@@ -377,9 +372,7 @@ def season_overview(*, today: dt.date | None = None) -> SeasonOverview:
     per_product = {
         row["product_id"]: row
         for row in lines.values("product_id").annotate(
-            qty=Sum("net_quantity"),
-            amount=Sum("amount_vnd"),
-            households=Count("receipt__member", distinct=True),
+            qty=Sum("net_quantity"), amount=Sum("amount_vnd"), households=Count("receipt__member", distinct=True)
         )
     }
     households = lines.aggregate(n=Count("receipt__member", distinct=True))["n"] or 0
@@ -466,9 +459,7 @@ def collector_overview(*, user, today: dt.date | None = None) -> CollectorOvervi
         for row in receipts.annotate(day=TruncDate("collected_at")).values("day").annotate(n=Count("id"))
     }
     days = [
-        CollectorDay(
-            day=monday + dt.timedelta(days=i), receipts=per_day.get(monday + dt.timedelta(days=i), 0)
-        )
+        CollectorDay(day=monday + dt.timedelta(days=i), receipts=per_day.get(monday + dt.timedelta(days=i), 0))
         for i in range((today - monday).days + 1)
     ]
     rows = (

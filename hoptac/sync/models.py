@@ -33,6 +33,14 @@ class FieldSettings(CoopOwned):
         default=DEFAULT_ADVANCE_LIMIT_VND,
         help_text=_("An advance that would bring what the member owes above this waits for the chair."),
     )
+    sms_number = models.CharField(
+        _("inbound SMS number"),
+        max_length=11,
+        blank=True,
+        help_text=_(
+            "The number collectors' phones text records to when they have no data (the SMS hand-over)."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -203,7 +203,7 @@ def _pull(*, device: Device, since: str | None) -> dict:
         "members": {"cols": ["id", "uuid", "name", "village", "phone", "no"], "rows": member_rows},
         "points": {"cols": ["id", "name", "village"], "rows": points},
         "products": {"cols": ["id", "name", "base_unit", "units"], "rows": products},
-        "prices": {"cols": ["product", "grade", "price", "from"], "rows": prices},
+        "prices": {"cols": ["product", "grade", "price", "from"], "rows": prices if send_small else []},
         "agreements": {
             "cols": ["member", "product", "rule", "fixed", "floor", "from", "to"],
             "rows": agreement_rows,

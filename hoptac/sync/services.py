@@ -82,11 +82,22 @@ def field_settings() -> FieldSettings:
 
 
 @transaction.atomic
-def field_settings_set(*, price_tolerance_pct: int, advance_limit_vnd: int, actor=None) -> FieldSettings:
+def field_settings_set(
+    *, price_tolerance_pct: int, advance_limit_vnd: int, sms_number: str | None = None, actor=None
+) -> FieldSettings:
     if not isinstance(price_tolerance_pct, int) or not 0 <= price_tolerance_pct <= 100:
         raise ValidationError(_("The price tolerance must be between 0 and 100%."), code="tolerance")
     bounds.check_money("advance", advance_limit_vnd, field=_("The advance limit"))
     current = field_settings()
+    if sms_number is not None:
+        if sms_number.strip():
+            try:
+                sms_number = normalize_phone(sms_number)
+            except InvalidPhone:
+                raise ValidationError(
+                    _("The SMS number is not a Vietnamese phone number."), code="phone"
+                ) from None
+        current.sms_number = sms_number.strip()
     current.price_tolerance_pct = price_tolerance_pct
     current.advance_limit_vnd = advance_limit_vnd
     current.save()

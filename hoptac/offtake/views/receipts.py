@@ -46,9 +46,7 @@ def _parse_day(request, text: str | None) -> dt.date | None:
         day = dt.date.fromisoformat(text)
         bounds.check_date("any", day)
     except (ValueError, ValidationError):
-        messages.warning(
-            request, _("The date %(text)s cannot be read: all days are shown.") % {"text": text[:20]}
-        )
+        messages.warning(request, _("The date %(text)s cannot be read: all days are shown.") % {"text": text[:20]})
         return None
     return day
 

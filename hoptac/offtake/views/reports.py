@@ -95,17 +95,11 @@ def purchase_list_xlsx(request):
         form = PurchaseListForm(request.GET)
         if not form.is_valid():
             return _index(request, period_form=form, status=400)
-        start, end, point = (
-            form.cleaned_data["start"],
-            form.cleaned_data["end"],
-            form.cleaned_data["collection_point"],
-        )
+        start, end, point = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["collection_point"]
     else:
         start, end = PeriodForm.current_month()
     lines = selectors.purchase_list(start=start, end=end, point=point)
-    content = purchase_list.workbook(
-        lines, cooperative=request.cooperative, start=start, end=end, point=point
-    )
+    content = purchase_list.workbook(lines, cooperative=request.cooperative, start=start, end=end, point=point)
     codes = "-".join(form.code.split("/")[0] for form, _start, _end in purchase_list.parts(start, end))
     suffix = f"-diem-{point.pk}" if point is not None else ""
     return _xlsx(content, f"bang-ke-{codes}-tndn-{start:%Y%m%d}-{end:%Y%m%d}{suffix}.xlsx")
