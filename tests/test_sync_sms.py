@@ -23,7 +23,7 @@ from hoptac.offtake.models import Receipt
 from hoptac.outbox.models import Kind, Message
 from hoptac.sync import services as sync_services
 from hoptac.sync import smsform, smsinbound
-from hoptac.sync.models import SyncRecord
+from hoptac.sync.models import Device, SyncRecord
 from tests.conftest import make_user
 
 URL = "/hooks/sms/esms/s3cret/"
@@ -137,7 +137,14 @@ def test_a_receipt_by_sms_is_applied_once_and_the_api_push_replays_it(
     assert stored.code in again and "Already received" in again
 
     # Data comes back: the phone pushes the same record through the API: a replay.
-    answer = sync_services.record_apply(device=device, record=record, via="api")
+    response = client.post(
+        f"/api/v1/c/{coop_a.slug}/sync/push",
+        {"pending": 0, "records": [record]},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {registered.token}"},
+    )
+    assert response.status_code == 200, response.content
+    [answer] = response.json()["results"]
     assert answer["status"] == 200 and answer["replay"] is True and answer["number"] == stored.code
     assert Receipt.unscoped.count() == 1
     with tenant(coop_a):
@@ -218,3 +225,40 @@ def test_members_commands_still_work(client, member_a, honey, device):
     assert reply.member_id == member_a.pk and "500.000" in reply.body
     post_sms(client, "0987654321", "HT1 hello")  # a member typing HT1: not a collector, the help
     assert MemberText.unscoped.count() == 2 and len(replies()) == 2
+
+
+def test_pushed_first_then_the_same_record_by_sms_gets_the_same_number(
+    client, coop_a, member_a, honey, device
+):
+    record = receipt(member_a, honey, device)
+    first = sync_services.record_apply(device=device, record=record, via="api")
+    assert first["status"] == 201 and first["number"].startswith("PTM-")
+    post_sms(client, "0911000103", smsform.encode(record, sms_key=device.sms_key))
+    assert Receipt.unscoped.count() == 1
+    body = replies()[-1].body
+    assert "Already received" in body and first["number"] in body
+
+
+def test_a_collector_of_two_cooperatives_is_answered_by_the_right_one(
+    client, coop_a, coop_b, member_b, device, collector_en
+):
+    from hoptac.accounts.services import membership_set
+    from hoptac.core.roles import Role
+
+    membership_set(user=collector_en, cooperative=coop_b, role=Role.COLLECTOR)
+    with tenant(coop_b):
+        other = sync_services.device_register(user=collector_en, name="Same phone, other coop").device
+        tea = Product.objects.create(cooperative=coop_b, name="Chè", code="CHE", base_unit="kg")
+        offtake.price_set(
+            product=tea, grade=1, price_vnd=20_000, effective_from=timezone.now() - dt.timedelta(days=3)
+        )
+    # The same prefix in both cooperatives: the check code tells the devices apart.
+    Device.unscoped.filter(pk=other.pk).update(prefix=device.prefix)
+    other.refresh_from_db()
+    record = receipt(member_b, tea, other, price=20_000, qty="10")
+    record["body"]["lines"][0]["unit"] = "kg"
+    post_sms(client, "0911000103", smsform.encode(record, sms_key=other.sms_key))
+    [stored] = Receipt.unscoped.all()
+    assert stored.cooperative_id == coop_b.pk and stored.member_id == member_b.pk
+    reply = replies()[-1]
+    assert reply.cooperative_id == coop_b.pk and stored.code in reply.body and "Tay Con Linh" in reply.body
