@@ -262,3 +262,19 @@ def test_a_collector_of_two_cooperatives_is_answered_by_the_right_one(
     assert stored.cooperative_id == coop_b.pk and stored.member_id == member_b.pk
     reply = replies()[-1]
     assert reply.cooperative_id == coop_b.pk and stored.code in reply.body and "Tay Con Linh" in reply.body
+
+
+def test_a_collector_who_lost_the_role_is_refused(client, coop_a, member_a, honey, device, collector_en):
+    from hoptac.accounts.models import Membership
+
+    Membership.objects.filter(user=collector_en, cooperative=coop_a).delete()
+    post_sms(client, "0911000103", smsform.encode(receipt(member_a, honey, device), sms_key=device.sms_key))
+    assert Receipt.unscoped.count() == 0 and SyncRecord.unscoped.count() == 0
+    assert "can no longer record receipts" in replies()[-1].body
+
+
+def test_the_device_is_seen(client, member_a, honey, device):
+    assert device.last_seen_at is None
+    post_sms(client, "0911000103", smsform.encode(receipt(member_a, honey, device), sms_key=device.sms_key))
+    device.refresh_from_db()
+    assert device.last_seen_at is not None and device.last_push_at is not None

@@ -12,7 +12,8 @@ stores the text once per gateway id and calls :func:`handle` inside its transact
 2. The text is read; one of that collector's devices must have the text's prefix and a key
    whose check code matches (a changed character, another phone's record or a forged text
    is refused, with a reply and nothing stored).
-3. A revoked device is refused and told so.
+3. A revoked device, or one whose collector can no longer record receipts in its
+   cooperative, is refused and told so (as the API's device check does).
 4. :func:`hoptac.sync.services.record_apply` applies the record with ``via="sms"``: the same
    record key as the API, so an SMS sent twice (a new gateway id) or the same record pushed
    later through the API gets the first answer and nothing twice.
@@ -31,6 +32,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import override, pgettext
 
+from hoptac.coops.access import role_in
+from hoptac.core.roles import Perm, has_perm
 from hoptac.core.tenancy import tenant
 from hoptac.notify import services as notify_services
 from hoptac.notify.commands import coop_label, fit
@@ -87,6 +90,10 @@ def handle(inbound) -> bool:
     if not device.is_active:
         _reply(inbound, device, _revoked_text, parsed=parsed)
         return True
+    if not has_perm(role_in(device.user, device.cooperative), Perm.RECEIPT_RECORD):
+        _reply(inbound, device, _no_role_text, parsed=parsed)
+        return True
+    services.device_touch(device=device, pushed=True)
     with override(_language(device)):
         answer = services.record_apply(device=device, record=parsed.record, via="sms")
     _reply(inbound, device, _answer_text, parsed=parsed, answer=answer)
@@ -147,6 +154,17 @@ def _revoked_text(*, coop: str, parsed) -> str:
             "sms",
             "%(coop)s: record %(no)s was not recorded: the field app on this phone was switched off "
             "by the chair. Ask the chair.",
+        )
+        % {"coop": coop, "no": parsed.record["no"]}
+    )
+
+
+def _no_role_text(*, coop: str, parsed) -> str:
+    return fit(
+        pgettext(
+            "sms",
+            "%(coop)s: record %(no)s was not recorded: your account can no longer record receipts "
+            "for this cooperative. Ask the chair.",
         )
         % {"coop": coop, "no": parsed.record["no"]}
     )
