@@ -11,7 +11,9 @@ phone, the text and the minute). Field names are read case-insensitively.
 
 The text is stored once per (gateway, id): a gateway delivering it again gets the same
 answer and nothing new happens (no second reply). Replies go through the outbox in the
-same transaction (:func:`hoptac.notify.commands.handle`), so this answers quickly.
+same transaction (:func:`hoptac.notify.commands.handle`), so this answers quickly. A text
+whose first word has a registered handler (:mod:`hoptac.notify.prefixes`: ``HT1``, a field
+record handed over by SMS) goes to that handler first (:func:`answer`).
 
 Answers: 404 for an unknown gateway or a wrong or absent secret (compared in constant
 time), 405 for anything but POST, 400 for a body that cannot be read (over 64 KB, JSON
@@ -33,7 +35,7 @@ from django.views.decorators.csrf import csrf_exempt
 from hoptac.lib.phone import InvalidPhone, normalize_phone
 from hoptac.outbox import hooks
 
-from . import commands, services
+from . import commands, prefixes, services
 from .models import InboundSms
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,18 @@ def _ok() -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
+def answer(inbound: InboundSms) -> None:
+    """A text whose first word has a handler (:mod:`hoptac.notify.prefixes`, e.g. a field
+    record handed over as ``HT1 …``) goes to it first; otherwise, or when the handler does not
+    take it, it is a member's command."""
+    handler = prefixes.handler_for(inbound.text)
+    if handler is not None:
+        with transaction.atomic():
+            if handler(inbound):
+                return
+    commands.handle(inbound)
+
+
 @csrf_exempt
 def webhook(request, gateway: str, secret: str | None = None):
     if secret is not None:
@@ -136,7 +150,7 @@ def webhook(request, gateway: str, secret: str | None = None):
             return _ok()  # the same text delivered twice at once: the other request answers it
         try:
             with transaction.atomic():
-                commands.handle(inbound)
+                answer(inbound)
         except Exception:
             # The text stays stored; a failed answer must not make the gateway resend it.
             log.exception("Could not answer inbound SMS %s", inbound.pk)
