@@ -4,8 +4,8 @@ receipts and a cash advance, reloads the app with no network and finds them wait
 the network back and sees them all sent with the cooperative's numbers; each is then
 found exactly once in the staff's pages (receipt list, member ledger).
 
-The last step of issue 14's browser test (the same record sent again by SMS gives the same
-receipt) belongs to the SMS hand-over: ``sms_same_answer`` below is its hook."""
+Last, the same receipt handed over again as an SMS (through the inbound webhook, as the
+phone's SMS app would send it) is answered with the same number and stores nothing."""
 
 from __future__ import annotations
 
@@ -50,10 +50,30 @@ def record_receipt(page, member: str, qty: str) -> str:
     return f"{no} {total}"
 
 
-def sms_same_answer(page, records: list[dict]) -> None:
-    """Hook for the SMS hand-over (field-sms): send one of ``records`` (as the phone holds
-    them, with their server ``number``) again as an SMS to the inbound webhook and assert
-    that the reply carries the same number and nothing new is stored."""
+def sms_same_answer(client, coop, collector, records: list[dict], settings) -> None:
+    """The same record handed over again as an SMS (issue 14, the browser test's last
+    step): the inbound webhook answers with the number the API gave, and stores nothing."""
+    from hoptac.outbox.models import Kind, Message
+    from hoptac.sync import smsform
+    from hoptac.sync.models import Device
+
+    settings.OUTBOX = {**settings.OUTBOX, "WORKER": "off", "HOOK_SECRETS": {"esms": "s3cret"}}
+    device = Device.unscoped.get(cooperative=coop, user=collector, revoked_at__isnull=True)
+    record = next(r for r in records if r["kind"] == "receipt")
+    wire = {name: record[name] for name in ("key", "kind", "no", "at", "body")}
+    before = Receipt.unscoped.count()
+    response = client.post(
+        "/hooks/sms/esms/s3cret/",
+        {
+            "phone": collector.phone,
+            "message": smsform.encode(wire, sms_key=device.sms_key),
+            "id": "gw-field-1",
+        },
+    )
+    assert response.status_code == 200
+    assert Receipt.unscoped.count() == before
+    reply = Message.unscoped.filter(kind=Kind.REPLY).order_by("id").last()
+    assert reply is not None and record["number"] in reply.body
 
 
 def test_records_made_offline_are_kept_and_sent_once(
@@ -157,4 +177,4 @@ def test_records_made_offline_are_kept_and_sent_once(
     assert text.count(f'<tr id="entry-{advances[0].uuid}"') == 1
     assert text.count("Cash advance") >= 1
 
-    sms_same_answer(page, records)
+    sms_same_answer(client, coop_a, collector_a, records, settings)

@@ -202,21 +202,14 @@ def ui_strings() -> dict[str, str]:
         "dataAge": _("Members and prices from %(when)s") % {"when": "{when}"},
         "blocked": _("This phone can no longer send: %(message)s Records not sent stay on the phone.")
         % {"message": "{message}"},
-        "signInAgain": _("Sign in again"),
         "signedInAs": _("Signed in as %(name)s") % {"name": "{name}"},
-        "install": _("Add to home screen"),
-        "memberLeft": _("This member is no longer on the list of active members."),
-        "future": _("The date and time cannot be in the future."),
         "dateTime": _("Date and time"),
         "showMember": _("Show this to the member"),
-        "waitingCount": _("%(n)s waiting") % {"n": "{n}"},
-        "sentCount": _("%(n)s sent") % {"n": "{n}"},
         "newRecord": _("New record"),
         "error": _("Something went wrong: %(error)s") % {"error": "{error}"},
         "storageError": _(
             "This browser does not let the app keep records (private window?). Open it in a normal window."
         ),
-        "updated": _("A new version of the app is ready: it opens next time."),
     }
 
 

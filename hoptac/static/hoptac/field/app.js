@@ -497,6 +497,12 @@ function saveButton() {
 
 async function showReceipt() {
   const data = await tables();
+  // Only what can be bought: products with a price in force, or a fixed price in an agreement.
+  const buyable = new Set([
+    ...data.prices.map((p) => String(p.product)),
+    ...data.agreements.filter((a) => a.rule === "fixed" && a.fixed).map((a) => String(a.product)),
+  ]);
+  data.products = data.products.filter((p) => buyable.has(String(p.id)));
   const kgPerTa = Number(data.coop.kg_per_ta) || 100;
   const today = nowIso().slice(0, 10);
   const picker = memberPicker(() => recompute());

@@ -92,10 +92,24 @@ export async function openStore(slug) {
     navigator.storage.persist().catch(() => {});
   }
 
+  // Another tab opening a newer version of the database: let it.
+  db.onversionchange = () => db.close();
+
   async function run(names, mode, work) {
     const tx = db.transaction(names, mode);
     const finished = done(tx);
-    const result = await work(tx);
+    let result;
+    try {
+      result = await work(tx);
+    } catch (error) {
+      finished.catch(() => {}); // the transaction's own failure is this same error
+      try {
+        tx.abort();
+      } catch {
+        // already finished
+      }
+      throw error;
+    }
     await finished;
     return result;
   }
