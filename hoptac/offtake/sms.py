@@ -133,6 +133,9 @@ def _receipt_text(receipt, *, coop_name: str, balance_net: int | None) -> str:
         f"{head(short_coop, full_stamp, False)} {compact}{balance}",
         f"{head(short_coop, day, False)} {compact}{balance}",
         f"{head(short_coop, day, False)} {compact}",
+        # The largest quantities in the smallest units (96.857,105 lạng) with a cancelled
+        # receipt's word: a shorter name still keeps the arithmetic a member can check.
+        f"{head(coop_name[:10], day, False)} {compact}",
         f"{head(short_coop, full_stamp, False)} {amounts(code_label)}{balance}",
         f"{head(short_coop, day, False)} {amounts(code_label)}",
         f"{head(coop_name, full_stamp, True)} {summary}{balance}",
