@@ -28,7 +28,7 @@ def coop(slug):
     return Cooperative.objects.get(slug=slug)
 
 
-def test_honey_season_at_tuan_dung(demo):
+def check_honey_season_at_tuan_dung():
     with tenant(coop("tuan-dung")):
         active = Member.objects.filter(status="active").count()
         sellers = Receipt.objects.filter(status=ReceiptStatus.CONFIRMED).values("member").distinct().count()
@@ -41,12 +41,12 @@ def test_honey_season_at_tuan_dung(demo):
         assert not Receipt.objects.filter(collected_at__gt=timezone.now()).exists()
 
 
-def test_tea_season_at_tay_con_linh(demo):
+def check_tea_season_at_tay_con_linh():
     with tenant(coop("tay-con-linh")):
         assert Receipt.objects.count() > 100
 
 
-def test_lots_with_households_steps_and_certificates(demo):
+def check_lots_with_households_steps_and_certificates():
     with tenant(coop("tuan-dung")):
         raw = Lot.objects.get(kind="raw")
         assert lot_origin(raw).households == 40
@@ -68,7 +68,7 @@ def test_lots_with_households_steps_and_certificates(demo):
     assert Certificate.unscoped.filter(kind="ocop", stars=5).exists()
 
 
-def test_messages_at_tuan_dung(demo, tmp_path):
+def check_messages_at_tuan_dung(tmp_path):
     with tenant(coop("tuan-dung")):
         sent = Announcement.objects.get(title="Thu mua mật ong đợt 3")
         scheduled = Announcement.objects.get(title="Họp thành viên cuối năm")
@@ -87,6 +87,15 @@ def test_messages_at_tuan_dung(demo, tmp_path):
         len(list(tmp_path.glob("sms/*/*.json")))
         == Message.unscoped.filter(channel="sms", status__in=["sent", "delivered"]).count()
     )
+
+
+def test_the_demo_s_seasons_lots_and_messages(demo, tmp_path):
+    """One load of the whole demo (about 25 s), read four ways: loading it once per check
+    cost CI a minute and a half on each engine."""
+    check_honey_season_at_tuan_dung()
+    check_tea_season_at_tay_con_linh()
+    check_lots_with_households_steps_and_certificates()
+    check_messages_at_tuan_dung(tmp_path)
 
 
 def test_demo_never_makes_messages_with_a_real_gateway(db, settings, tmp_path):
