@@ -368,7 +368,9 @@ def catalogue_list(
     q: Annotated[
         str, Query(max_length=100, description="Words of the name; accents optional ('mat ong').")
     ] = "",
-    cooperative: Annotated[str, Query(max_length=60, description="Only this cooperative (slug).")] = "",
+    cooperative: Annotated[
+        str, Query(max_length=60, pattern=r"^[-a-zA-Z0-9_]*$", description="Only this cooperative (slug).")
+    ] = "",
     ocop: Annotated[int | None, Query(ge=1, le=5, description="At least this many OCOP stars.")] = None,
     price_min: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
     price_max: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
