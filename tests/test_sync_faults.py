@@ -26,12 +26,12 @@ CHROMIUM = os.environ.get("HOPTAC_CHROMIUM", "/usr/bin/chromium")
 
 def record_count() -> int:
     """10,000 records, the issue's figure, on SQLite (the embedded shape, and CI's first half).
-    CI runs the suite again on PostgreSQL, where the same faults and checks run over 3,000
+    CI runs the suite again on PostgreSQL, where the same faults and checks run over 1,500
     records to keep the whole run under its 25 minutes; ``HOPTAC_FAULT_RECORDS=10000`` runs
     the full count there too (docs/architecture.md gives both figures)."""
     from django.db import connection
 
-    default = "10000" if connection.vendor == "sqlite" else "3000"
+    default = "10000" if connection.vendor == "sqlite" else "1500"
     return int(os.environ.get("HOPTAC_FAULT_RECORDS", default))
 
 
