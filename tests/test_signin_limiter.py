@@ -145,7 +145,10 @@ def test_simultaneous_wrong_passwords_are_checked_at_most_limit_times():
             thread.join(timeout=120)
     assert set(answers) <= {"invalid_login", "rate_limited"}, answers
     evaluated = answers.count("invalid_login")
-    assert 1 <= evaluated <= limit, answers
+    # At most ``limit`` checked. Possibly none: when every attempt has written its row
+    # before any of them counts, all see 16 and all are refused (CI on PostgreSQL saw it).
+    # The refused ones took their rows back, so the room is still there (checked below).
+    assert 0 <= evaluated <= limit, answers
     assert answers.count("rate_limited") == THREADS - evaluated
     assert checks.count == evaluated
     assert LoginFailure.objects.filter(kind="login", identifier=PHONE).count() == evaluated
@@ -157,7 +160,7 @@ def test_simultaneous_wrong_passwords_are_checked_at_most_limit_times():
         assert blocked in response.content.decode()
         assert SESSION_KEY not in client.session
     else:
-        # A thread lost the race to a thread that was then refused: the rest of the room is there.
+        # Threads lost the race to threads that were then refused: the rest of the room is there.
         for _ in range(limit - evaluated):
             Client().post(LOGIN_URL, {"identifier": PHONE, "password": "wrong"})
         response = Client().post(LOGIN_URL, {"identifier": PHONE, "password": PASSWORD})

@@ -12,7 +12,9 @@ count, so the k-th attempt to commit sees at least k rows: with a limit of 5, at
 attempts are ever checked against the password, however many arrive at once, on every
 database and across every process (a check-then-record design lets them all pass one
 check first). An attempt that the limiter refuses deletes its own row: it checked
-nothing, so it should not push the pause further back. A success deletes the account's
+nothing, so it should not push the pause further back. The guarantee is one-sided: when
+every simultaneous attempt has written its row before any of them counts, all of them are
+refused (none checked, the room left as it was) — a burst fails closed. A success deletes the account's
 rows of its bucket (its failures), as before.
 
 Call it outside a transaction (views are not atomic here): inside one, the row would
