@@ -103,6 +103,9 @@ def main() -> None:
     parser.add_argument("--prefix", default="tinh", help="slug prefix of the generated province")
     parser.add_argument("--runs", type=int, default=5, help="measured runs of each page")
     parser.add_argument("--posts", type=int, default=10, help="receipts recorded to time the POST (0: none)")
+    parser.add_argument(
+        "--no-alliance", action="store_true", help="skip the alliance officer's pages (and the summaries' refresh)"
+    )
     args = parser.parse_args()
     setup()
     from django.db import connection
@@ -142,6 +145,50 @@ def main() -> None:
             print(
                 f"{'receipt POST':<24} {median * 1000:>10.0f} {queries:>8} {'':>8}  (no savepoints counted)"
             )
+    if not args.no_alliance:
+        alliance(coop, args.runs)
+
+
+def alliance(coop, runs: int) -> None:
+    """The officer's pages over the whole generated province, after the worker's refresh of
+    the overview's summaries (timed: it is what the worker does every hour)."""
+    import datetime as dt
+
+    from django.test import Client
+
+    from hoptac.accounts.models import AllianceOfficer, User
+    from hoptac.accounts.services import alliance_officer_set, user_create
+    from hoptac.federation.summaries.services import overview_refresh
+
+    started = time.perf_counter()
+    overview_refresh(province_code=coop.province_code)
+    print(f"\nthe worker's refresh of the overview's summaries: {time.perf_counter() - started:.1f} s\n")
+    officer = AllianceOfficer.objects.filter(province_code=coop.province_code).select_related("user").first()
+    if officer is not None:
+        user = officer.user
+    else:
+        user = User.objects.filter(phone="0919999001").first() or user_create(
+            phone="0919999001", password="bench-" + uuid.uuid4().hex, full_name="Cán bộ Liên minh (benchmark)"
+        )
+        alliance_officer_set(user=user, province_code=coop.province_code)
+    client = Client()
+    client.force_login(user)
+    year = dt.date.today().year
+    pages = [
+        ("officer's home", "/"),
+        ("overview", "/alliance/overview/"),
+        ("overview, one sector", "/alliance/overview/?sector=tea"),
+        ("alerts", "/alliance/overview/alerts/"),
+        ("cooperatives, page 1", "/alliance/overview/cooperatives/"),
+        ("cooperatives, search", "/alliance/overview/cooperatives/?q=0123"),
+        ("one cooperative", f"/alliance/overview/cooperatives/{coop.slug}/"),
+        ("directory", "/alliance/"),
+        ("report xlsx (year)", f"/alliance/overview/report/?year={year}"),
+    ]
+    for name, path in pages:
+        median, queries, size, status = measure(client, path, runs)
+        note = "" if status == 200 else f"  (HTTP {status})"
+        print(f"{name:<24} {median * 1000:>10.0f} {queries:>8} {size / 1024:>8.1f}  {path[:70]}{note}")
 
 
 if __name__ == "__main__":
