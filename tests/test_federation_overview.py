@@ -263,6 +263,9 @@ def test_the_overview_counts_the_whole_province_from_the_directory(
     assert sum(c.count for c in data.by_activity) == 2  # activity: the platform's cooperatives only
     tea = selectors.overview(selectors.Scope.last_months(8, today, sector="tea"), today=today)
     assert (tea.province.on_platform, tea.province.not_yet) == (1, 1)
+    # Mèo Vạc: coop_a (its entry says Cao Bồ, still its entry) and the THT.
+    meo_vac = selectors.overview(selectors.Scope.last_months(8, today, commune=MEO_VAC), today=today).province
+    assert (meo_vac.on_platform, meo_vac.not_yet, meo_vac.listed, meo_vac.unlisted) == (1, 1, 1, 0)
     one = selectors.overview(selectors.Scope.last_months(8, today, cooperative_id=coop_a.pk), today=today)
     assert one.province is None and _split(one.by_kind) == {"htx": (1, 0)}
 

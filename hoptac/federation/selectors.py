@@ -338,10 +338,11 @@ def _directory(scope: Scope, ids: set[int]) -> tuple[list[_Unlisted], int, int]:
     and how many of the scope's cooperatives have one: one query (sectors, a JSON list,
     matched here as for the cooperatives)."""
     qs = DirectoryEntry.objects.filter(province_code=scope.province_code)
+    linked = Q(cooperative__is_active=True)  # kept whatever the entry says: the cooperative counts
     if scope.kind:
-        qs = qs.filter(kind=scope.kind)
+        qs = qs.filter(linked | Q(kind=scope.kind))
     if scope.commune:
-        qs = qs.filter(commune_code=scope.commune)
+        qs = qs.filter(linked | Q(commune_code=scope.commune))
     unlisted, entries, listed = [], 0, 0
     for kind, sectors, commune, members, ocop, coop_id, active in qs.order_by().values_list(
         "kind",
