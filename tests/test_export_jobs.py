@@ -24,7 +24,8 @@ from hoptac.core.roles import Role
 from hoptac.core.services import export_job_run, export_jobs_sweep
 from hoptac.core.tenancy import tenant
 from hoptac.lib import xlsx
-from tests.conftest import make_member
+from tests.conftest import make_member, make_user
+from tests.test_shop_staff import sold_set  # noqa: F401 - a fixture: the known sales
 from tests.test_xlsx_exports import NS, sheets, texts
 
 EVIL = '=HYPERLINK("http://evil.example/x","EVIL-name")'
@@ -47,10 +48,17 @@ def bought(coop_a, accountant_a):
     member = make_member(coop_a, full_name=EVIL, phone="0912000777")
     today = timezone.localdate()
     with tenant(coop_a):
-        product = Product.objects.create(cooperative=coop_a, name="Chè Shan tuyết", code="CHE", base_unit="kg")
-        offtake.price_set(product=product, grade=1, price_vnd=50_000, effective_from=timezone.now() - dt.timedelta(days=1))
+        product = Product.objects.create(
+            cooperative=coop_a, name="Chè Shan tuyết", code="CHE", base_unit="kg"
+        )
+        offtake.price_set(
+            product=product, grade=1, price_vnd=50_000, effective_from=timezone.now() - dt.timedelta(days=1)
+        )
         season = offtake.season_create(
-            product=product, name="Vụ xuân", starts_on=today - dt.timedelta(days=5), ends_on=today + dt.timedelta(days=30)
+            product=product,
+            name="Vụ xuân",
+            starts_on=today - dt.timedelta(days=5),
+            ends_on=today + dt.timedelta(days=30),
         )
         offtake.receipt_record(
             member=member,
@@ -80,9 +88,14 @@ def ask(client, url: str) -> ExportJob:
 
 @pytest.mark.parametrize("kind", ["members", "purchase_list", "season_summary", "statement"])
 def test_each_large_export_goes_through_the_worker_to_a_private_file(kind, login, chair_a, bought):
-    client = login(chair_a)
-    job = ask(client, bought[kind])
-    assert job.kind == kind and job.state == ExportState.QUEUED and job.requested_by == chair_a
+    through_the_worker(login(chair_a), kind, bought[kind], chair_a)
+
+
+def through_the_worker(client, kind: str, url: str, asker) -> bytes:
+    """Offer, job queued, written, the page and the private file, the user text as text
+    and the print setup, the same job on a second ask. Returns the file."""
+    job = ask(client, url)
+    assert job.kind == kind and job.state == ExportState.QUEUED and job.requested_by == asker
     page = client.get(f"/c/coop-a/exports/{job.pk}/").content.decode()
     assert "Waiting for the worker" in page and 'http-equiv="refresh"' in page and "<progress" in page
     assert client.get(f"/c/coop-a/exports/{job.pk}/?status=json").json()["state"] == "queued"
@@ -90,7 +103,10 @@ def test_each_large_export_goes_through_the_worker_to_a_private_file(kind, login
 
     export_job_run(job_id=job.pk)
     job.refresh_from_db()
-    assert job.state == ExportState.DONE and job.rows_done == job.rows_total >= 1, (job.rows_done, job.rows_total)
+    assert job.state == ExportState.DONE and job.rows_done == job.rows_total >= 1, (
+        job.rows_done,
+        job.rows_total,
+    )
     assert Path(job.file_name).parts[0] == exports.FOLDER
     page = client.get(f"/c/coop-a/exports/{job.pk}/").content.decode()
     assert "Download the file" in page and 'http-equiv="refresh"' not in page
@@ -105,7 +121,78 @@ def test_each_large_export_goes_through_the_worker_to_a_private_file(kind, login
         assert not [f for f in formulas if "EVIL" in f], (part, formulas)
         assert root.find("m:pageSetup", NS).get("paperSize") == "9", part
     # Asking again for the same export (a double click, the back button) gives the same job.
-    assert client.post(bought[kind])["Location"] == f"/c/coop-a/exports/{job.pk}/"
+    assert client.post(url)["Location"] == f"/c/coop-a/exports/{job.pk}/"
+    return content
+
+
+# --- the shop's sales report, the cash book, a live's report --------------------------------------
+
+
+@pytest.fixture
+def sold(request, coop_a, member_a):
+    """test_shop_staff's known sales (a lot of member_a's and member_a2's honey sold), with
+    member_a renamed to hostile text: the lot sheet names the households."""
+    from hoptac.coops.models import Member
+
+    request.getfixturevalue("sold_set")
+    with tenant(coop_a):
+        Member.objects.filter(pk=member_a.pk).update(full_name=EVIL)
+    today = timezone.localdate()
+    return f"/c/coop-a/shop/reports/sales.xlsx?start={today}&end={today}"
+
+
+@pytest.fixture
+def cashed(honey_shop_a, chair_a):
+    """Cash received for an order, with a hostile memo."""
+    from hoptac.shop.services.payments import order_cash_received
+    from tests.test_shop_money import place
+
+    order = place(honey_shop_a, 1, payment="cod")
+    with tenant(honey_shop_a.cooperative):
+        order_cash_received(order=order, amount=100_000, actor=chair_a, note=EVIL)
+    return f"/c/coop-a/money/book.xlsx?date_from={timezone.localdate():%Y-%m-%d}"
+
+
+@pytest.fixture
+def aired(coop_a):
+    """A live on air with a buyer's hostile comment."""
+    from hoptac.live.services.claims import comment_add
+    from tests.live_fixtures import on_air
+
+    live = on_air(coop_a)
+    with tenant(coop_a):
+        comment_add(session=live, text=EVIL, author_name="Lan")
+    return f"/c/coop-a/live/{live.code}/report.xlsx"
+
+
+SHOP_AND_LIVE = {"sales": "sold", "cash_book": "cashed", "live_report": "aired"}
+
+
+@pytest.mark.parametrize("kind", list(SHOP_AND_LIVE))
+def test_the_sales_report_cash_book_and_live_report_go_through_the_worker(kind, request, login, accountant_a):
+    url = request.getfixturevalue(SHOP_AND_LIVE[kind])
+    through_the_worker(login(accountant_a), kind, url, accountant_a)
+
+
+def test_the_shop_and_live_jobs_need_their_permissions(login, accountant_a, collector_a, coop_a, sold):
+    cashed, aired = "/c/coop-a/money/book.xlsx", "/c/coop-a/live/ABCD1234/report.xlsx"  # refused first
+    seller = make_user("0911000199", "Bán hàng A")
+    membership_set(user=seller, cooperative=coop_a, role=Role.SALES)
+    collector = login(collector_a)
+    for url in (sold, cashed, aired):  # no report.view nor order.view, payment.manage, live.run
+        assert collector.get(url).status_code == 403, url
+        assert collector.post(url).status_code == 403, url
+    assert login(seller).post(cashed).status_code == 403  # sales staff do not keep the book
+    assert not ExportJob.unscoped.exists()
+    # The job keeps what the export needed: the report (or orders), and member.view for the
+    # households' names; the asker who no longer has them gets nothing.
+    client = login(accountant_a)
+    job = ask(client, sold)
+    assert sorted(job.perms) == ["member.view", "report.view"] and job.params["names"] is True
+    export_job_run(job_id=job.pk)
+    assert client.get(f"/c/coop-a/exports/{job.pk}/file").status_code == 200
+    membership_set(user=accountant_a, cooperative=coop_a, role=Role.COLLECTOR)
+    assert client.get(f"/c/coop-a/exports/{job.pk}/file").status_code == 403
 
 
 def test_a_small_export_is_still_answered_at_once(settings, login, chair_a, bought):
@@ -116,7 +203,9 @@ def test_a_small_export_is_still_answered_at_once(settings, login, chair_a, boug
     assert not ExportJob.unscoped.exists()
 
 
-def test_only_the_asker_of_this_cooperative_gets_the_job(client, login, chair_a, accountant_a, chair_b, officer, bought):
+def test_only_the_asker_of_this_cooperative_gets_the_job(
+    client, login, chair_a, accountant_a, chair_b, officer, bought
+):
     job = ask(login(chair_a), bought["members"])
     export_job_run(job_id=job.pk)
     for other in (accountant_a, officer):  # same cooperative, another person

@@ -21,11 +21,14 @@ from hoptac.catalog import services as catalog
 from hoptac.catalog.models import Product
 from hoptac.coops.models import Cooperative
 from hoptac.core.tenancy import tenant
+from hoptac.federation import selectors
+from hoptac.federation.directory import name_key
+from hoptac.federation.models import DirectoryEntry
 from hoptac.federation.overview_models import BuyingMonth, CoopFigures, CoopMonth
 from hoptac.federation.summaries.services import overview_refresh
 from hoptac.ledger import services as ledger
 from hoptac.offtake import services as offtake
-from tests.conftest import make_member, make_user
+from tests.conftest import CAO_BO, MEO_VAC, make_member, make_user
 
 PRICE = 250_000
 HANOI = 1
@@ -64,7 +67,9 @@ def bought(coop_a, member_a, member_a2):
     _buy(coop_a, member_a, honey, 10, 50)
     _buy(coop_a, member_a2, honey, 5, 45)
     with tenant(coop_a):
-        ledger.payout_make(member=member_a, amount=10 * PRICE, occurred_at=timezone.now() - dt.timedelta(days=40))
+        ledger.payout_make(
+            member=member_a, amount=10 * PRICE, occurred_at=timezone.now() - dt.timedelta(days=40)
+        )
         today = timezone.localdate()
         catalog.certificate_add(
             product=honey,
@@ -134,7 +139,9 @@ def test_the_filters_narrow_every_figure_and_bad_values_are_refused(login, offic
     assert "Enter a whole number." in bad.content.decode()
 
 
-def test_the_cooperatives_are_paged_searched_without_accents_and_drill_down(login, officer, coop_a, coop_b, bought):
+def test_the_cooperatives_are_paged_searched_without_accents_and_drill_down(
+    login, officer, coop_a, coop_b, bought
+):
     client = login(officer)
     page = client.get("/alliance/overview/cooperatives/?q=tuan dung").content.decode()
     assert "HTX Tuấn Dũng (test)" in page and "HTX Tây Côn Lĩnh (test)" not in page
@@ -152,7 +159,14 @@ def test_the_periodic_report_is_a_workbook_of_figures_without_personal_data(logi
     response = client.get(f"/alliance/overview/report/?year={year}")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["Summary", "Cooperatives", "Buying by month", "Buying by product", "OCOP"]
+    assert book.sheetnames == [
+        "Summary",
+        "The whole province",
+        "Cooperatives",
+        "Buying by month",
+        "Buying by product",
+        "OCOP",
+    ]
     cells = [str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row if c is not None]
     assert "HTX Tuấn Dũng (test)" in cells
     assert not any("0987654321" in c or "0912345678" in c for c in cells)
@@ -174,13 +188,107 @@ def test_an_officer_of_another_province_sees_nothing_of_this_one(login, coop_a, 
     other = make_user("0919000202", "Cán bộ Hà Nội")
     alliance_officer_set(user=other, province_code=HANOI)
     client = login(other)
-    for url in ("/alliance/overview/", "/alliance/overview/?province=8", "/alliance/overview/cooperatives/?q=tuan"):
+    for url in (
+        "/alliance/overview/",
+        "/alliance/overview/?province=8",
+        "/alliance/overview/cooperatives/?q=tuan",
+    ):
         page = client.get(url).content.decode()
         assert "HTX Tuấn Dũng (test)" not in page and "3,750,000" not in page
     assert client.get("/alliance/overview/cooperatives/coop-a/").status_code == 404
     content = client.get(f"/alliance/overview/report/?year={timezone.localdate().year}&province=8").content
-    cells = [c for ws in load_workbook(io.BytesIO(content)) for row in ws.iter_rows(values_only=True) for c in row]
+    cells = [
+        c for ws in load_workbook(io.BytesIO(content)) for row in ws.iter_rows(values_only=True) for c in row
+    ]
     assert "HTX Tuấn Dũng (test)" not in cells
+
+
+# --- the whole province, from the alliance's directory -------------------------------------------
+
+
+def _entry(name: str, *, kind="htx", commune=MEO_VAC, sectors=(), members=None, ocop="", cooperative=None):
+    return DirectoryEntry.objects.create(
+        province_code=8,
+        kind=kind,
+        name=name,
+        name_key=name_key(name),
+        commune_code=commune,
+        sectors=list(sectors),
+        members_count=members,
+        ocop_products=ocop,
+        cooperative=cooperative,
+        chair_name="Chủ tịch",
+        phone="0977000111",
+    )
+
+
+@pytest.fixture
+def directory(coop_a, coop_b):
+    """coop_a (HTX, honey, Mèo Vạc) is listed, its entry saying otherwise (tea, Cao Bồ, 999
+    members): the cooperative's own record counts, once. Two cooperatives are not on the
+    platform: a THT of honey in Mèo Vạc declaring 25 members and two OCOP products (one 4★),
+    an HTX of tea in Cao Bồ without a member count. coop_b (HTX, tea, Cao Bồ) is on the
+    platform without an entry."""
+    _entry(
+        "HTX Tuấn Dũng", cooperative=coop_a, sectors=["tea"], commune=CAO_BO, members=999, ocop="Chè 5 sao"
+    )
+    _entry(
+        "THT Ong mật Sủng Trà",
+        kind="tht",
+        sectors=["honey"],
+        members=25,
+        ocop="Mật ong bạc hà (4 sao);\nRượu ngô",
+    )
+    _entry("HTX Chè Lũng Phìn", sectors=["tea"], commune=CAO_BO)
+
+
+def _split(counts) -> dict[str, tuple[int, int]]:
+    return {c.key: (c.count, c.not_yet) for c in counts if c.total}
+
+
+def test_the_overview_counts_the_whole_province_from_the_directory(
+    login, officer, coop_a, coop_b, bought, directory
+):
+    today = timezone.localdate()
+    data = selectors.overview(selectors.Scope.last_months(8, today), today=today)
+    province = data.province
+    assert (province.total, province.on_platform, province.not_yet, province.share) == (4, 2, 2, 50)
+    assert (province.listed, province.unlisted) == (1, 1)  # coop_b has no entry, counted all the same
+    assert _split(data.by_kind) == {"htx": (2, 1), "tht": (0, 1)}
+    assert _split(data.by_sector) == {"honey": (1, 1), "tea": (1, 1)}
+    assert _split(data.by_commune) == {str(MEO_VAC): (1, 1), str(CAO_BO): (1, 1)}
+    assert (province.declared_members, province.members_unknown) == (25, 1)  # not coop_a's 999
+    assert (province.ocop_declared, province.ocop_entries, province.ocop_without_stars) == (2, 1, 1)
+    assert _split(data.ocop_by_stars) == {"4": (1, 1)}  # the valid certificate, and one declared
+    assert sum(c.count for c in data.by_activity) == 2  # activity: the platform's cooperatives only
+    tea = selectors.overview(selectors.Scope.last_months(8, today, sector="tea"), today=today)
+    assert (tea.province.on_platform, tea.province.not_yet) == (1, 1)
+    # Mèo Vạc: coop_a (its entry says Cao Bồ, still its entry) and the THT.
+    meo_vac = selectors.overview(selectors.Scope.last_months(8, today, commune=MEO_VAC), today=today).province
+    assert (meo_vac.on_platform, meo_vac.not_yet, meo_vac.listed, meo_vac.unlisted) == (1, 1, 1, 0)
+    one = selectors.overview(selectors.Scope.last_months(8, today, cooperative_id=coop_a.pk), today=today)
+    assert one.province is None and _split(one.by_kind) == {"htx": (1, 0)}
+
+    client = login(officer)
+    page = client.get("/alliance/overview/").content.decode()
+    assert "4 cooperatives in the province" in page and "2 use the platform (50%)" in page
+    assert "1 cooperative on the platform is missing from the directory" in page
+    assert "Members declared" in page and "OCOP products declared" in page
+    for phone in ("0987654321", "0912345678"):  # members' phones: never
+        assert phone not in page
+    report = client.get(f"/alliance/overview/report/?year={today.year}")
+    book = load_workbook(io.BytesIO(report.content))
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=4, values_only=True)}
+    assert summary["Cooperatives in the province (directory and platform)"] == 4
+    assert summary["Share of the province on the platform (%)"] == 50
+    assert summary["Members declared in the directory (not yet on the platform)"] == 25
+    assert summary["OCOP products declared in the directory (not yet on the platform)"] == 2
+    whole = [row for row in book["The whole province"].iter_rows(min_row=4, values_only=True) if row[1]]
+    assert ("Kind", "Cooperative group (THT)", 0, 1, 1) in whole
+    assert ("Sector", "Tea", 1, 1, 2) in whole
+    assert ("OCOP products", "Stars not given", None, 1, 1) in whole
+    cells = [str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert not any("0987654321" in c or "0912345678" in c for c in cells)
 
 
 def _coops(count: int, start: int = 0):
@@ -191,6 +299,10 @@ def _coops(count: int, start: int = 0):
             slug=f"extra-{index}", name=f"HTX Thêm {index}", commune_code=769, sectors=["tea", "honey"]
         )
         member = make_member(coop, full_name=f"Hộ {index}")
+        # Half of them listed in the directory, and as many entries not on the platform.
+        if index % 2:
+            _entry(f"HTX Thêm {index}", cooperative=coop, sectors=["tea"])
+        _entry(f"THT Chưa dùng {index}", kind="tht", sectors=["rice"], members=index, ocop="Gạo 3 sao")
         product = _honey(coop, name=f"Chè {index}")
         _buy(coop, member, product, 2, 3)
         with tenant(coop):

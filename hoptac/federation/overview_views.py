@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hoptac.core.dashboard import bars, qty, vnd
+from hoptac.core.dashboard import bars, progress, qty, vnd
 from hoptac.federation import overview_xlsx, selectors
 from hoptac.federation.overview_access import alliance_view
 from hoptac.federation.overview_forms import CoopSearch, OverviewFilters, ReportPeriod
@@ -43,7 +43,7 @@ def _charts(data: selectors.Overview) -> dict:
             height=72,
         ),
         "kind": bars(
-            [(k.label, k.count, str(k.count)) for k in data.by_kind],
+            [(k.label, k.total, _split_text(k)) for k in data.by_kind],
             title=_("Cooperatives by kind"),
             width=180,
             height=64,
@@ -63,13 +63,48 @@ def _charts(data: selectors.Overview) -> dict:
     }
 
 
+def _split_text(row: selectors.Count_) -> str:
+    """A bar's title: the total, and how many of them use the platform."""
+    return _("%(total)s, %(on)s on the platform") % {"total": row.total, "on": row.count}
+
+
+def _province_charts(data: selectors.Overview) -> dict:
+    """The province from the directory: its share on the platform, and the communes with the
+    most cooperatives (totals; the tables beside them split on the platform / not yet)."""
+    province = data.province
+    if province is None:
+        return {}
+    return {
+        "share": progress(
+            province.on_platform,
+            province.total,
+            title=_("%(on)s of %(total)s cooperatives of the province use the platform")
+            % {"on": province.on_platform, "total": province.total},
+            width=240,
+        ),
+        "commune": bars(
+            [(k.label, k.total, _split_text(k)) for k in data.by_commune[:12]],
+            title=_("Cooperatives by commune / ward"),
+            width=240,
+            height=64,
+        ),
+        "sector": bars(
+            [(k.label, k.total, _split_text(k)) for k in data.by_sector],
+            title=_("Cooperatives by sector"),
+            width=240,
+            height=64,
+        ),
+    }
+
+
 def _context(request, data: selectors.Overview, form, **extra) -> dict:
     members = data.members
     return {
         "alliance": request.alliance,
         "data": data,
         "form": form,
-        "charts": _charts(data),
+        "charts": {**_charts(data), **_province_charts(data)},
+        "province": data.province,
         "members": members,
         "women_pct": percent(members.women, members.active),
         "minority_pct": percent(members.minority, members.active),

@@ -33,9 +33,17 @@ def report_workbook(data: Overview, rows, *, province_name: str, start: dt.date,
 
     summary = _sheet(book, _("Summary"), heading, [(_("Figure"), 48), (_("Value"), 20)], first=True)
     members = data.members
+    province = data.province
     lines = [
-        (_("Cooperatives"), len(data.coops), "#,##0"),
-        *((kind.label, kind.count, "#,##0") for kind in data.by_kind),
+        (_("Cooperatives in the province (directory and platform)"), province.total, "#,##0"),
+        (_("Cooperatives on the platform"), len(data.coops), "#,##0"),
+        (
+            _("Share of the province on the platform (%)"),
+            province.share if province.share is not None else "",
+            "0",
+        ),
+        (_("Not yet on the platform (in the directory)"), province.not_yet, "#,##0"),
+        (_("On the platform, missing from the directory"), province.unlisted, "#,##0"),
         (_("Member households (active)"), members.active, "#,##0"),
         (_("Official members"), members.official, "#,##0"),
         (_("Women"), members.women, "#,##0"),
@@ -52,6 +60,17 @@ def report_workbook(data: Overview, rows, *, province_name: str, start: dt.date,
         (_("Sales orders"), data.total_orders, "#,##0"),
         (_("Sales (VND)"), data.total_sales_vnd, xlsx.MONEY),
         (_("OCOP products (valid certificates)"), data.ocop_products, "#,##0"),
+        (
+            _("Members declared in the directory (not yet on the platform)"),
+            province.declared_members,
+            "#,##0",
+        ),
+        (_("Of which cooperatives without a member count"), province.members_unknown, "#,##0"),
+        (
+            _("OCOP products declared in the directory (not yet on the platform)"),
+            province.ocop_declared,
+            "#,##0",
+        ),
         (_("Households waiting more than 30 days for payment"), data.waiting_households, "#,##0"),
         (_("Owed to them (VND)"), data.waiting_vnd, xlsx.MONEY),
         (_("Cooperatives without activity"), len(data.idle), "#,##0"),
@@ -59,6 +78,55 @@ def report_workbook(data: Overview, rows, *, province_name: str, start: dt.date,
     for index, (label, value, number_format) in enumerate(lines, start=4):
         xlsx.put(summary, index, 1, label)
         xlsx.put(summary, index, 2, value, number_format=number_format)
+
+    whole = _sheet(
+        book,
+        _("The whole province"),
+        heading,
+        [
+            (_("Breakdown"), 22),
+            (_("Name"), 36),
+            (_("On the platform"), 14),
+            (_("Not yet"), 12),
+            (_("Total"), 12),
+        ],
+    )
+    groups = [
+        (_("Kind"), data.by_kind),
+        (_("Sector"), data.by_sector),
+        (_("Commune / ward"), data.by_commune),
+        (_("OCOP products"), data.ocop_by_stars),
+    ]
+    index = 4
+    for group, counts in groups:
+        for count in counts:
+            for col, value in enumerate(
+                (group, count.label, count.count, count.not_yet, count.total), start=1
+            ):
+                xlsx.put(whole, index, col, value, number_format=None if col < 3 else "#,##0")
+            index += 1
+    if province.ocop_without_stars:
+        for col, value in enumerate(
+            (
+                _("OCOP products"),
+                _("Stars not given"),
+                None,
+                province.ocop_without_stars,
+                province.ocop_without_stars,
+            ),
+            start=1,
+        ):
+            xlsx.put(whole, index, col, value, number_format=None if col < 3 else "#,##0")
+        index += 1
+    xlsx.put(
+        whole,
+        index + 1,
+        1,
+        _(
+            "Not yet: the alliance's directory's cooperatives that do not use the platform. OCOP products: "
+            "valid certificates on the platform, declared in the directory for the others."
+        ),
+    )
 
     coops = _sheet(
         book,

@@ -13,6 +13,7 @@ No member's phone, bank account, e-mail or notes is read here: only counts and s
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from django.db.models.functions import TruncMonth
 from hoptac.accounts.selectors import alliance_provinces
 from hoptac.catalog.models import Certificate, CertificateKind
 from hoptac.coops.models import Cooperative, CoopKind, Gender, Member, MemberStatus, MemberType, Sector
+from hoptac.federation.models import DirectoryEntry
 from hoptac.federation.overview_models import BuyingMonth, CoopFigures, CoopMonth
 from hoptac.lib import places
 from hoptac.lib.text import fold
@@ -137,10 +139,18 @@ def cooperatives(scope: Scope) -> list[CoopRow]:
 
 @dataclass
 class Count_:
+    """A row of a breakdown: ``count`` cooperatives on the platform; ``not_yet`` the
+    directory's entries of the same kind, sector or commune not (yet) on the platform."""
+
     key: str
     label: str
     count: int
     value: int = 0
+    not_yet: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.count + self.not_yet
 
 
 @dataclass
@@ -219,6 +229,7 @@ class Overview:
     waiting_vnd: int = 0
     waiting_coops: int = 0
     idle: list = field(default_factory=list)
+    province: Province | None = None  # the directory's side; None for one cooperative
 
     @property
     def total_buying_vnd(self) -> int:
@@ -257,6 +268,116 @@ class Overview:
     @property
     def ocop_products(self) -> int:
         return sum(c.count for c in self.ocop_by_stars)
+
+
+@dataclass
+class Province:
+    """The whole province from the alliance's directory (``federation.DirectoryEntry``): the
+    cooperatives on the platform (``on_platform``, whether or not they have an entry) and the
+    entries not linked to an active cooperative (``not_yet``). An entry linked to a
+    cooperative is that cooperative, counted once, with the cooperative's own kind, sectors
+    and commune. Members and OCOP products of those not yet on the platform are what the
+    directory declares: no member of theirs is known to the platform."""
+
+    on_platform: int = 0
+    not_yet: int = 0
+    listed: int = 0  # cooperatives on the platform that have a directory entry
+    entries: int = 0  # the directory's entries in the scope, linked or not
+    declared_members: int = 0  # the directory's member counts, of those not yet on the platform
+    members_unknown: int = 0  # entries not yet on the platform without a member count
+    ocop_declared: int = 0  # OCOP products named in the directory, of those not yet on the platform
+    ocop_entries: int = 0  # entries naming at least one
+    ocop_stars: dict[int | None, int] = field(default_factory=dict)  # None: stars not written
+
+    @property
+    def ocop_without_stars(self) -> int:
+        return self.ocop_stars.get(None, 0)
+
+    @property
+    def total(self) -> int:
+        return self.on_platform + self.not_yet
+
+    @property
+    def unlisted(self) -> int:
+        return self.on_platform - self.listed
+
+    @property
+    def share(self) -> int | None:
+        """The province's cooperatives on the platform, in whole per cent."""
+        return round(self.on_platform * 100 / self.total) if self.total else None
+
+
+@dataclass(frozen=True)
+class _Unlisted:
+    """A directory entry not (yet) on the platform, as the overview counts it."""
+
+    kind: str
+    sectors: tuple[str, ...]
+    commune_code: int
+    members: int | None
+    ocop: str
+
+
+_OCOP_SPLIT = re.compile(r"[\n;,]+")
+_STARS = re.compile(r"([1-5])\s*(?:sao|★|\*|stars?)", re.IGNORECASE)
+
+
+def ocop_declared(text: str) -> list[int | None]:
+    """The OCOP products a directory entry names (one per line, or separated by ``;`` or
+    ``,``), each with its stars when written ("Mật ong bạc hà (4 sao)", "Chè 3★")."""
+    stars = []
+    for part in _OCOP_SPLIT.split(text or ""):
+        if part.strip(" .-–—()"):
+            found = _STARS.search(part)
+            stars.append(int(found.group(1)) if found else None)
+    return stars
+
+
+def _directory(scope: Scope, ids: set[int]) -> tuple[list[_Unlisted], int, int]:
+    """The scope's directory entries not on the platform, how many entries the scope has,
+    and how many of the scope's cooperatives have one: one query (sectors, a JSON list,
+    matched here as for the cooperatives)."""
+    qs = DirectoryEntry.objects.filter(province_code=scope.province_code)
+    linked = Q(cooperative__is_active=True)  # kept whatever the entry says: the cooperative counts
+    if scope.kind:
+        qs = qs.filter(linked | Q(kind=scope.kind))
+    if scope.commune:
+        qs = qs.filter(linked | Q(commune_code=scope.commune))
+    unlisted, entries, listed = [], 0, 0
+    for kind, sectors, commune, members, ocop, coop_id, active in qs.order_by().values_list(
+        "kind",
+        "sectors",
+        "commune_code",
+        "members_count",
+        "ocop_products",
+        "cooperative_id",
+        "cooperative__is_active",
+    ):
+        if coop_id is not None and active:
+            # The cooperative is counted from its own record (and only if it is in the scope).
+            if coop_id in ids:
+                entries, listed = entries + 1, listed + 1
+            continue
+        if scope.sector and scope.sector not in (sectors or ()):
+            continue
+        entries += 1
+        unlisted.append(_Unlisted(kind, tuple(sectors or ()), commune, members, ocop))
+    return unlisted, entries, listed
+
+
+def _province(coops: list[CoopRow], unlisted: list[_Unlisted], entries: int, listed: int) -> Province:
+    declared = [stars for u in unlisted for stars in ocop_declared(u.ocop)]
+    return Province(
+        on_platform=len(coops),
+        not_yet=len(unlisted),
+        listed=listed,
+        entries=entries,
+        declared_members=sum(u.members or 0 for u in unlisted),
+        members_unknown=sum(1 for u in unlisted if u.members is None),
+        ocop_declared=len(declared),
+        ocop_entries=sum(1 for u in unlisted if ocop_declared(u.ocop)),
+        ocop_stars={s: declared.count(s) for s in (5, 4, 3, 2, 1, None)},
+    )
 
 
 def _members(ids: list[int]) -> Members:
@@ -400,12 +521,26 @@ def activity_labels() -> dict[str, str]:
     }
 
 
-def _counts(values, labels: dict[str, str], *, keep_order: bool = False) -> list[Count_]:
+def _counts(values, labels: dict[str, str], *, keep_order: bool = False, not_yet=()) -> list[Count_]:
+    """``values`` counted (on the platform), beside ``not_yet`` (the directory's others),
+    in the order of ``labels`` or the largest total first."""
     counts: dict[str, int] = {}
+    others: dict[str, int] = {}
     for value in values:
         counts[value] = counts.get(value, 0) + 1
-    keys = list(labels) if keep_order else sorted(counts, key=lambda k: (-counts[k], labels.get(k, k)))
-    return [Count_(k, labels.get(k, k), counts.get(k, 0)) for k in keys if keep_order or counts.get(k)]
+    for value in not_yet:
+        others[value] = others.get(value, 0) + 1
+    seen = set(counts) | set(others)
+
+    def total(k):
+        return counts.get(k, 0) + others.get(k, 0)
+
+    keys = list(labels) if keep_order else sorted(seen, key=lambda k: (-total(k), labels.get(k, k)))
+    return [
+        Count_(k, labels.get(k, k), counts.get(k, 0), not_yet=others.get(k, 0))
+        for k in keys
+        if keep_order or total(k)
+    ]
 
 
 @dataclass(frozen=True)
@@ -425,25 +560,33 @@ class WaitingCoop:
 
 def overview(scope: Scope, *, today: dt.date, idle_days: int = IDLE_DAYS_DEFAULT) -> Overview:
     """Every figure of the overview for ``scope``, in a fixed number of grouped queries
-    (nine), whatever the number of cooperatives."""
+    (ten), whatever the number of cooperatives and directory entries. The province's
+    scope also counts the directory's cooperatives not yet on the platform (one query);
+    one cooperative's does not read the directory."""
     coops = cooperatives(scope)
     ids = [c.id for c in coops]
     figures = _figures(ids)
     by_stars, expiring = _certificates(ids, today)
+    unlisted, entries, listed = ([], 0, 0) if scope.cooperative_id else _directory(scope, set(ids))
     kinds = {str(k): str(label) for k, label in CoopKind.choices}
     sectors = {str(k): str(label) for k, label in Sector.choices}
     communes: dict[str, str] = {}
-    for c in coops:
-        communes.setdefault(str(c.commune_code), c.commune_name)
+    for code in [c.commune_code for c in coops] + [u.commune_code for u in unlisted]:
+        if str(code) not in communes:
+            communes[str(code)] = places.commune_name(code)
     bands = [
         _activity_band(figures[c.id].last_activity_at if c.id in figures else None, today) for c in coops
     ]
     result = Overview(
         scope=scope,
         coops=coops,
-        by_kind=_counts([c.kind for c in coops], kinds, keep_order=True),
-        by_sector=_counts([s for c in coops for s in c.sectors], sectors),
-        by_commune=_counts([str(c.commune_code) for c in coops], communes),
+        by_kind=_counts([c.kind for c in coops], kinds, keep_order=True, not_yet=[u.kind for u in unlisted]),
+        by_sector=_counts(
+            [s for c in coops for s in c.sectors], sectors, not_yet=[s for u in unlisted for s in u.sectors]
+        ),
+        by_commune=_counts(
+            [str(c.commune_code) for c in coops], communes, not_yet=[str(u.commune_code) for u in unlisted]
+        ),
         by_activity=_counts(bands, activity_labels(), keep_order=True),
         members=_members(ids),
         months=_months(scope, ids),
@@ -451,7 +594,11 @@ def overview(scope: Scope, *, today: dt.date, idle_days: int = IDLE_DAYS_DEFAULT
         ocop_by_stars=by_stars,
         expiring=expiring,
         refreshed_at=min((f.refreshed_at for f in figures.values()), default=None),
+        province=None if scope.cooperative_id else _province(coops, unlisted, entries, listed),
     )
+    if result.province is not None:  # beside the valid certificates: what the directory declares
+        for row in result.ocop_by_stars:
+            row.not_yet = result.province.ocop_stars.get(int(row.key), 0)
     waiting = [c for c in coops if c.id in figures and figures[c.id].households_waiting]
     result.waiting_coops = len(waiting)
     result.waiting_households = sum(figures[c.id].households_waiting for c in waiting)

@@ -680,6 +680,18 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, scan: _Scan) ->
         raise unreadable() from None
 
 
+def _measure(worksheet) -> None:
+    """The width of a read-only sheet that does not declare its dimension (one pass over its
+    rows, already within the limits); its length stays open, so empty rows are still given
+    and counted; a sheet without a cell stays unsized."""
+    width = 0
+    for row in worksheet.iter_rows(values_only=False):
+        if row:
+            width = max(width, row[-1].column)
+    if width:
+        worksheet._max_column, worksheet._min_column = width, 1
+
+
 def read_rows(content: bytes, limits: Limits, *, sheet: int = 0) -> Iterator[tuple[int, tuple]]:
     """(row number, values) of every row of a sheet, from row 1, empty rows included, after
     :func:`check`. Raises :class:`XlsxRefused` as soon as a limit is passed."""
@@ -692,7 +704,13 @@ def read_rows(content: bytes, limits: Limits, *, sheet: int = 0) -> Iterator[tup
         if not book.worksheets or sheet >= len(book.worksheets):
             raise XlsxRefused("empty", _("The first sheet is empty."))
         try:
-            rows = book.worksheets[sheet].iter_rows(min_row=1, values_only=True)
+            worksheet = book.worksheets[sheet]
+            if worksheet.max_column is None:
+                # No <dimension> (a streamed workbook, ours included: write-only mode cannot
+                # know its size when it starts): measured, so that every row comes padded to
+                # the sheet's width as when the file declares it.
+                _measure(worksheet)
+            rows = worksheet.iter_rows(min_row=1, values_only=True)
         except Exception:
             raise unreadable() from None
         number = 0

@@ -1,6 +1,8 @@
-"""A live's report as a workbook (through ``lib/xlsx.py``, the one writer: names and
-comments typed by buyers are always text, never formulas): summary, products,
-buyers and their claims, comments."""
+"""A live's report as a workbook (through ``lib/xlsx.py``, the one writer, streamed: names
+and comments typed by buyers are always text, never formulas): summary, products, buyers
+and their claims, comments. An export kind (``core/exports.py``, registered in
+``LiveConfig.ready``): answered at once when small, written by the worker beyond
+``EXPORTS["INLINE_ROWS"]`` claims and comments."""
 
 from __future__ import annotations
 
@@ -15,25 +17,28 @@ CONTENT_TYPE = xlsx.CONTENT_TYPE
 PERCENT = "0%"
 
 
-def _sheet(book, title: str, columns, *, heading: str, first: bool = False):
-    sheet = book.active if first else book.create_sheet()
-    sheet.title = title[:31]
+def _sheet(book, title: str, columns, *, heading: str):
+    sheet = book.sheet(title)
     xlsx.text(sheet, 1, 1, heading)
     xlsx.header_row(sheet, 3, columns)
     xlsx.page_setup(sheet, landscape=False, title=heading, repeat_rows=(3, 3))
     return sheet
 
 
-def live_workbook(report: Report, *, buyers: list[BuyerRow], comments, cooperative) -> bytes:
+def live_workbook(
+    report: Report, *, buyers: list[BuyerRow], comments, cooperative, target=None, progress=None
+) -> bytes | None:
+    """Streamed: written to ``target`` when given (an export job), else returned as bytes;
+    ``progress(done, total)`` follows the comments (read in chunks), the sheet that grows."""
     session = report.session
     heading = _("%(coop)s — live %(title)s (%(code)s)") % {
         "coop": cooperative.name,
         "title": session.title,
         "code": session.code,
     }
-    book = xlsx.workbook()
+    book = xlsx.stream_workbook()
     t = report.total
-    sheet = _sheet(book, _("Summary"), [(_("Figure"), 36), (_("Value"), 20)], heading=heading, first=True)
+    sheet = _sheet(book, _("Summary"), [(_("Figure"), 36), (_("Value"), 20)], heading=heading)
     rows = [
         (_("Platform"), session.get_platform_display(), None),
         (_("Starts at"), session.starts_at, "dd/mm/yyyy hh:mm"),
@@ -133,7 +138,10 @@ def live_workbook(report: Report, *, buyers: list[BuyerRow], comments, cooperati
         ],
         heading=heading,
     )
-    for row, c in enumerate(comments, start=4):
+    every = t.comments + t.duplicates
+    for row, c in enumerate(
+        xlsx.counted(comments.iterator(chunk_size=500), total=every, progress=progress), start=4
+    ):
         xlsx.put(sheet, row, 1, c.at, number_format="dd/mm/yyyy hh:mm:ss")
         xlsx.text(sheet, row, 2, c.author_name)
         xlsx.text(sheet, row, 3, c.text)
@@ -142,4 +150,25 @@ def live_workbook(report: Report, *, buyers: list[BuyerRow], comments, cooperati
         xlsx.text(sheet, row, 6, c.look_reason if c.needs_look else "")
         xlsx.text(sheet, row, 7, _("yes") if c.duplicate_of_id else "")
         xlsx.text(sheet, row, 8, c.get_source_display())
+    if target is not None:
+        book.save_to(target)
+        return None
     return xlsx.save(book)
+
+
+def live_report_job(params: dict, *, target, progress=None) -> None:
+    """The report of an export job: ``params`` has the live's code."""
+    from hoptac.core.tenancy import require_cooperative
+
+    from .models import LiveSession
+    from .selectors import sessions
+
+    session = LiveSession.objects.get(code=params["live"])
+    live_workbook(
+        sessions.report(session),
+        buyers=sessions.buyers(session),
+        comments=sessions.comments_for_export(session),
+        cooperative=require_cooperative(),
+        target=target,
+        progress=progress,
+    )

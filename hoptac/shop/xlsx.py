@@ -1,8 +1,13 @@
-"""The sales report as a workbook (through ``lib/xlsx.py``, the one writer): a sheet per
-view of the figures: by product, by lot with the households whose produce went into it, by
-channel, by day, and the cancelled or returned orders."""
+"""The shop's workbooks (through ``lib/xlsx.py``, the one writer, streamed): the sales report,
+a sheet per view of the figures (by product, by lot with the households whose produce went
+into it, by channel, by day, and the cancelled or returned orders), and the cash/bank book.
+
+Both are export kinds (``core/exports.py``, registered in ``ShopConfig.ready``): answered at
+once when small, written by the worker beyond ``EXPORTS["INLINE_ROWS"]`` rows."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.utils.translation import gettext as _
 
@@ -13,17 +18,21 @@ CONTENT_TYPE = xlsx.CONTENT_TYPE
 QTY = "#,##0.###"
 
 
-def _sheet(book, title: str, columns, *, first: bool = False, heading: str = ""):
-    sheet = book.active if first else book.create_sheet()
-    sheet.title = title[:31]
+def _sheet(book, title: str, columns, *, heading: str = ""):
+    sheet = book.sheet(title)
     xlsx.put(sheet, 1, 1, heading)
     xlsx.header_row(sheet, 3, columns)
     xlsx.page_setup(sheet, landscape=False, title=heading, repeat_rows=(3, 3))
     return sheet
 
 
-def sales_workbook(report: SalesReport, *, cooperative, names: bool) -> bytes:
-    book = xlsx.workbook()
+def sales_workbook(
+    report: SalesReport, *, cooperative, names: bool, target=None, progress=None
+) -> bytes | None:
+    """Streamed: written to ``target`` when given (an export job), else returned as bytes;
+    ``progress(done, total)`` follows the rows of the lot sheet (a lot, then each household
+    whose produce went into it), the one that grows with the sales."""
+    book = xlsx.stream_workbook()
     heading = _("Sales of %(coop)s from %(start)s to %(end)s") % {
         "coop": cooperative.name,
         "start": report.start.strftime("%d/%m/%Y"),
@@ -33,7 +42,6 @@ def sales_workbook(report: SalesReport, *, cooperative, names: bool) -> bytes:
         book,
         _("By product"),
         [(_("Product"), 36), (_("Orders"), 10), (_("Packs"), 10), (_("Amount (VND)"), 16)],
-        first=True,
         heading=heading,
     )
     row = 4
@@ -63,20 +71,25 @@ def sales_workbook(report: SalesReport, *, cooperative, names: bool) -> bytes:
         ],
         heading=heading,
     )
-    row = 4
-    for lot in report.by_lot:
-        xlsx.text(sheet, row, 1, lot.lot_code)
-        xlsx.text(sheet, row, 2, lot.product)
-        xlsx.put(sheet, row, 3, float(lot.packs), number_format=QTY)
-        xlsx.put(sheet, row, 4, lot.amount_vnd, number_format=xlsx.MONEY)
-        row += 1
-        for index, c in enumerate(lot.contributors, start=1):
-            who = c.name if names else _("Household %(n)s") % {"n": index}
-            xlsx.text(sheet, row, 5, who)
-            xlsx.text(sheet, row, 6, c.village)
-            xlsx.put(sheet, row, 7, float(c.quantity), number_format=QTY)
-            xlsx.text(sheet, row, 8, c.unit)
-            row += 1
+    lot_rows = [
+        item
+        for lot in report.by_lot
+        for item in ((lot, None, 0), *((lot, c, index) for index, c in enumerate(lot.contributors, start=1)))
+    ]
+    for row, (lot, c, index) in enumerate(
+        xlsx.counted(lot_rows, total=len(lot_rows), progress=progress), start=4
+    ):
+        if c is None:
+            xlsx.text(sheet, row, 1, lot.lot_code)
+            xlsx.text(sheet, row, 2, lot.product)
+            xlsx.put(sheet, row, 3, float(lot.packs), number_format=QTY)
+            xlsx.put(sheet, row, 4, lot.amount_vnd, number_format=xlsx.MONEY)
+            continue
+        who = c.name if names else _("Household %(n)s") % {"n": index}
+        xlsx.text(sheet, row, 5, who)
+        xlsx.text(sheet, row, 6, c.village)
+        xlsx.put(sheet, row, 7, float(c.quantity), number_format=QTY)
+        xlsx.text(sheet, row, 8, c.unit)
 
     sheet = _sheet(
         book,
@@ -126,4 +139,83 @@ def sales_workbook(report: SalesReport, *, cooperative, names: bool) -> bytes:
         xlsx.text(sheet, row, 1, str(item["label"]))
         xlsx.put(sheet, row, 2, item["orders"])
         xlsx.put(sheet, row, 3, int(item["amount"] or 0), number_format=xlsx.MONEY)
+    return _finish(book, target)
+
+
+def _finish(book, target) -> bytes | None:
+    if target is not None:
+        book.save_to(target)
+        return None
     return xlsx.save(book)
+
+
+def sales_job(params: dict, *, target, progress=None) -> None:
+    """The sales report of an export job: ``params`` has the period's first and last day
+    (ISO) and ``names`` (the asker may read members' names)."""
+    from hoptac.core.tenancy import require_cooperative
+    from hoptac.shop.selectors.reports import sales_report
+
+    start, end = dt.date.fromisoformat(params["start"]), dt.date.fromisoformat(params["end"])
+    sales_workbook(
+        sales_report(start=start, end=end),
+        cooperative=require_cooperative(),
+        names=bool(params.get("names")),
+        target=target,
+        progress=progress,
+    )
+
+
+def cash_book_workbook(entries, *, opening: int, total: int, cooperative, target=None, progress=None):
+    """The cash/bank book: its lines in number order with the balance after each (the
+    selector's ``running_sum`` from ``opening``). Streamed, read in chunks; ``progress``
+    follows the lines (``total`` of them, counted by the caller)."""
+    book = xlsx.stream_workbook()
+    sheet = book.sheet(_("Cash book"))
+    xlsx.header_row(
+        sheet,
+        1,
+        [
+            (_("No."), 8),
+            (_("Time"), 18),
+            (_("Kind"), 18),
+            (_("Account"), 10),
+            (_("Order"), 14),
+            (_("Memo"), 40),
+            (_("Amount (VND)"), 16),
+            (_("Balance (VND)"), 16),
+        ],
+    )
+    rows = xlsx.counted(entries.iterator(chunk_size=500), total=total, progress=progress)
+    for row, entry in enumerate(rows, start=2):
+        xlsx.put(sheet, row, 1, entry.number)
+        xlsx.put(sheet, row, 2, entry.at, number_format="dd/mm/yyyy hh:mm")
+        xlsx.put(sheet, row, 3, entry.get_kind_display())
+        xlsx.put(sheet, row, 4, entry.get_account_display())
+        xlsx.text(sheet, row, 5, entry.order.code if entry.order else "")
+        xlsx.text(sheet, row, 6, entry.memo)
+        xlsx.put(sheet, row, 7, entry.amount_vnd, number_format=xlsx.MONEY)
+        xlsx.put(sheet, row, 8, opening + (entry.running_sum or 0), number_format=xlsx.MONEY)
+    xlsx.page_setup(sheet, landscape=True, title=f"{_('Cash book')} — {cooperative.name}", repeat_rows=(1, 1))
+    return _finish(book, target)
+
+
+def cash_book_dates(params: dict) -> dict:
+    """The book's filter (``date_from``, ``date_to``) from a job's ``params`` (ISO days)."""
+    return {key: dt.date.fromisoformat(params[key]) for key in ("date_from", "date_to") if params.get(key)}
+
+
+def cash_book_job(params: dict, *, target, progress=None) -> None:
+    """The cash book of an export job: ``params`` has the first and last day shown (ISO, or
+    absent for the whole book)."""
+    from hoptac.core.tenancy import require_cooperative
+    from hoptac.shop.selectors.payments import cash_book
+
+    entries, opening = cash_book(**cash_book_dates(params))
+    cash_book_workbook(
+        entries,
+        opening=opening,
+        total=entries.count(),
+        cooperative=require_cooperative(),
+        target=target,
+        progress=progress,
+    )

@@ -361,6 +361,12 @@ def reports_across(*, limit: int = 24) -> list[Report]:
     return [report(s) for s in sessions]
 
 
+def report_size(session: LiveSession) -> int:
+    """The rows of the report's two long sheets, claims and comments (two COUNTs): the xlsx
+    goes to the worker beyond a size."""
+    return LiveComment.objects.filter(session=session).count() + Claim.objects.filter(session=session).count()
+
+
 def comments_for_export(session: LiveSession):
     return (
         LiveComment.objects.filter(session=session)

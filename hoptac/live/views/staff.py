@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -20,13 +20,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hoptac.coops.access import coop_view
+from hoptac.coops.exports import export_response
 from hoptac.core.conflicts import EditGuard
 from hoptac.core.formkeys import creates, edits, made, repeat_safe
 from hoptac.core.forms import add_errors
 from hoptac.core.roles import Perm
 from hoptac.core.sites import public_base
 
-from .. import xlsx
 from ..forms import ClaimForm, CsvForm, ItemEditForm, ItemForm, LiveForm, PasteForm, ReleaseForm
 from ..models import LiveSession, LiveStatus
 from ..selectors import sessions as selectors
@@ -461,18 +461,20 @@ def report(request, live_code: str):
 
 
 @coop_view(Perm.LIVE_RUN)
-@require_GET
+@repeat_safe("asking again for the same live's report goes to the job already asked for")
+@require_http_methods(["GET", "POST"])
 def report_xlsx(request, live_code: str):
+    """The report as xlsx: at once, or by the worker for a live of many comments
+    (``coops/exports.py``)."""
     session = _session_or_404(live_code)
-    content = xlsx.live_workbook(
-        selectors.report(session),
-        buyers=selectors.buyers(session),
-        comments=selectors.comments_for_export(session),
-        cooperative=request.cooperative,
+    return export_response(
+        request,
+        kind="live_report",
+        params={"live": session.code},
+        rows=selectors.report_size(session),
+        perms=[Perm.LIVE_RUN],
+        download_name=f"live-{session.code}.xlsx",
     )
-    response = HttpResponse(content, content_type=xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="live-{session.code}.xlsx"'
-    return response
 
 
 @coop_view(Perm.LIVE_RUN)

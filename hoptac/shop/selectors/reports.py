@@ -70,6 +70,13 @@ def _orders(start: dt.date, end: dt.date):
     return Order.objects.filter(created_at__date__gte=start, created_at__date__lte=end)
 
 
+def sales_report_size(*, start: dt.date, end: dt.date) -> int:
+    """The lines of the orders sold in the period (one COUNT): what :func:`sales_report`
+    reads, and a bound of its longest sheet (a lot and its households); the xlsx goes to the
+    worker beyond a size."""
+    return OrderLine.objects.filter(order__in=_orders(start, end).filter(status__in=SOLD)).count()
+
+
 def sales_report(*, start: dt.date, end: dt.date) -> SalesReport:
     sold = _orders(start, end).filter(status__in=SOLD)
     totals = sold.aggregate(n=Count("id"), goods=Sum("subtotal_vnd"), fee=Sum("delivery_fee_vnd"))

@@ -13,7 +13,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,11 +23,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hoptac.coops.access import coop_view
+from hoptac.coops.exports import export_response
 from hoptac.coops.models import Cooperative
 from hoptac.core.formkeys import creates, made, repeat_safe
 from hoptac.core.roles import Perm
 from hoptac.core.tenancy import tenant
-from hoptac.lib import banknotify, safejson, xlsx
+from hoptac.lib import banknotify, safejson
 from hoptac.lib.banknotify import BankLine, PayloadError, StatementError, WebhookRefused
 from hoptac.shop.forms_money import (
     AssignForm,
@@ -47,7 +48,6 @@ from hoptac.shop.services import statements as statement_services
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN_MAX_AGE = 3600  # seconds a statement preview may be confirmed in
 
 
@@ -290,46 +290,21 @@ def cash_book(request):
 
 
 @coop_view(Perm.PAYMENT_MANAGE)
-@require_GET
+@repeat_safe("asking again for the same cash book goes to the job already asked for")
+@require_http_methods(["GET", "POST"])
 def cash_book_xlsx(request):
-    _form, dates, entries, opening = _book(request)
-    book = xlsx.workbook()
-    sheet = book.active
-    sheet.title = _("Cash book")[:31]
-    xlsx.header_row(
-        sheet,
-        1,
-        [
-            (_("No."), 8),
-            (_("Time"), 18),
-            (_("Kind"), 18),
-            (_("Account"), 10),
-            (_("Order"), 14),
-            (_("Memo"), 40),
-            (_("Amount (VND)"), 16),
-            (_("Balance (VND)"), 16),
-        ],
-    )
-    row = 2
-    money = "#,##0"
-    for entry in entries:
-        xlsx.put(sheet, row, 1, entry.number)
-        xlsx.put(sheet, row, 2, entry.at, number_format="dd/mm/yyyy hh:mm")
-        xlsx.put(sheet, row, 3, entry.get_kind_display())
-        xlsx.put(sheet, row, 4, entry.get_account_display())
-        xlsx.text(sheet, row, 5, entry.order.code if entry.order else "")
-        xlsx.text(sheet, row, 6, entry.memo)
-        xlsx.put(sheet, row, 7, entry.amount_vnd, number_format=money)
-        xlsx.put(sheet, row, 8, opening + (entry.running_sum or 0), number_format=money)
-        row += 1
-    xlsx.page_setup(
-        sheet, landscape=True, title=f"{_('Cash book')} — {request.cooperative.name}", repeat_rows=(1, 1)
-    )
-    content = xlsx.save(book)
-    response = HttpResponse(content, content_type=XLSX)
+    """The book as xlsx, the same filter as the page: at once, or by the worker for a long
+    one (``coops/exports.py``)."""
+    _form, dates, entries, _opening = _book(request)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="so-quy-{request.cooperative.slug}-{stamp}.xlsx"'
-    return response
+    return export_response(
+        request,
+        kind="cash_book",
+        params={key: day.isoformat() for key, day in dates.items()},
+        rows=entries.count(),
+        perms=[Perm.PAYMENT_MANAGE],
+        download_name=f"so-quy-{request.cooperative.slug}-{stamp}.xlsx",
+    )
 
 
 # --- statement import ----------------------------------------------------------------------------
