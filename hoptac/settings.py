@@ -96,6 +96,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a body over MAX_BODY is refused before anything reads it (core/bodylimit.py).
     "hoptac.core.bodylimit.BodyLimitMiddleware",
+    # Public pages kept for visitors without a session, served before everything below
+    # (core/pagecache.py); what it keeps already carries every header added below.
+    "hoptac.core.pagecache.PageCacheMiddleware",
     # CSP, Permissions-Policy, and no-store on private pages, static files included.
     "hoptac.core.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -261,6 +264,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "hoptac@localhost")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Public shop, product and marketplace pages are kept this long by the server (core/pagecache.py).
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 30)
+# Where such pages live (trace pages, the GS1 resolver, shops, products, marketplace, sitemap):
+# only requests under these paths look in the cache.
+PAGE_CACHE_PATHS = ("/t/", "/01/", "/s/", "/cho/", "/sitemap.xml")
 # Calls a minute one field device may make to the sync API (push and pull), api/sync.py.
 SYNC_REQUESTS_PER_MINUTE = envint("SYNC_REQUESTS_PER_MINUTE", 240)
 LOGGING = {
