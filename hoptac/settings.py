@@ -261,7 +261,16 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "hoptac@localhost")
 # The provincial shape shares one cache (public pages, their generations, rate limits)
 # across processes and servers in Redis; the embedded one keeps it in each process.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Local memory per process (Redis below when HOPTAC_REDIS_URL is set). Room for the public
+# pages of a busy shop and marketplace in two languages, compressed and not (a few KB each,
+# core/pagecache.py), beside the limiters and the carriers' rates: Django's default of 300
+# entries would push out the catalogue's generation and the limiters' counts.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 3000},
+    }
+}
 # Public shop, product and marketplace pages are kept this long by the server (core/pagecache.py).
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 30)
 # Where such pages live (trace pages, the GS1 resolver, shops, products, marketplace, sitemap):
