@@ -180,7 +180,8 @@ class PageCacheMiddleware:
         entry = found.get(key)
         if entry is not None:
             name, at, etag, headers, content = entry
-            if at == (found.get(_generation_key(name)) or 0):
+            now = found.get(_generation_key(name)) if name in GENERATIONS else generation(name)
+            if at == (now or 0):
                 return self._answer(request, etag, headers, content)
         response = self.get_response(request)
         name = getattr(request, "page_cache", None)
