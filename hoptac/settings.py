@@ -375,6 +375,9 @@ HUEY = {
         "check_worker_health": True,
     },
 }
+# With a shared cache, each process also remembers kept public pages and the catalogue's
+# generation this long (core/pagecache.py): one round trip to Redis a second, not one a visit.
+PAGE_CACHE_LOCAL_SECONDS = float(env("PAGE_CACHE_LOCAL_SECONDS", "1")) if REDIS_URL else 0.0
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -351,3 +351,51 @@ def test_a_page_with_a_csrf_token_or_a_cookie_is_never_kept(cache_on):
     assert tokens[0] != tokens[1]  # each visitor got their own token, rendered for them
     first.get("/s/cookie/"), Client().get("/s/cookie/")
     assert CALLS == ["token", "token", "cookie", "cookie"]
+
+
+@pytest.fixture
+def local_memory(settings, cache_on):
+    """The provincial shape's per-process memory in front of the shared cache."""
+    settings.PAGE_CACHE_LOCAL_SECONDS = 1.0
+    pagecache._local_pages.clear()
+    pagecache._local_generations.clear()
+    yield
+    pagecache._local_pages.clear()
+    pagecache._local_generations.clear()
+
+
+def test_in_front_of_a_shared_cache_a_bump_elsewhere_is_seen_within_the_local_time(
+    client, local_memory, honey_shop_a
+):
+    import time
+
+    from django.core.cache import cache
+
+    url = _product_url(honey_shop_a)
+    first = _rendered(client, url)
+    _hit(client, url)  # read from the shared cache, now remembered by this process
+    # Another process bumps the generation in the shared cache (Redis in production).
+    cache.set(pagecache._generation_key(pagecache.CATALOGUE), 1000 + pagecache.generation("catalogue"), None)
+    assert _hit(client, url).content == first.content  # within the second: this process's copy
+    time.sleep(1.05)
+    _rendered(client, url)  # past it: the new generation is read, the page rendered anew
+    _hit(client, url)
+
+
+def test_in_front_of_a_shared_cache_a_bump_in_this_process_is_seen_at_once(
+    client, local_memory, honey_shop_a, chair_a, django_capture_on_commit_callbacks
+):
+    url = _product_url(honey_shop_a)
+    _rendered(client, url)
+    _hit(client, url)
+    _hit(client, url)
+    with django_capture_on_commit_callbacks(execute=True), tenant(honey_shop_a.cooperative):
+        listing_save(
+            product=honey_shop_a.product,
+            price_vnd=211_000,
+            weight_g=700,
+            is_listed=True,
+            max_per_order=200,
+            actor=chair_a,
+        )
+    assert "211.000" in _rendered(client, url).content.decode()

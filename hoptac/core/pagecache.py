@@ -43,6 +43,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -68,6 +69,19 @@ def _seconds() -> int:
     return int(getattr(settings, "PAGE_CACHE_SECONDS", 30))
 
 
+# In front of a shared cache (Redis), each process remembers for PAGE_CACHE_LOCAL_SECONDS
+# the pages it served and the generations it read, so that a crowd on one page costs one
+# round trip to Redis a second per process instead of one per visit. A bump made in this
+# process forgets its generation at once; one made elsewhere is seen within that time.
+_local_pages: dict[str, tuple[float, tuple]] = {}
+_local_generations: dict[str, tuple[float, int]] = {}
+_LOCAL_MAX = 1000
+
+
+def _local_seconds() -> float:
+    return float(getattr(settings, "PAGE_CACHE_LOCAL_SECONDS", 0))
+
+
 def _generation_key(name: str) -> str:
     return f"{_PREFIX}gen:{name}"
 
@@ -81,6 +95,7 @@ def bump(name: str) -> None:
     transaction, done when it commits (a rolled-back change changes nothing)."""
 
     def _bump() -> None:
+        _local_generations.pop(name, None)
         key = _generation_key(name)
         try:
             cache.incr(key)
@@ -175,13 +190,30 @@ class PageCacheMiddleware:
             return self.get_response(request)
         _clean_query(request)
         key = _key(request)
+        local = _local_seconds()
+        if local > 0:
+            held = _local_pages.get(key)
+            clock = time.monotonic()
+            if held is not None and held[0] > clock:
+                name, at, etag, headers, content = held[1]
+                known = _local_generations.get(name)
+                if known is not None and known[0] > clock and known[1] == at:
+                    return self._answer(request, etag, headers, content)
         generation_keys = [_generation_key(name) for name in GENERATIONS]
         found = cache.get_many([key, *generation_keys])
+        if local > 0:
+            until = time.monotonic() + local
+            for name in GENERATIONS:
+                _local_generations[name] = (until, found.get(_generation_key(name)) or 0)
         entry = found.get(key)
         if entry is not None:
             name, at, etag, headers, content = entry
             now = found.get(_generation_key(name)) if name in GENERATIONS else generation(name)
             if at == (now or 0):
+                if local > 0:
+                    if len(_local_pages) >= _LOCAL_MAX:
+                        _local_pages.clear()
+                    _local_pages[key] = (time.monotonic() + local, entry)
                 return self._answer(request, etag, headers, content)
         response = self.get_response(request)
         name = getattr(request, "page_cache", None)
