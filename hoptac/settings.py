@@ -261,10 +261,8 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "hoptac@localhost")
 # The provincial shape shares one cache (public pages, their generations, rate limits)
 # across processes and servers in Redis; the embedded one keeps it in each process.
-# Local memory per process (Redis below when HOPTAC_REDIS_URL is set). Room for the public
-# pages of a busy shop and marketplace in two languages, compressed and not (a few KB each,
-# core/pagecache.py), beside the limiters and the carriers' rates: Django's default of 300
-# entries would push out the catalogue's generation and the limiters' counts.
+# Room for the public pages of a busy marketplace in two languages, compressed and not (a few
+# KB each): Django's default of 300 entries would push out the generation and the limiters.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
