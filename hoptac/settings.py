@@ -96,6 +96,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a body over MAX_BODY is refused before anything reads it (core/bodylimit.py).
     "hoptac.core.bodylimit.BodyLimitMiddleware",
+    # Public pages kept for visitors without a session, served before everything below
+    # (core/pagecache.py); what it keeps already carries every header added below.
+    "hoptac.core.pagecache.PageCacheMiddleware",
     # CSP, Permissions-Policy, and no-store on private pages, static files included.
     "hoptac.core.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -258,9 +261,19 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "hoptac@localhost")
 # The provincial shape shares one cache (public pages, their generations, rate limits)
 # across processes and servers in Redis; the embedded one keeps it in each process.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Room for the public pages of a busy marketplace in two languages, compressed and not (a few
+# KB each): Django's default of 300 entries would push out the generation and the limiters.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 3000},
+    }
+}
 # Public shop, product and marketplace pages are kept this long by the server (core/pagecache.py).
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 30)
+# Where such pages live (trace pages, the GS1 resolver, shops, products, marketplace, sitemap):
+# only requests under these paths look in the cache.
+PAGE_CACHE_PATHS = ("/t/", "/01/", "/s/", "/cho/", "/sitemap.xml")
 # Calls a minute one field device may make to the sync API (push and pull), api/sync.py.
 SYNC_REQUESTS_PER_MINUTE = envint("SYNC_REQUESTS_PER_MINUTE", 240)
 LOGGING = {
@@ -360,6 +373,9 @@ HUEY = {
         "check_worker_health": True,
     },
 }
+# With a shared cache, each process also remembers kept public pages and the catalogue's
+# generation this long (core/pagecache.py): one round trip to Redis a second, not one a visit.
+PAGE_CACHE_LOCAL_SECONDS = float(env("PAGE_CACHE_LOCAL_SECONDS", "1")) if REDIS_URL else 0.0
 if REDIS_URL:
     CACHES = {
         "default": {

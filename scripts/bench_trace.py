@@ -44,14 +44,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def get(url: str, *, gzip_ok: bool = True) -> tuple[int, dict, bytes]:
+def get(url: str, *, gzip_ok: bool = True, timeout: float = 30.0) -> tuple[int, dict, bytes]:
     """(status, headers, body as sent on the wire)."""
     if urlparse(url).scheme not in ("http", "https"):
         raise ValueError(url)
     headers = {"Accept-Encoding": "gzip" if gzip_ok else "identity"}
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) only, checked above
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback or given URL
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback or given URL
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()

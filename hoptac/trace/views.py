@@ -69,14 +69,14 @@ def _page(request, lot: Lot | None) -> HttpResponse:
 
 
 @require_safe
-@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
+@pagecache.cached_public_page(pagecache.CATALOGUE)
 def trace_page(request, code: str):
     """``/t/<public code>``: what a shopper sees after scanning the QR on a jar."""
     return _page(request, public_lot(code))
 
 
 @require_safe
-@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
+@pagecache.cached_public_page(pagecache.CATALOGUE)
 def gs1_resolver(request, gtin: str, batch: str):
     """``/01/<GTIN>/10/<public code>`` (GS1 Digital Link): the same page, served at once rather
     than redirected, to save a round trip on a weak mobile link. A sequential lot code is the

@@ -94,7 +94,7 @@ def _ld_json(data: dict) -> str:
 
 
 @require_safe
-@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
+@pagecache.cached_public_page(pagecache.CATALOGUE)
 def shop_home(request, slug: str):
     shop = catalogue.open_shop_by_slug(slug)
     if shop is None:
@@ -124,7 +124,7 @@ def shop_home(request, slug: str):
 
 
 @require_safe
-@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
+@pagecache.cached_public_page(pagecache.CATALOGUE)
 def product(request, slug: str, code: str):
     shop = catalogue.open_shop_by_slug(slug)
     listing = catalogue.listing_public(shop, code) if shop is not None else None
@@ -285,7 +285,7 @@ class MarketForm(forms.Form):
 
 
 @require_safe
-@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
+@pagecache.cached_public_page(pagecache.CATALOGUE)
 def market(request):
     """``/cho/``: every open shop's products, searched, filtered, sorted, 24 a page; a GET
     form that works without JavaScript. A wrong filter value is said and left out."""
@@ -316,7 +316,7 @@ def market(request):
 
 
 @require_safe
-@pagecache.cached_public_page(pagecache.CATALOGUE, language=_language)
+@pagecache.cached_public_page(pagecache.CATALOGUE)
 def sitemap(request):
     entries = catalogue.sitemap_entries()
     urls = [(_absolute(request, reverse("shop_public:market")), None)]
