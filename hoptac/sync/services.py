@@ -411,7 +411,7 @@ def _apply_advance(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, 
     entry = ledger.advance_give(
         member=member, amount=amount, occurred_at=at, memo=memo, actor=device.user, source=("sync", str(key))
     )
-    return Outcome(state=State.APPLIED, status=201, number=f"TU-{entry.pk:06d}", entry=entry, member=member)
+    return Outcome(state=State.APPLIED, status=201, number=entry.code, entry=entry, member=member)
 
 
 def _apply_loan(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict) -> Outcome:
@@ -427,7 +427,7 @@ def _apply_loan(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, bod
         memo=_text(body, "memo"),
         actor=device.user,
     )
-    return Outcome(state=State.APPLIED, status=201, number=f"VT-{entry.pk:06d}", entry=entry, member=member)
+    return Outcome(state=State.APPLIED, status=201, number=entry.code, entry=entry, member=member)
 
 
 def _apply_household(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict) -> Outcome:
@@ -735,7 +735,7 @@ def advance_approve(*, record: SyncRecord, note: str = "", actor=None) -> SyncRe
         state=State.APPROVED,
         actor=actor,
         note=note,
-        number=f"TU-{entry.pk:06d}",
+        number=entry.code,
         status=201,
         message=_("Approved by the chair."),
     )
