@@ -8,7 +8,9 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hoptac.accounts.services import membership_set
@@ -21,7 +23,7 @@ from hoptac.ledger.models import Entry
 from hoptac.offtake import services as offtake
 from hoptac.offtake.models import Receipt
 from hoptac.sync import services
-from hoptac.sync.models import Device, SyncRecord
+from hoptac.sync.models import Device, FieldSettings, SyncRecord
 from tests.conftest import PASSWORD
 from tests.sync_fixtures import advance_rec, household_rec, new_device, receipt_rec
 
@@ -77,8 +79,12 @@ def test_push_applies_each_once_with_its_own_answer(coop_a, member_a, member_a2,
         advance_rec(member_a, 100_000, no="A7-0004"),
         {"key": "not-a-uuid"},
     ]
-    answer = push(client, batch, pending=3)
+    with CaptureQueriesContext(connection) as queries:
+        answer = push(client, batch, pending=3)
     assert answer.status_code == 200, answer.content
+    # The field settings (tolerance, advance limit) are read once for the batch.
+    table = FieldSettings._meta.db_table
+    assert sum(table in q["sql"] for q in queries.captured_queries) == 1
     results = answer.json()["results"]
     assert [r["status"] for r in results] == [201, 422, 201, 201, 422]
     assert [r["state"] for r in results] == ["applied", "refused", "flagged", "applied", "refused"]
