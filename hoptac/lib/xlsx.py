@@ -780,10 +780,8 @@ def read_table(
                 continue
             data.append((number, values))
             if len(data) > max_rows:
-                raise XlsxRefused(
-                    "data_rows",
-                    _("The file has more than %(max)s rows. Split it and import each part.") % {"max": max_rows},
-                )
+                message = _("The file has more than %(max)s rows. Split it and import each part.")
+                raise XlsxRefused("data_rows", message % {"max": max_rows})
     finally:
         rows.close()
     return columns, data, skipped
