@@ -295,6 +295,14 @@ def test_the_list_is_paged_and_filtered_with_constant_queries(login, officer, dj
     assert "Page 1 of 2" in page
     filtered = client.get("/alliance/?commune=769&q=so").content.decode()
     assert "HTX Số 1<" in filtered.replace("</a>", "<") and "HTX Số 2<" not in filtered.replace("</a>", "<")
+    # The filters (the include shared with the member list): the province kept, "More
+    # filters" open when one of them is set, "Clear" back to the province's list.
+    assert '<input type="hidden" name="province" value="8">' in filtered
+    assert '<details class="more" open>' in filtered
+    assert '<a class="clear" href="/alliance/?province=8">' in filtered
+    searched = client.get("/alliance/?q=so").content.decode()
+    assert '<details class="more">' in searched and 'class="clear"' in searched
+    assert 'class="clear"' not in page
 
 
 def test_cooperatives_on_the_platform_are_added_to_the_directory(login, officer, coop_a, coop_b):

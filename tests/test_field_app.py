@@ -7,7 +7,6 @@ import json
 import random
 import re
 import shutil
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from hoptac.lib import units
 from hoptac.lib.money import parse_vnd
 from hoptac.sync import views_field
 from tests.headers import header_problems, inline_problems
+from tests.test_browser import chromium  # noqa: F401 (fixture)
 
 SHELL = "/c/coop-a/field/"
 
@@ -124,20 +124,37 @@ def test_the_version_follows_the_files(tmp_path, settings):
 
 # --- the phone's arithmetic, the server's way ---------------------------------------------
 
-NODE = shutil.which("node")
 MONEY_JS = Path(finders.find("hoptac/field/money.js") or "missing")
 
-CHECK_SCRIPT = """
-import * as m from %s;
-import { readFileSync } from "node:fs";
-const cases = JSON.parse(readFileSync(process.argv[2], "utf8"));
-console.log(JSON.stringify(cases.map((c) => {
-  if (c.t === "q") return m.parseQuantity(c.raw);
-  if (c.t === "v") return m.parseVnd(c.raw);
-  const r = m.priceLine(c);
-  return r.error ? "E:" + r.error : [r.base, r.net, r.amount];
-})));
-"""
+CHECK_SCRIPT = """async (cases) => {
+  const m = await import("/money.js");
+  return cases.map((c) => {
+    if (c.t === "q") return m.parseQuantity(c.raw);
+    if (c.t === "v") return m.parseVnd(c.raw);
+    const r = m.priceLine(c);
+    return r.error ? "E:" + r.error : [r.base, r.net, r.amount];
+  });
+}"""
+
+
+def _in_chromium(browser, cases: list) -> list:
+    """money.js run as the phone runs it (an ES module in the system Chromium)."""
+    context = browser.new_context()
+    source = MONEY_JS.read_text()
+
+    def serve(route):
+        if route.request.url.endswith("/money.js"):
+            route.fulfill(body=source, content_type="text/javascript")
+        else:
+            route.fulfill(body="<!doctype html><title>money</title>", content_type="text/html")
+
+    try:
+        page = context.new_page()
+        page.route("http://phone.test/**", serve)
+        page.goto("http://phone.test/")
+        return page.evaluate(CHECK_SCRIPT, cases)
+    finally:
+        context.close()
 
 
 def _expected(case):
@@ -160,8 +177,8 @@ def _expected(case):
     return [units.qty_text(base), units.qty_text(net), units.line_amount(net, case["price"])]
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_the_phone_reads_numbers_and_rounds_amounts_as_the_server_does(tmp_path):
+@pytest.mark.browser
+def test_the_phone_reads_numbers_and_rounds_amounts_as_the_server_does(chromium):  # noqa: F811
     rng = random.Random(14)
     cases = [
         {"t": "q", "raw": raw}
@@ -199,14 +216,7 @@ def test_the_phone_reads_numbers_and_rounds_amounts_as_the_server_does(tmp_path)
                 "kgPerTa": rng.choice([100, 60]),
             }
         )
-    script = tmp_path / "check.mjs"
-    script.write_text(CHECK_SCRIPT % json.dumps(MONEY_JS.as_uri()))
-    data = tmp_path / "cases.json"
-    data.write_text(json.dumps(cases))
-    out = subprocess.run(  # noqa: S603 - our own script and data
-        [NODE, str(script), str(data)], capture_output=True, text=True, check=True, timeout=60
-    )
-    got = json.loads(out.stdout)
+    got = _in_chromium(chromium, cases)
     wrong = [(c, _expected(c), g) for c, g in zip(cases, got, strict=True) if _expected(c) != g]
     assert not wrong, wrong[:5]
     assert got[0] == "12.5" and got[1] == "1250"

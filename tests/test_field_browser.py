@@ -10,9 +10,11 @@ phone's SMS app would send it) is answered with the same number and stores nothi
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
 from hoptac.core.tenancy import tenant
@@ -178,3 +180,73 @@ def test_records_made_offline_are_kept_and_sent_once(
     assert text.count("Cash advance") >= 1
 
     sms_same_answer(client, coop_a, collector_a, records, settings)
+
+
+def test_a_phone_switched_off_is_set_up_again_and_a_refused_record_copied(
+    live_server, coop_a, collector_a, chair_a, member_a, member_a2, tea_a, settings
+):
+    """Issue 14's leftovers: after the chair switches the phone off, the app offers to set
+    it up again, and the record kept meanwhile is sent then; a refused record (the member
+    had left) is copied into a new record, sent and applied once the member is back."""
+    from hoptac.coops import services as coop_services
+    from hoptac.sync import services as sync_services
+    from hoptac.sync.models import Device, SyncRecord
+
+    settings.LANGUAGE_CODE = "en"
+    client = Client()
+    client.force_login(collector_a)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = browser.new_context(
+                storage_state=storage_state(client, live_server.url), viewport={"width": 360, "height": 740}
+            )
+            context.set_default_timeout(20_000)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{live_server.url}/c/coop-a/field/")
+            page.locator("form button[type=submit]").click()
+            expect(page.locator("#count-waiting")).to_have_text("0")
+            with tenant(coop_a):
+                sync_services.device_revoke(device=Device.objects.get(), reason="Phone lost", actor=chair_a)
+                coop_services.member_leave(member=member_a2, left_on=timezone.localdate(), reason="moved")
+
+            # An advance for Páo: the push is refused (the phone is off), the record stays.
+            page.click("a.tile-advance")
+            choose_member(page, "vang a pao")
+            page.fill("#amount", "200.000")
+            page.locator("form button[type=submit]").click()
+            expect(page.locator("#rc-total")).to_have_text("200.000 ₫")
+            page.click("a.back")
+            expect(page.locator("#setup-again")).to_be_visible()
+            expect(page.locator("#count-waiting")).to_have_text("1")
+
+            # Set up again: the record goes, and is refused (Páo has left).
+            page.click("#setup-again")
+            page.locator("form button[type=submit]").click()
+            expect(page.locator("#records li[data-state=refused]")).to_have_count(1)
+            expect(page.locator("#count-waiting")).to_have_text("0")
+            expect(page.locator("#setup-again")).to_have_count(0)
+
+            # Páo is back: the refused record, copied into a new one, is applied.
+            with tenant(coop_a):
+                coop_services.member_rejoin(member=member_a2)
+            page.locator("#records li[data-state=refused] a").click()
+            page.click("#copy-record")
+            expect(page.locator("#rc-number")).to_have_text(re.compile(r"^TU-\d{6}$"))
+            records = page.evaluate("window.hoptacField.store.listRecords()")
+            assert not errors, errors
+        finally:
+            browser.close()
+    copied = next(r for r in records if r.get("copy_of"))
+    refused = next(r for r in records if r["key"] == copied["copy_of"])
+    assert len(records) == 2 and (refused["state"], copied["state"]) == ("refused", "applied")
+    assert (copied["at"], copied["body"]) == (refused["at"], refused["body"]) and copied["no"] != refused[
+        "no"
+    ]
+    with tenant(coop_a):
+        assert Device.objects.filter(revoked_at__isnull=True).count() == 1 and Device.objects.count() == 2
+        assert SyncRecord.objects.count() == 2
+        advance = Entry.objects.get(member=member_a2, kind="advance")
+    assert advance.code == copied["number"] and advance.receivable_delta == 200_000

@@ -401,3 +401,38 @@ def test_more_households_than_the_setting_are_refused(settings, login, chair_a):
     assert response.status_code == 200
     assert response.context["result"].file_code == "data_rows"
     assert Member.unscoped.count() == 0
+
+
+def test_the_shared_table_reader_of_imports():
+    """``lib.xlsx.read_table``, the one reading of an import's table (members, the alliance's
+    directory): headers folded (accents, case, a trailing *), the first column of a key,
+    blank and example rows skipped, the required headers and the row limit named."""
+    book = xlsx.workbook()
+    sheet = book.active
+    for row in (
+        ["TÊN *", "Xã", "ten", "Ghi chú"],
+        ["HTX Ví dụ", "Mèo Vạc", "x", ""],
+        [None, "", "only in a second name column", "only in an unknown column"],
+        ["HTX Lũng Phìn", 12.0, "", ""],
+        ["HTX Sủng Là", "Đồng Văn", "", ""],
+    ):
+        sheet.append(row)
+    content = xlsx.save(book)
+    options = {
+        "header_keys": {"ten": "name", "xa": "commune"},
+        "required": {"name": "Name", "commune": "Commune"},
+        "is_example": lambda values: values.get("name") == "HTX Ví dụ",
+    }
+    columns, rows, skipped = xlsx.read_table(content, xlsx.Limits(), max_rows=2, **options)
+    assert columns == {0: "name", 1: "commune"} and skipped == 1
+    assert rows == [
+        (4, {"name": "HTX Lũng Phìn", "commune": 12.0}),
+        (5, {"name": "HTX Sủng Là", "commune": "Đồng Văn"}),
+    ]
+    assert xlsx.cell_text(rows[0][1]["commune"]) == "12"
+    with pytest.raises(xlsx.XlsxRefused) as too_many:
+        xlsx.read_table(content, xlsx.Limits(), max_rows=1, **options)
+    assert too_many.value.code == "data_rows"
+    with pytest.raises(xlsx.XlsxRefused) as missing:
+        xlsx.read_table(content, xlsx.Limits(), max_rows=9, **{**options, "required": {"phone": "Phone"}})
+    assert missing.value.code == "headers" and "Phone" in missing.value.message

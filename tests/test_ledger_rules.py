@@ -329,8 +329,11 @@ def test_nothing_is_ever_updated_in_place(coop_a, member_a):
         entry.memo = "đổi"
         with pytest.raises(AppendOnly):
             entry.save()
+        # The number filled in at the insert is never changed after.
+        assert Entry.objects.fill_number(entry.pk, "TU-999999") == 0
         stored = Entry.objects.get(pk=entry.pk)
         assert (stored.receivable_delta, stored.memo) == (300_000, "Tạm ứng")
+        assert stored.code == f"TU-{entry.pk:06d}"
         assert Entry.objects.count() == 2
 
 

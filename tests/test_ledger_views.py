@@ -207,6 +207,45 @@ def test_ledger_page_shows_balance_loans_and_entries(login, accountant_a, coop_a
     assert url("entry_reverse", entry_id=payout.uuid) in body
 
 
+def test_advances_and_loans_carry_their_number_on_the_ledger_page(login, accountant_a, coop_a, busy_member):
+    """TU-/VT- and the entry's id: the number the field app shows, on the member's ledger
+    (also on a phone, where the code column is otherwise left out)."""
+    member = busy_member["member"]
+    with tenant(coop_a):
+        entries = {e.pk: e for e in Entry.objects.filter(member=member)}
+    kinds = (EntryKind.ADVANCE, EntryKind.INPUT_LOAN)
+    numbered = {pk: e.code for pk, e in entries.items() if e.kind in kinds}
+    assert sorted(numbered.values()) == sorted(
+        [f"TU-{pk:06d}" for pk, e in entries.items() if e.kind == EntryKind.ADVANCE]
+        + [f"VT-{pk:06d}" for pk, e in entries.items() if e.kind == EntryKind.INPUT_LOAN]
+    )
+    reversal = next(e for e in entries.values() if e.kind == EntryKind.REVERSAL)
+    assert reversal.code == busy_member["advance"].code  # a reversal copies the code
+    body = login(accountant_a).get(url("member", member)).content.decode()
+    for code in numbered.values():
+        assert re.search(rf'<td data-label="[^"]+">{code}</td>', body), code  # not hide-sm
+
+
+def test_the_migration_numbers_the_advances_and_loans_written_before(coop_a, busy_member):
+    import importlib
+
+    from django.apps import apps
+    from django.db.models import QuerySet
+
+    migration = importlib.import_module("hoptac.ledger.migrations.0003_advance_and_loan_numbers")
+    member = busy_member["member"]
+    with tenant(coop_a):
+        numbered = dict(Entry.objects.filter(member=member).exclude(code="").values_list("pk", "code"))
+        others = Entry.objects.filter(member=member, kind__in=["advance", "input_loan", "reversal"])
+        assert others.count() == 4
+        QuerySet.update(others, code="")  # as before numbers (past the append-only guard: a test)
+    migration.number_advances_and_loans(apps, None)
+    with tenant(coop_a):
+        codes = Entry.objects.filter(member=member).exclude(code="").values_list("pk", "code")
+        assert dict(codes) == numbered
+    migration.number_advances_and_loans(apps, None)  # again: nothing changes
+
+
 def test_outstanding_loans_repay_the_oldest_first(login, accountant_a, coop_a, member_a, honey):
     buy(coop_a, member_a, honey, 2)  # 500.000
     first = advance(coop_a, member_a, 300_000, timezone.now() - dt.timedelta(days=5))

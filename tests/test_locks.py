@@ -253,6 +253,7 @@ HELPER_LEVEL = {
 }
 # Writes that hold a row lock without select_for_update (a conditional UPDATE).
 IMPLICIT_LEVEL = {
+    ("hoptac.sync.services", "_claim"): "field_record",
     ("hoptac.outbox.services", "quota_take"): "quota",
     ("hoptac.outbox.services", "quota_refund"): "quota",
 }
@@ -379,3 +380,26 @@ def test_the_order_check_sees_a_service_that_goes_back_up():
     module = _Module("hoptac.example.services", tree)
     levels = [level for level, _where in _levels({}, module, module.functions["bad"], frozenset())]
     assert levels == ["lot", "member"]
+
+
+def test_the_field_review_claim_comes_first_in_every_review_action():
+    """The sync review's conditional UPDATE (``_claim``) is seen by the order check, and
+    each review action takes it before the locks its writes take (core/locks.py, 1a)."""
+    project = _project()
+    module = project["hoptac.sync.services"]
+    actions = [
+        "flagged_accept",
+        "flagged_void",
+        "advance_approve",
+        "advance_decline",
+        "household_accept",
+        "household_merge",
+        "household_decline",
+    ]
+    taken = {
+        name: [level for level, _where in _levels(project, module, module.functions[name], frozenset())]
+        for name in actions
+    }
+    assert all(levels[0] == "field_record" for levels in taken.values()), taken
+    assert "receipt" in taken["flagged_void"] and "member" in taken["advance_approve"]
+    assert all(levels.count("field_record") == 1 for levels in taken.values()), taken

@@ -264,6 +264,12 @@ def test_filters(chair, varied_members, member_a, member_a2):
     assert listed_names(combined) == ["Nguyễn Văn Đức", "Vàng A Páo"]
     assert listed_names(chair.get(LIST_URL, {"q": "pa vi", "status": "left"})) == ["Mua Thị Chá"]
     assert listed_names(chair.get(LIST_URL, {"q": "sung lia", "status": "left"})) == []
+    # The filters (the include shared with the alliance's directory): "More filters" open
+    # when one of them is set, not for a search alone; "Clear" back to the whole list.
+    opened = chair.get(LIST_URL, {"ethnicity": "tay"}).content.decode()
+    assert '<details class="more" open>' in opened and f'<a class="clear" href="{LIST_URL}">' in opened
+    searched = chair.get(LIST_URL, {"q": "pa vi"}).content.decode()
+    assert '<details class="more">' in searched and 'class="clear"' in searched
 
 
 def test_filter_by_another_cooperatives_village_or_group_shows_nothing(chair, coop_b, member_a, member_b):

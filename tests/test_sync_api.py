@@ -5,9 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 import uuid
+from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hoptac.accounts.services import membership_set
@@ -20,7 +23,7 @@ from hoptac.ledger.models import Entry
 from hoptac.offtake import services as offtake
 from hoptac.offtake.models import Receipt
 from hoptac.sync import services
-from hoptac.sync.models import Device, SyncRecord
+from hoptac.sync.models import Device, FieldSettings, SyncRecord
 from tests.conftest import PASSWORD
 from tests.sync_fixtures import advance_rec, household_rec, new_device, receipt_rec
 
@@ -76,8 +79,12 @@ def test_push_applies_each_once_with_its_own_answer(coop_a, member_a, member_a2,
         advance_rec(member_a, 100_000, no="A7-0004"),
         {"key": "not-a-uuid"},
     ]
-    answer = push(client, batch, pending=3)
+    with CaptureQueriesContext(connection) as queries:
+        answer = push(client, batch, pending=3)
     assert answer.status_code == 200, answer.content
+    # The field settings (tolerance, advance limit) are read once for the batch.
+    table = FieldSettings._meta.db_table
+    assert sum(table in q["sql"] for q in queries.captured_queries) == 1
     results = answer.json()["results"]
     assert [r["status"] for r in results] == [201, 422, 201, 201, 422]
     assert [r["state"] for r in results] == ["applied", "refused", "flagged", "applied", "refused"]
@@ -192,6 +199,76 @@ def services_cursor_hours_ago() -> str:
     from hoptac.sync.selectors import _encode_cursor
 
     return _encode_cursor(timezone.now() - timezone.timedelta(minutes=30), "x")
+
+
+def test_pull_agreements_carry_their_id_and_ended_ones_are_removed(
+    coop_a, member_a, member_a2, tea_a, device_a
+):
+    """An agreement row starts with its id, what ``removed.agreements`` lists: those whose
+    season ended since the cursor, and those of a member who left; an agreement whose
+    season has begun since is sent though it is older than the cursor."""
+    client = phone(device_a.token)
+    url = API.format(slug="coop-a") + "pull"
+    today = timezone.localdate()
+    day = timezone.timedelta(days=1)
+    with tenant(coop_a):
+        now_season = offtake.season_create(
+            product=tea_a, name="Now", starts_on=today - 10 * day, ends_on=today
+        )
+        next_season = offtake.season_create(
+            product=tea_a, name="Next", starts_on=today + day, ends_on=today + 30 * day
+        )
+        terms = {"committed_quantity": Decimal(100), "committed_unit": "kg", "signed_on": today}
+        fixed = offtake.agreement_create(
+            member=member_a, season=now_season, price_rule="fixed", fixed_price_vnd=25_000, **terms
+        )
+        floor = offtake.agreement_create(
+            member=member_a2, season=now_season, price_rule="list", floor_price_vnd=18_000, **terms
+        )
+        later = offtake.agreement_create(member=member_a, season=next_season, price_rule="list", **terms)
+    first = client.get(url).json()
+    assert first["agreements"]["cols"][0] == "id"
+    assert first["agreements"]["rows"] == [
+        [
+            fixed.pk,
+            member_a.pk,
+            tea_a.pk,
+            "fixed",
+            25_000,
+            None,
+            (today - 10 * day).isoformat(),
+            today.isoformat(),
+        ],
+        [
+            floor.pk,
+            member_a2.pk,
+            tea_a.pk,
+            "list",
+            None,
+            18_000,
+            (today - 10 * day).isoformat(),
+            today.isoformat(),
+        ],
+    ]
+    # A member leaves: their agreement goes with them.
+    with tenant(coop_a):
+        coop_services.member_leave(member=member_a2, left_on=today, reason="moved")
+    second = client.get(url, {"since": first["cursor"]}).json()
+    assert second["removed"]["members"] == [member_a2.pk] and second["removed"]["agreements"] == [floor.pk]
+    # Two days on (the cursor two days old): the season ended yesterday, the next one began
+    # today. Its agreement is older than the cursor, and still comes.
+    from hoptac.offtake.models import Agreement, Season
+    from hoptac.sync.selectors import _encode_cursor
+
+    with tenant(coop_a):
+        Season.objects.filter(pk=now_season.pk).update(ends_on=today - day)
+        Season.objects.filter(pk=next_season.pk).update(starts_on=today)
+        old = timezone.now() - 3 * day
+        Agreement.objects.update(created_at=old)
+        Member.objects.update(updated_at=old)
+    third = client.get(url, {"since": _encode_cursor(timezone.now() - 2 * day, "x")}).json()
+    assert third["removed"]["agreements"] == [fixed.pk, floor.pk]
+    assert [row[0] for row in third["agreements"]["rows"]] == [later.pk]
 
 
 def test_pull_is_gzipped_when_accepted(coop_a, member_a, device_a):
@@ -327,7 +404,10 @@ def test_two_devices_same_member_at_once(coop_a, member_a, tea_a, device_a, coll
     with tenant(coop_a):
         services.field_settings_set(price_tolerance_pct=10, advance_limit_vnd=250_000)
     first, second = _push_together(
-        [(device_a.token, [receipt_rec(member_a, tea_a, qty="3")]), (other.token, [receipt_rec(member_a, tea_a, qty="4")])]
+        [
+            (device_a.token, [receipt_rec(member_a, tea_a, qty="3")]),
+            (other.token, [receipt_rec(member_a, tea_a, qty="4")]),
+        ]
     )
     assert first[0]["status"] == second[0]["status"] == 201
     # The cooperative owes the member 140.000: one advance of 200.000 leaves 60.000 owed

@@ -21,7 +21,8 @@ from tests.syncdrive import CHROMIUM_ARGS, FAST, HARNESS, is_sync
 
 pytestmark = pytest.mark.browser
 
-SYNC_JS = (Path(__file__).resolve().parent.parent / "hoptac/static/hoptac/field/sync.js").read_bytes()
+FIELD = Path(__file__).resolve().parent.parent / "hoptac/static/hoptac/field"
+SYNC_JS = (FIELD / "sync.js").read_bytes()
 CHROMIUM = os.environ.get("HOPTAC_CHROMIUM", "/usr/bin/chromium")
 ROOT = "/api/v1/c/coop-a/sync"
 
@@ -41,6 +42,8 @@ class FakeServer:
         self.revoked = False
         self.pushes = 0
         self.pending_reported: list[int] = []
+        self.pulls: list[dict] = []  # the pull's answers, in turn (then a default one)
+        self.pull_paths: list[str] = []
 
     def push(self, data: dict) -> tuple[int, dict]:
         if self.revoked:
@@ -99,12 +102,15 @@ def _handler(fake: FakeServer):
             if self.path == "/static/hoptac/field/sync.js":
                 self._send(200, SYNC_JS, "text/javascript")
             elif self.path.startswith(f"{ROOT}/pull"):
-                self._send(
-                    200,
-                    json.dumps(
-                        {"cursor": "c1", "full": True, "members": {"cols": ["id"], "rows": [[1]]}}
-                    ).encode(),
+                fake.pull_paths.append(self.path)
+                answer = (
+                    fake.pulls.pop(0)
+                    if fake.pulls
+                    else {"cursor": "c1", "full": True, "members": {"cols": ["id"], "rows": [[1]]}}
                 )
+                self._send(200, json.dumps(answer).encode())
+            elif self.path.startswith("/static/hoptac/field/"):
+                self._send(200, (FIELD / self.path.rsplit("/", 1)[1]).read_bytes(), "text/javascript")
             else:
                 page = b'<!doctype html><title>t</title><input name="csrfmiddlewaretoken" value="tok">'
                 self._send(200, page, "text/html")
@@ -307,3 +313,58 @@ def test_with_no_network_a_push_returns_at_once_and_keeps_the_records(chromium, 
     assert result["ms"] < 500 and result["requests"] == 0  # no waiting for retries offline
     assert result["record"]["state"] == "waiting"
     assert fake.pushes == 0
+
+
+PULLS = """
+async () => {
+  const { createSync } = await import("/static/hoptac/field/sync.js");
+  const { openStore } = await import("/static/hoptac/field/store.js");
+  const store = await openStore("coop-a");
+  // A phone of the first shape: an agreement kept under member:product:from, and a cursor.
+  await new Promise((resolve, reject) => {
+    const tx = store.db.transaction(["agreements"], "readwrite");
+    tx.objectStore("agreements").put({ member: 1, product: 7, rule: "list", from: "2026-01-01" }, "1:7:2026-01-01");
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+  });
+  await store.setMeta("cursor", "old");
+  await store.setMeta("device", { token: "htd_x" });
+  const sync = createSync({ slug: "coop-a", store, backoffMs: 5 });
+  const ids = async () => (await store.all("agreements")).map((a) => a.id ?? null).sort();
+  const full = await sync.pull();
+  const afterFull = await ids();
+  const delta = await sync.pull();
+  return { full, afterFull, afterDelta: await ids(), shape: await store.getMeta("shape") };
+}
+"""
+
+
+def test_pulled_agreements_are_kept_by_id_and_removed_by_id(chromium, fake):
+    """A phone that kept agreements without their id pulls everything once; then an ended
+    agreement listed in ``removed.agreements`` leaves the phone (real IndexedDB store)."""
+    cols = ["id", "member", "product", "rule", "fixed", "floor", "from", "to"]
+    fake.pulls = [
+        {
+            "cursor": "c1",
+            "full": True,
+            "agreements": {
+                "cols": cols,
+                "rows": [
+                    [5, 1, 7, "fixed", 25_000, None, "2026-01-01", "2026-12-31"],
+                    [6, 2, 7, "list", None, 18_000, "2026-01-01", "2026-12-31"],
+                ],
+            },
+        },
+        {
+            "cursor": "c2",
+            "full": False,
+            "agreements": {"cols": cols, "rows": []},
+            "removed": {"agreements": [5]},
+        },
+    ]
+    result = _run(chromium, f"http://{fake.address[0]}:{fake.address[1]}", PULLS, {})
+    assert result["full"]["ok"] and result["full"]["full"] is True
+    assert fake.pull_paths == [f"{ROOT}/pull", f"{ROOT}/pull?since=c1"]  # the old cursor not used
+    assert result["afterFull"] == [5, 6]  # the row without an id is gone
+    assert result["afterDelta"] == [6]
+    assert result["shape"] == 2

@@ -110,6 +110,10 @@ def test_advance_over_limit_waits_for_the_chair(coop_a, member_a, device_a, chai
         assert member_balance(member_a).receivable == 1_200_000
     again = apply(device_a, big_record)
     assert again["state"] == "applied" and again["replay"] is True
+    # The numbers the phone shows are the ledger entries' codes (the member's ledger page).
+    with tenant(coop_a):
+        codes = set(Entry.objects.filter(member=member_a, kind="advance").values_list("code", flat=True))
+    assert codes == {small["number"], again["number"]} and again["number"].startswith("TU-")
     pulled = selectors.pull(device=device_a.device)
     assert [r["key"] for r in pulled["records"]] == [big["key"]]
 

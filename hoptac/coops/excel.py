@@ -255,12 +255,7 @@ def template_workbook() -> bytes:
 
 # --- import ------------------------------------------------------------------------------
 
-
-@dataclass
-class RowError:
-    row: int
-    name: str
-    messages: list[str]
+RowError = xlsx.RowError  # a bad row and its reasons, as the alliance's directory import has them
 
 
 @dataclass
@@ -316,59 +311,28 @@ def import_limits() -> xlsx.Limits:
     )
 
 
-def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]], int]:
-    """The header's columns, the rows with data and how many example rows were skipped.
+def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, dict]], int]:
+    """The header's columns, the rows with data (``{key: value}``) and how many example rows
+    were skipped.
 
-    The workbook is read by the one reader with limits (``lib.xlsx.read_rows``): a file that
-    is not a workbook, too large unpacked, with XML declarations, damaged XML or too many
-    rows, columns or cells is refused with a message before any row is looked at."""
-    max_rows = settings.MAX_IMPORT_ROWS
-    rows = xlsx.read_rows(content, import_limits())
+    The workbook is read by the one reader of imports with limits (``lib.xlsx.read_table``,
+    shared with the alliance's directory): a file that is not a workbook, too large unpacked,
+    with XML declarations, damaged XML or too many rows, columns or cells is refused with a
+    message before any row is looked at."""
     try:
-        first = next(rows, None)
-        if first is None:
-            raise ImportFileError(_("The first sheet is empty."), code="empty")
-        known = _header_keys()
-        columns: dict[int, str] = {}
-        for index, text in enumerate(first[1]):
-            key = known.get(fold(str(text or "")).rstrip(" *").strip())
-            if key:
-                columns[index] = key
-        missing = [str(c.label) for c in COLUMNS if c.required and c.key not in columns.values()]
-        if missing:
-            raise ImportFileError(
-                _("The first row must hold the column headers of the template. Missing: %(columns)s.")
-                % {"columns": ", ".join(missing)},
-                code="headers",
-            )
-        data = []
-        skipped_example = 0
-        for number, row in rows:
-            # Only the template's columns count: a stray value in an unknown column is not a row.
-            if all(_text(row[i]) == "" for i in columns if i < len(row)):
-                continue
-            if _is_example({key: row[i] for i, key in columns.items() if i < len(row)}):
-                skipped_example += 1
-                continue
-            data.append((number, row))
-            if len(data) > max_rows:
-                raise ImportFileError(
-                    _("The file has more than %(max)s rows. Split it and import each part.") % {"max": max_rows},
-                    code="data_rows",
-                )
+        return xlsx.read_table(
+            content,
+            import_limits(),
+            header_keys=_header_keys(),
+            required={c.key: str(c.label) for c in COLUMNS if c.required},
+            is_example=_is_example,
+            max_rows=settings.MAX_IMPORT_ROWS,
+        )
     except xlsx.XlsxRefused as refused:
         raise ImportFileError(refused.message, code=refused.code) from None
-    finally:
-        rows.close()
-    return columns, data, skipped_example
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+_text = xlsx.cell_text
 
 
 def _date_text(value) -> str:
@@ -488,7 +452,7 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
     """Validate every row; store all of them, or none and say why for each bad row."""
     coop = require_cooperative()
     try:
-        columns, rows, skipped_example = _read_rows(content)
+        _columns, rows, skipped_example = _read_rows(content)
     except ImportFileError as exc:
         return ImportResult(file_error=str(exc), file_code=exc.code)
     if not rows:
@@ -509,8 +473,7 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
     parsed = []
     seen_phones: dict[str, int] = {}
     seen_people: dict[tuple, int] = {}
-    for number, row in rows:
-        values = {key: row[index] for index, key in columns.items() if index < len(row)}
+    for number, values in rows:
         messages: list[str] = []
         data = _row_to_form_data(values, lookups, coop.province_code, messages)
         form = MemberForm(data=data, cooperative=coop)

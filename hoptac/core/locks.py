@@ -5,6 +5,14 @@ transactions never wait on each other in a circle (a deadlock):
 
 1. announcements (``announcement_lock``) and offers to sell (``offer_lock``): the causes
    that write messages;
+1a. field records under review: not a ``select_for_update`` but one conditional
+   ``UPDATE … WHERE state=…`` (``hoptac/sync/services.py``'s ``_claim``), which moves the
+   record to its new state and holds its row's lock until commit. Every review action takes
+   it first, before what it then writes: accepting or voiding a flagged price (the void
+   locks the receipt, level 2, then the member), approving or declining an advance over the
+   limit (the approval writes the ledger: the member, level 6), accepting, merging or
+   declining a new household (merging and declining make a member leave). Of two reviewers
+   at the same moment the second waits on the row, then updates nothing and is told;
 2. purchase receipts (``receipts_lock``, by ascending id). **A receipt's lock covers its
    lines**: whoever reads a line's status or its place in a lot and then writes because
    of it (a void, a raw lot, taking a receipt out of a lot) locks the receipt first;
@@ -54,6 +62,7 @@ from hoptac.core.models import Counter
 LOCK_ORDER = (
     "announcement",
     "offer",
+    "field_record",
     "receipt",
     "bank_transaction",
     "live_item",

@@ -30,12 +30,14 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from hoptac.coops.excel import _choice_lookup, _choose, _text, import_limits
+from hoptac.coops.excel import _choice_lookup, _choose, import_limits
 from hoptac.coops.models import Cooperative, CoopKind, Sector, tax_code_validator
 from hoptac.federation.models import DirectoryEntry
 from hoptac.lib import places, xlsx
 from hoptac.lib.phone import InvalidPhone, normalize_phone
 from hoptac.lib.text import fold
+from hoptac.lib.xlsx import RowError
+from hoptac.lib.xlsx import cell_text as _text
 
 MAX_MEMBERS = 100_000
 FIRST_YEAR = 1945
@@ -210,13 +212,6 @@ def template_workbook(province_code: int) -> bytes:
 
 
 @dataclass
-class RowError:
-    row: int
-    name: str
-    messages: list[str]
-
-
-@dataclass
 class Checked:
     """A file read and matched; ``rows`` are the JSON-ready rows of a DirectoryImport."""
 
@@ -275,43 +270,20 @@ def _is_example(values: dict) -> bool:
     )
 
 
-def _read(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]], int]:
-    rows = xlsx.read_rows(content, import_limits())
+def _read(content: bytes) -> tuple[dict[int, str], list[tuple[int, dict]], int]:
+    """The rows of the file (the one reader of imports, ``lib.xlsx.read_table``, shared with
+    the member import)."""
     try:
-        first = next(rows, None)
-        if first is None:
-            raise _FileError(_("The first sheet is empty."))
-        known = _header_keys()
-        columns: dict[int, str] = {}
-        for index, text in enumerate(first[1]):
-            key = known.get(fold(str(text or "")).rstrip(" *").strip())
-            if key and key not in columns.values():
-                columns[index] = key
-        missing = [str(c.label) for c in COLUMNS if c.required and c.key not in columns.values()]
-        if missing:
-            raise _FileError(
-                _("The first row must hold the column headers of the template. Missing: %(columns)s.")
-                % {"columns": ", ".join(missing)}
-            )
-        data, skipped = [], 0
-        for number, row in rows:
-            values = {key: row[i] for i, key in columns.items() if i < len(row)}
-            if all(_text(v) == "" for v in values.values()):
-                continue
-            if _is_example(values):
-                skipped += 1
-                continue
-            data.append((number, values))
-            if len(data) > settings.MAX_IMPORT_ROWS:
-                raise _FileError(
-                    _("The file has more than %(max)s rows. Split it and import each part.")
-                    % {"max": settings.MAX_IMPORT_ROWS}
-                )
+        return xlsx.read_table(
+            content,
+            import_limits(),
+            header_keys=_header_keys(),
+            required={c.key: str(c.label) for c in COLUMNS if c.required},
+            is_example=_is_example,
+            max_rows=settings.MAX_IMPORT_ROWS,
+        )
     except xlsx.XlsxRefused as refused:
         raise _FileError(refused.message) from None
-    finally:
-        rows.close()
-    return columns, data, skipped
 
 
 class _FileError(Exception):

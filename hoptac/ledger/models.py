@@ -34,6 +34,15 @@ class EntryKind(models.TextChoices):
     REVERSAL = "reversal", _("Reversal")
 
 
+# Cash advances and input loans are numbered by their entry's id: "TU-000123" (tạm ứng),
+# "VT-000123" (vật tư), the number the field app shows the member.
+NUMBER_PREFIX = {EntryKind.ADVANCE: "TU", EntryKind.INPUT_LOAN: "VT"}
+
+
+def entry_number(kind: str, pk: int) -> str:
+    return f"{NUMBER_PREFIX[kind]}-{pk:06d}"
+
+
 class PayoutMethod(models.TextChoices):
     CASH = "cash", _("Cash")
     BANK = "bank", _("Bank transfer")
@@ -49,6 +58,12 @@ class EntryQuerySet(ScopedQuerySet):
 
     def delete(self):
         raise AppendOnly("Ledger entries are never deleted; write a reversal.")
+
+    def fill_number(self, pk: int, code: str) -> int:
+        """The one write to an entry after its insert: an advance's or an input loan's
+        number (made of its id, so known only once the row is in) into its empty code, by
+        the service that inserted it, in the same transaction. Never changes a code."""
+        return super(EntryQuerySet, self.filter(pk=pk, code="")).update(code=code)
 
 
 class EntryManager(ScopedManager.from_queryset(EntryQuerySet)):

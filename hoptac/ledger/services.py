@@ -28,6 +28,7 @@ from hoptac.ledger.models import (
     PayoutRun,
     PayoutStatus,
     PeriodClose,
+    entry_number,
 )
 from hoptac.ledger.selectors import NOTHING_RESERVED, Reserved, member_balance, reserved_for
 from hoptac.lib import bounds, vietqr
@@ -109,6 +110,14 @@ def _entry(*, member, kind, occurred_at, payable=0, receivable=0, actor=None, **
     )
 
 
+def _numbered(entry: Entry) -> Entry:
+    """An advance or an input loan carries its number, made of its id (models.entry_number):
+    written into the new row's empty code, in the transaction that inserted it."""
+    entry.code = entry_number(entry.kind, entry.pk)
+    Entry.objects.fill_number(entry.pk, entry.code)
+    return entry
+
+
 @transaction.atomic
 def purchase_record(
     *, member, amount: int, occurred_at: dt.datetime, source_type: str, source_id: str, memo: str, actor=None
@@ -137,15 +146,17 @@ def advance_give(
     member = _lock(member)
     _active(member)
     _positive(amount, _("The advance"), "advance")
-    entry = _entry(
-        member=member,
-        kind=EntryKind.ADVANCE,
-        occurred_at=_open(member, _when(occurred_at)),
-        receivable=amount,
-        memo=memo or _("Cash advance"),
-        source_type=source[0],
-        source_id=source[1],
-        actor=actor,
+    entry = _numbered(
+        _entry(
+            member=member,
+            kind=EntryKind.ADVANCE,
+            occurred_at=_open(member, _when(occurred_at)),
+            receivable=amount,
+            memo=memo or _("Cash advance"),
+            source_type=source[0],
+            source_id=source[1],
+            actor=actor,
+        )
     )
     audit_record(
         action="ledger.advance",
@@ -177,16 +188,18 @@ def input_loan_give(
         raise ValidationError(_("Say what was lent."), code="no_item")
     if quantity is None or quantity <= 0:
         raise ValidationError(_("The quantity must be more than 0."), code="quantity")
-    entry = _entry(
-        member=member,
-        kind=EntryKind.INPUT_LOAN,
-        occurred_at=_open(member, _when(occurred_at)),
-        receivable=value,
-        item=item.strip(),
-        item_quantity=quantity,
-        item_unit=unit.strip(),
-        memo=memo or f"{item.strip()} × {format_quantity(quantity)} {unit.strip()}",
-        actor=actor,
+    entry = _numbered(
+        _entry(
+            member=member,
+            kind=EntryKind.INPUT_LOAN,
+            occurred_at=_open(member, _when(occurred_at)),
+            receivable=value,
+            item=item.strip(),
+            item_quantity=quantity,
+            item_unit=unit.strip(),
+            memo=memo or f"{item.strip()} × {format_quantity(quantity)} {unit.strip()}",
+            actor=actor,
+        )
     )
     audit_record(
         action="ledger.input_loan",

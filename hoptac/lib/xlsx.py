@@ -31,7 +31,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pyexpat import XML_PARAM_ENTITY_PARSING_NEVER as NO_PARAM_ENTITIES
@@ -49,6 +49,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
+
+from hoptac.lib.text import fold
 
 MONEY = "#,##0"
 DATE = "dd/mm/yyyy"
@@ -731,6 +733,78 @@ def read_rows(content: bytes, limits: Limits, *, sheet: int = 0) -> Iterator[tup
         book.close()
 
 
+# --- an import's table: headers, then rows ------------------------------------------------------
+
+
+@dataclass
+class RowError:
+    """A bad row of an import: its number in the sheet, its name, and every reason."""
+
+    row: int
+    name: str
+    messages: list[str]
+
+
+def cell_text(value) -> str:
+    """A cell as the text a person typed: stripped, a whole float without its ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_table(
+    content: bytes,
+    limits: Limits,
+    *,
+    header_keys: dict[str, str],
+    required: dict[str, str],
+    is_example: Callable[[dict], bool],
+    max_rows: int,
+) -> tuple[dict[int, str], list[tuple[int, dict]], int]:
+    """The first sheet of an import (the members', the alliance's directory) read through
+    :func:`read_rows`: the header row's columns (``header_keys``: folded header text, without
+    a trailing ``*``, -> key; the first column of a key counts), then each row with data in
+    those columns as ``(row number, {key: value})``, and how many rows ``is_example``
+    skipped. Refuses (:class:`XlsxRefused`) an empty sheet, a header row without the
+    ``required`` keys (key -> label, named in the message) and more than ``max_rows`` rows."""
+    rows = read_rows(content, limits)
+    try:
+        first = next(rows, None)
+        if first is None:
+            raise XlsxRefused("empty", _("The first sheet is empty."))
+        columns: dict[int, str] = {}
+        for index, header in enumerate(first[1]):
+            key = header_keys.get(fold(str(header or "")).rstrip(" *").strip())
+            if key and key not in columns.values():
+                columns[index] = key
+        missing = [label for key, label in required.items() if key not in columns.values()]
+        if missing:
+            raise XlsxRefused(
+                "headers",
+                _("The first row must hold the column headers of the template. Missing: %(columns)s.")
+                % {"columns": ", ".join(missing)},
+            )
+        data: list[tuple[int, dict]] = []
+        skipped = 0
+        for number, row in rows:
+            # Only the table's columns count: a stray value in an unknown column is not a row.
+            values = {key: row[i] for i, key in columns.items() if i < len(row)}
+            if all(cell_text(v) == "" for v in values.values()):
+                continue
+            if is_example(values):
+                skipped += 1
+                continue
+            data.append((number, values))
+            if len(data) > max_rows:
+                message = _("The file has more than %(max)s rows. Split it and import each part.")
+                raise XlsxRefused("data_rows", message % {"max": max_rows})
+    finally:
+        rows.close()
+    return columns, data, skipped
+
+
 __all__ = [
     "CONTENT_TYPE",
     "DATE",
@@ -739,6 +813,7 @@ __all__ = [
     "MONEY",
     "TIME",
     "Limits",
+    "RowError",
     "XlsxRefused",
     "check",
     "counted",
@@ -747,7 +822,9 @@ __all__ = [
     "header_row",
     "page_setup",
     "put",
+    "cell_text",
     "read_rows",
+    "read_table",
     "save",
     "stream_workbook",
     "text",

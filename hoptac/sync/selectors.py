@@ -169,14 +169,24 @@ def _pull(*, device: Device, since: str | None) -> dict:
     )
     removed_agreements: list[int] = []
     if after is not None:
-        agreements = agreements.filter(Q(created_at__gt=after) | Q(member__updated_at__gt=after))
+        # New agreements, those of members who changed, and those whose season has begun since;
+        # removed: those whose season has ended since, and those of members who left.
+        agreements = agreements.filter(
+            Q(created_at__gt=after)
+            | Q(member__updated_at__gt=after)
+            | Q(season__starts_on__gt=timezone.localdate(after))
+        )
         removed_agreements = list(
             Agreement.objects.filter(
-                season__ends_on__lt=today, season__ends_on__gte=timezone.localdate(after)
-            ).values_list("pk", flat=True)
+                Q(season__ends_on__lt=today, season__ends_on__gte=timezone.localdate(after))
+                | Q(member_id__in=removed_members)
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
     agreement_rows = [
         [
+            a.pk,
             a.member_id,
             a.season.product_id,
             a.price_rule,
@@ -185,7 +195,7 @@ def _pull(*, device: Device, since: str | None) -> dict:
             a.season.starts_on.isoformat(),
             a.season.ends_on.isoformat(),
         ]
-        for a in agreements
+        for a in agreements.order_by("pk")
     ]
 
     records = SyncRecord.objects.filter(device=device, reviewed_at__isnull=False)
@@ -214,7 +224,7 @@ def _pull(*, device: Device, since: str | None) -> dict:
         "products": {"cols": ["id", "name", "base_unit", "units"], "rows": products},
         "prices": {"cols": ["product", "grade", "price", "from"], "rows": prices if send_small else []},
         "agreements": {
-            "cols": ["member", "product", "rule", "fixed", "floor", "from", "to"],
+            "cols": ["id", "member", "product", "rule", "fixed", "floor", "from", "to"],
             "rows": agreement_rows,
         },
         "removed": {

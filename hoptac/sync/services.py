@@ -312,7 +312,9 @@ def _at(record: dict) -> dt.datetime:
     return when
 
 
-def _apply_receipt(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict) -> Outcome:
+def _apply_receipt(
+    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, settings: FieldSettings
+) -> Outcome:
     member = _member(body)
     lines_in = body.get("lines")
     if not isinstance(lines_in, list) or not 1 <= len(lines_in) <= offtake.MAX_LINES:
@@ -364,7 +366,7 @@ def _apply_receipt(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, 
         field_no=no,
         actor=device.user,
     )
-    tolerance = field_settings().price_tolerance_pct
+    tolerance = settings.price_tolerance_pct
     outcome = Outcome(state=State.APPLIED, status=201, number=receipt.code, receipt=receipt, member=member)
     for line in receipt.lines.all():
         seen, force = line.unit_price_vnd, line.list_price_vnd
@@ -388,7 +390,9 @@ def _owed(member) -> int:
     return max(0, balance.receivable - balance.payable)
 
 
-def _apply_advance(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict) -> Outcome:
+def _apply_advance(
+    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, settings: FieldSettings
+) -> Outcome:
     member = _member(body)
     amount = _int(body, "amount", low=1)
     try:
@@ -399,7 +403,7 @@ def _apply_advance(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, 
     # The member's lock first: two phones giving advances to one member at once are
     # serialised, and the second sees the first when it checks the limit.
     member = members_lock(Member, [member.pk])[member.pk]
-    limit = field_settings().advance_limit_vnd
+    limit = settings.advance_limit_vnd
     if _owed(member) + amount > limit:
         return Outcome(
             state=State.PENDING,
@@ -411,10 +415,12 @@ def _apply_advance(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, 
     entry = ledger.advance_give(
         member=member, amount=amount, occurred_at=at, memo=memo, actor=device.user, source=("sync", str(key))
     )
-    return Outcome(state=State.APPLIED, status=201, number=f"TU-{entry.pk:06d}", entry=entry, member=member)
+    return Outcome(state=State.APPLIED, status=201, number=entry.code, entry=entry, member=member)
 
 
-def _apply_loan(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict) -> Outcome:
+def _apply_loan(
+    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, settings: FieldSettings
+) -> Outcome:
     member = _member(body)
     value = _int(body, "value", low=1)
     entry = ledger.input_loan_give(
@@ -427,10 +433,12 @@ def _apply_loan(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, bod
         memo=_text(body, "memo"),
         actor=device.user,
     )
-    return Outcome(state=State.APPLIED, status=201, number=f"VT-{entry.pk:06d}", entry=entry, member=member)
+    return Outcome(state=State.APPLIED, status=201, number=entry.code, entry=entry, member=member)
 
 
-def _apply_household(*, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict) -> Outcome:
+def _apply_household(
+    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, settings: FieldSettings
+) -> Outcome:
     name = _text(body, "name", required=True, limit=120)
     phone = None
     raw_phone = _text(body, "phone", limit=20)
@@ -520,9 +528,11 @@ def _refusal(key: str, message: str, status: int = 422) -> dict:
     }
 
 
-def record_apply(*, device: Device, record: dict, via: str) -> dict:
+def record_apply(*, device: Device, record: dict, via: str, settings: FieldSettings | None = None) -> dict:
     """Apply ONE record from a phone exactly once and return its answer (see the module
-    doc and docs/sync-protocol.md). Never raises for bad input: every refusal is an answer."""
+    doc and docs/sync-protocol.md). Never raises for bad input: every refusal is an answer.
+    ``settings``: the cooperative's field settings, read once by the caller of a batch (read
+    here when not given)."""
     raw_key = record.get("key") if isinstance(record, dict) else None
     key_text = str(raw_key)[:40] if raw_key is not None else ""
     if not isinstance(record, dict):
@@ -549,7 +559,9 @@ def record_apply(*, device: Device, record: dict, via: str) -> dict:
                 "message": _("This phone was switched off by the cooperative: nothing new is recorded from it."),
             }
         try:
-            return _record_new(device=device, record=record, via=via, key=key, body_hash=body_hash)
+            return _record_new(
+                device=device, record=record, via=via, key=key, body_hash=body_hash, settings=settings
+            )
         except IntegrityError:
             # The same key at the same moment (PostgreSQL): the other request won; this one
             # stored nothing and answers as a retry would.
@@ -560,7 +572,9 @@ def record_apply(*, device: Device, record: dict, via: str) -> dict:
 
 
 @transaction.atomic
-def _record_new(*, device: Device, record: dict, via: str, key: uuid.UUID, body_hash: str) -> dict:
+def _record_new(
+    *, device: Device, record: dict, via: str, key: uuid.UUID, body_hash: str, settings: FieldSettings | None
+) -> dict:
     coop = device.cooperative
     kind = record.get("kind")
     no = record.get("no") if isinstance(record.get("no"), str) else ""
@@ -591,7 +605,9 @@ def _record_new(*, device: Device, record: dict, via: str, key: uuid.UUID, body_
         at = _at(record)
         stored.at = at
         with transaction.atomic():
-            outcome = APPLY[kind](device=device, key=key, no=no, at=at, body=body)
+            outcome = APPLY[kind](
+                device=device, key=key, no=no, at=at, body=body, settings=settings or field_settings()
+            )
     except Refused as refused:
         if refused.status == 503:
             transaction.set_rollback(True)
@@ -648,7 +664,9 @@ def push_check(*, raw_size: int, records) -> None:
 def push_batch(*, device: Device, records: list, pending: int | None, raw_size: int) -> BatchResult:
     """Apply a batch, record by record, each in its own transaction; one answer each."""
     push_check(raw_size=raw_size, records=records)
-    results = [record_apply(device=device, record=record, via=Via.API) for record in records]
+    with tenant(device.cooperative):
+        settings = field_settings()  # once a batch, not once a record
+    results = [record_apply(device=device, record=r, via=Via.API, settings=settings) for r in records]
     device_touch(device=device, pending=pending, pushed=True)
     return BatchResult(results=results)
 
@@ -735,7 +753,7 @@ def advance_approve(*, record: SyncRecord, note: str = "", actor=None) -> SyncRe
         state=State.APPROVED,
         actor=actor,
         note=note,
-        number=f"TU-{entry.pk:06d}",
+        number=entry.code,
         status=201,
         message=_("Approved by the chair."),
     )

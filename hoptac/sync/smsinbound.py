@@ -30,7 +30,7 @@ import logging
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import override, pgettext
+from django.utils.translation import override, pgettext, pgettext_lazy
 
 from hoptac.coops.access import role_in
 from hoptac.core.roles import Perm, has_perm
@@ -85,13 +85,18 @@ def handle(inbound) -> bool:
     device = next((d for d in candidates if smsform.verify(parsed, d.sms_key)), None)
     if device is None:
         log.info("Field SMS %s: no device of %s signs it", inbound.pk, inbound.phone)
-        _reply(inbound, candidates[0] if candidates else devices[0], _bad_check_text, parsed=parsed)
+        _reply(
+            inbound, candidates[0] if candidates else devices[0], _refused_text, parsed=parsed, why="check"
+        )
         return True
     if not device.is_active:
-        _reply(inbound, device, _revoked_text, parsed=parsed)
-        return True
-    if not has_perm(role_in(device.user, device.cooperative), Perm.RECEIPT_RECORD):
-        _reply(inbound, device, _no_role_text, parsed=parsed)
+        why = "revoked"
+    elif not has_perm(role_in(device.user, device.cooperative), Perm.RECEIPT_RECORD):
+        why = "no_role"
+    else:
+        why = ""
+    if why:
+        _reply(inbound, device, _refused_text, parsed=parsed, why=why)
         return True
     services.device_touch(device=device, pushed=True)
     with override(_language(device)):
@@ -137,37 +142,29 @@ def _unreadable_text(*, coop: str) -> str:
     )
 
 
-def _bad_check_text(*, coop: str, parsed) -> str:
-    return fit(
-        pgettext(
-            "sms",
-            "%(coop)s: record %(no)s was not recorded: the check code does not match (the text was "
-            "changed, or is not from this phone). Send it again from the app.",
-        )
-        % {"coop": coop, "no": parsed.record["no"]}
-    )
+# Why a text that was read is refused before its record is applied: whole sentences, each
+# translated as one.
+_REFUSED = {
+    "check": pgettext_lazy(
+        "sms",
+        "%(coop)s: record %(no)s was not recorded: the check code does not match (the text was "
+        "changed, or is not from this phone). Send it again from the app.",
+    ),
+    "revoked": pgettext_lazy(
+        "sms",
+        "%(coop)s: record %(no)s was not recorded: the field app on this phone was switched off "
+        "by the chair. Ask the chair.",
+    ),
+    "no_role": pgettext_lazy(
+        "sms",
+        "%(coop)s: record %(no)s was not recorded: your account can no longer record receipts "
+        "for this cooperative. Ask the chair.",
+    ),
+}
 
 
-def _revoked_text(*, coop: str, parsed) -> str:
-    return fit(
-        pgettext(
-            "sms",
-            "%(coop)s: record %(no)s was not recorded: the field app on this phone was switched off "
-            "by the chair. Ask the chair.",
-        )
-        % {"coop": coop, "no": parsed.record["no"]}
-    )
-
-
-def _no_role_text(*, coop: str, parsed) -> str:
-    return fit(
-        pgettext(
-            "sms",
-            "%(coop)s: record %(no)s was not recorded: your account can no longer record receipts "
-            "for this cooperative. Ask the chair.",
-        )
-        % {"coop": coop, "no": parsed.record["no"]}
-    )
+def _refused_text(*, coop: str, parsed, why: str) -> str:
+    return fit(str(_REFUSED[why]) % {"coop": coop, "no": parsed.record["no"]})
 
 
 def _answer_text(*, coop: str, parsed, answer: dict) -> str:

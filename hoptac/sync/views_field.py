@@ -194,6 +194,13 @@ def ui_strings() -> dict[str, str]:
             "Once, with network: give this phone a name the chair will recognise. "
             "After that the app works without network."
         ),
+        "setupAgain": _("Set up this phone again"),
+        "setupAgainTitle": _("Set up this phone again"),
+        "setupAgainHelp": _(
+            "The chair switched this phone off. Set it up again, with network: the records not sent "
+            "stay on the phone and are sent once it is set up."
+        ),
+        "copyRecord": _("Copy into a new record"),
         "phoneName": _("Name of this phone"),
         "phoneNameDefault": _("Phone of %(name)s") % {"name": "{name}"},
         "register": _("Set up"),

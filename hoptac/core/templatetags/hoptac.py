@@ -41,6 +41,13 @@ def phone_display(value):
     return phone.display_phone(value or "")
 
 
+@register.filter
+def more_filters_set(form) -> bool:
+    """A list's filter form has a value in a field other than its search box ``q`` (its
+    "More filters" then open: ``_filters.html``)."""
+    return any(form[name].value() for name in form.fields if name != "q")
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **kwargs):
     """The current query string with some parameters replaced (for pagination links)."""

@@ -4,7 +4,8 @@
 // fresh CSRF token before setting up the phone. Vanilla ES modules, no build step.
 //
 // Screens (the URL's hash): #/ home, #/new/<kind>, #/r/<key> a record as the member sees it,
-// #/setup the first online visit.
+// #/setup the first online visit (and again after the chair switched the phone off: the
+// records not sent stay on the phone and go with the new registration).
 
 import { fold, openStore } from "./store.js";
 import { createSync } from "./sync.js";
@@ -203,7 +204,7 @@ function backLink() {
   return h("a", { class: "back", href: "#/" }, `← ${t("home")}`);
 }
 
-async function showSetup() {
+async function showSetup({ again = false } = {}) {
   const name = h("input", {
     id: "phone-name",
     name: "name",
@@ -239,15 +240,22 @@ async function showSetup() {
         const pulled = await sync.pull();
         if (pulled && pulled.ok) await store.setMeta("pulledAt", new Date().toISOString());
         go("#/");
+        if (again) syncNow({ pull: false }); // the records kept on the phone go now
       },
     },
-    h("p", {}, t("setupHelp")),
+    h("p", {}, again ? t("setupAgainHelp") : t("setupHelp")),
     h("label", { for: "phone-name" }, t("phoneName")),
     name,
     message,
     button,
   );
-  screen("setup", t("setupTitle"), h("p", { class: "muted" }, t("signedInAs", { name: config.user })), form);
+  screen(
+    "setup",
+    again ? t("setupAgainTitle") : t("setupTitle"),
+    again ? backLink() : null,
+    h("p", { class: "muted" }, t("signedInAs", { name: config.user })),
+    form,
+  );
 }
 
 async function refreshCsrf() {
@@ -341,6 +349,7 @@ async function showHome() {
     ),
     h("p", { class: "muted small" }, `${t("lastSync")}: ${when(lastSync)} · ${t("dataAge", { when: when(pulledAt) })}`),
     blocked ? h("p", { class: "alert", role: "alert" }, t("blocked", { message: blocked.message || "" })) : null,
+    blocked ? h("a", { class: "big secondary", id: "setup-again", href: "#/setup" }, t("setupAgain")) : null,
     sendButton,
   );
   const tiles = h(
@@ -473,7 +482,8 @@ function memberRef(member) {
   return String(member.uuid || member.key);
 }
 
-async function saveRecord(kind, body, show) {
+// A new record, waiting to be sent. `extra`: a copy's own fields (its time, what it copies).
+async function saveRecord(kind, body, show, extra = {}) {
   const device = await store.getMeta("device");
   const record = {
     key: uuid(),
@@ -482,6 +492,7 @@ async function saveRecord(kind, body, show) {
     at: nowIso(),
     body,
     show,
+    ...extra,
     state: "waiting",
   };
   await store.putRecord(record);
@@ -902,6 +913,22 @@ async function showRecord(key) {
   } else {
     btNote.textContent = t("noBluetooth");
   }
+  if (record.state === "refused" || record.state === "conflict") {
+    // A new record with the same contents, a new key and number, dated as the first (the
+    // purchase happened then): to send again once the cause is fixed (a member back).
+    actions.append(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          id: "copy-record",
+          onclick: () => saveRecord(record.kind, record.body, record.show, { at: record.at, copy_of: record.key }),
+        },
+        t("copyRecord"),
+      ),
+    );
+  }
   const smsBox = await smsHandover(record);
   screen(
     "record",
@@ -962,6 +989,7 @@ async function route() {
   const device = await store.getMeta("device");
   if (!device) return showSetup();
   const [, what, arg] = hash.split("/");
+  if (what === "setup") return showSetup({ again: true });
   if (what === "new" && arg === "receipt") return showReceipt();
   if (what === "new" && (arg === "advance" || arg === "loan")) return showMoney(arg);
   if (what === "new" && arg === "household") return showHousehold();

@@ -2,7 +2,8 @@
 // IndexedDB database per cooperative, `hoptac-field-<slug>`, that outlives closing the app
 // and rebooting the phone. An ES module with no dependencies.
 //
-//   meta        key -> value (device, cursor, coop settings, counters)
+//   meta        key -> value (device, cursor, shape of the pulled rows, coop settings,
+//               counters)
 //   members, points, products, prices, agreements
 //               rows as the pull gives them (objects keyed by the pull's columns), each
 //               under the key rowKey() makes; members also carry `_s`, their folded
@@ -27,13 +28,11 @@ export function fold(text) {
     .trim();
 }
 
-// The key of a pulled row in its table. Members, points and products have an `id`; a
-// price is one per product and grade; an agreement has an `id` when the server sends one,
-// else member, product and start.
+// The key of a pulled row in its table. Members, points, products and agreements have an
+// `id` (what the pull's `removed` lists); a price is one per product and grade.
 export function rowKey(name, row) {
   if (name === "prices") return `${row.product}:${row.grade}`;
   if (row.id !== undefined && row.id !== null) return row.id;
-  if (name === "agreements") return `${row.member}:${row.product}:${row.from || ""}`;
   throw new Error(`a row of ${name} without an id`);
 }
 

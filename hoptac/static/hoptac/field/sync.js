@@ -12,6 +12,10 @@
 // so a closed app or a reboot in the middle leaves it "waiting" and it is simply sent again.
 
 const FINAL = { 409: "conflict", 422: "refused" };
+// The shape of the pulled tables the phone keeps. A phone whose stored rows have an older
+// shape (before 2: agreements without their `id`, kept under member:product:from) makes
+// its next pull a full one, which replaces every table.
+export const PULL_SHAPE = 2;
 const MAX_BATCH = 200;
 const MAX_BYTES = 240 * 1024; // the server refuses more than 256 KB a batch as a whole
 const SLOW_BATCH = { "slow-2g": 10, "2g": 25, "3g": 100 };
@@ -417,7 +421,8 @@ export function createSync({
         state.blocked = blocked;
         return { ok: false, blocked };
       }
-      const cursor = await store.getMeta("cursor");
+      const shape = await store.getMeta("shape");
+      const cursor = shape === PULL_SHAPE ? await store.getMeta("cursor") : null;
       const url = cursor ? `${root}/pull?since=${encodeURIComponent(cursor)}` : `${root}/pull`;
       const answer = await withRetries("pull", () => [
         url,
@@ -454,6 +459,7 @@ export function createSync({
         if (await store.getRecord(change.key)) await store.updateRecord(change.key, patch);
       }
       if (data.coop) await store.setMeta("coop", data.coop);
+      if (data.full) await store.setMeta("shape", PULL_SHAPE);
       // The cursor last: a pull cut before here is simply made again from the old cursor.
       if (data.cursor !== undefined) await store.setMeta("cursor", data.cursor);
       state.lastPullAt = new Date().toISOString();
