@@ -440,7 +440,8 @@ def season_overview(*, today: dt.date | None = None) -> SeasonOverview:
     week. "This season" is every season that covers today, or else the last one that
     ended. Five queries whatever the number of receipts, members and agreements."""
     from django.db.models import Q
-    from django.db.models.functions import TruncWeek
+
+    from hoptac.core.dbfunctions import LocalWeek, week_monday
 
     today = today or timezone.localdate()
     seasons = list(
@@ -486,16 +487,19 @@ def season_overview(*, today: dt.date | None = None) -> SeasonOverview:
         .annotate(total=Sum("committed_base"))
         .values_list("season__product_id", "total")
     )
+    last_day = min(today, max(bounds.clamp_date(s.ends_on) for s in seasons))
+    monday = last_day - dt.timedelta(days=last_day.weekday())
+    start_monday = first - dt.timedelta(days=first.weekday())
+    # Only the weeks the chart shows are summed.
+    shown_from = max(start_monday, monday - dt.timedelta(weeks=OVERVIEW_WEEKS - 1))
     by_week = {
-        (row["week"].date() if isinstance(row["week"], dt.datetime) else row["week"]): row["amount"] or 0
-        for row in lines.annotate(week=TruncWeek("receipt__collected_at"))
+        week_monday(row["week"]): row["amount"] or 0
+        for row in lines.filter(receipt__collected_at__gte=_day_start(shown_from))
+        .annotate(week=LocalWeek("receipt__collected_at"))
         .values("week")
         .annotate(amount=Sum("amount_vnd"))
         .order_by("week")
     }
-    last_day = min(today, max(bounds.clamp_date(s.ends_on) for s in seasons))
-    monday = last_day - dt.timedelta(days=last_day.weekday())
-    start_monday = first - dt.timedelta(days=first.weekday())
     weeks = []
     while monday >= start_monday and len(weeks) < OVERVIEW_WEEKS:
         weeks.append((monday, int(by_week.get(monday, 0))))
