@@ -337,3 +337,23 @@ def test_the_query_count_does_not_grow_with_the_number_of_cooperatives(login, of
     overview_refresh()
     many = {url: _queries(client, url) for url in urls}
     assert many == few
+
+
+def test_the_alerts_page_pages_each_list_on_its_own(login, officer, coop_a, bought):
+    """A province has hundreds of cooperatives: each list of the alerts page is paged (50 a
+    page) with its own parameter, so paging one list leaves the others where they are."""
+    for index in range(55):
+        Cooperative.objects.create(slug=f"idle-{index:02d}", name=f"HTX Nghỉ {index:02d}", commune_code=769)
+    overview_refresh()
+    client = login(officer)
+
+    def idle_rows(query: str) -> int:
+        page = client.get(f"/alliance/overview/alerts/{query}").content.decode()
+        return page.count("HTX Nghỉ ")
+
+    first, second = idle_rows(""), idle_rows("?idle_page=2")
+    assert first == 50 and second == 5
+    assert idle_rows("?idle_page=abc") == 50 and idle_rows("?idle_page=99") == 5
+    page = client.get("/alliance/overview/alerts/?idle_page=2&waiting_page=1").content.decode()
+    assert "HTX Tuấn Dũng (test)" in page  # the waiting list stays on its first page
+    assert "idle_page=1" in page and "waiting_page=1" in page  # the previous link keeps both

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,8 @@ from hoptac.federation.overview_forms import CoopSearch, OverviewFilters, Report
 from hoptac.lib import xlsx
 from hoptac.lib.svgchart import percent
 
-ALERT_ROWS = 10  # the overview shows the first alerts of each kind; the alerts page all of them
+ALERT_ROWS = 10  # the overview shows the first alerts of each kind; the alerts page all of them,
+ALERT_PAGE_ROWS = 50  # each kind paged on its own
 
 
 def _month_label(month: dt.date) -> str:
@@ -141,6 +143,12 @@ def alerts(request):
     today = timezone.localdate()
     scope = form.scope(today)
     data = selectors.overview(scope, today=today, idle_days=form.idle_days_value)
+    waiting = selectors.waiting_coops(scope)
+    # Each list paged on its own (a province has hundreds of cooperatives).
+    pages = {
+        key: Paginator(rows, ALERT_PAGE_ROWS).get_page(request.GET.get(f"{key}_page"))
+        for key, rows in (("waiting", waiting), ("idle", data.idle), ("expiring", data.expiring))
+    }
     return render(
         request,
         "federation/overview_alerts.html",
@@ -148,7 +156,8 @@ def alerts(request):
             "alliance": request.alliance,
             "form": form,
             "data": data,
-            "waiting": selectors.waiting_coops(scope),
+            "pages": pages,
+            "waiting_count": len(waiting),
             "idle_days": form.idle_days_value,
             "today": today,
         },

@@ -61,6 +61,13 @@ def query_with(context, **kwargs):
 
 
 @register.simple_tag(takes_context=True)
+def query_set(context, key: str, value):
+    """The current query string with the parameter named ``key`` replaced: for a page with
+    several pagers, each with its own parameter."""
+    return query_with(context, **{key: value})
+
+
+@register.simple_tag(takes_context=True)
 def form_key(context, view_name: str = ""):
     """The hidden one-time key of a create form (see ``hoptac.core.formkeys``). On a page
     with several create forms, name each one's view (``{% form_key "app:view" %}``) so
