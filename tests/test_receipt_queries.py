@@ -20,7 +20,7 @@ from tests.conftest import keyed
 # issue's target is 15: still to do are the member read twice by the form, the messaging
 # settings and the household's account read twice by the outbox, and the one-time key's
 # insert and update (see docs/architecture.md, "Province scale").
-MAX_QUERIES = 27
+MAX_QUERIES = 19
 
 
 @pytest.fixture

@@ -57,7 +57,12 @@ class MemberPickField(forms.Field):
         text = str(value).strip()
         if not text.isdigit() or len(text) > 12:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        member = Member.objects.select_related("village").filter(pk=int(text)).first()
+        # Read once per form: the picker shows the member chosen, then the form's cleaning
+        # checks it (each form has its own copy of the field, so this lives one request).
+        memo = self.__dict__.setdefault("_read", {})
+        if text not in memo:
+            memo[text] = Member.objects.select_related("village").filter(pk=int(text)).first()
+        member = memo[text]
         if member is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if member.status != MemberStatus.ACTIVE:

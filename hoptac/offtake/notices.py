@@ -28,7 +28,8 @@ def send_receipt(receipt, *, actor=None) -> None:
     """Queue the receipt (or its voiding) to the member, if the cooperative sends receipts
     and the member has a way to be reached."""
     coop = require_cooperative()
-    if not outbox.messaging_settings(coop).send_receipts:
+    rules = outbox.messaging_settings(coop)
+    if not rules.send_receipts:
         return
     member = receipt.member
     if not (member.phone or member.email):
@@ -45,6 +46,8 @@ def send_receipt(receipt, *, actor=None) -> None:
         source_type="receipt",
         source_id=receipt.pk,
         actor=actor,
+        account_known=True,
+        rules=rules,
     )
 
 

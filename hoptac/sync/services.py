@@ -546,7 +546,9 @@ def record_apply(*, device: Device, record: dict, via: str) -> dict:
                 "key": key_text,
                 "status": 401,
                 "state": "refused",
-                "message": _("This phone was switched off by the cooperative: nothing new is recorded from it."),
+                "message": _(
+                    "This phone was switched off by the cooperative: nothing new is recorded from it."
+                ),
             }
         try:
             return _record_new(device=device, record=record, via=via, key=key, body_hash=body_hash)
