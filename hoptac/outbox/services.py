@@ -319,9 +319,14 @@ def queue_many(items: Iterable[tuple[Recipient, str]], **options) -> int:
 
 
 def account_for(member):
-    """The user account linked to a member household, if any (for in-app notices)."""
+    """The user account linked to a member household, if any (for in-app notices): the one
+    read with the member (``accounts.selectors.with_account``), else looked up."""
     from hoptac.accounts.models import Membership
+    from hoptac.accounts.selectors import NOT_READ, account_of
 
+    read = account_of(member)
+    if read is not NOT_READ:
+        return read
     found = Membership.objects.filter(member=member).select_related("user").first()
     return found.user if found else None
 
