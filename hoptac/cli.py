@@ -265,12 +265,8 @@ def main(argv: list[str] | None = None) -> None:
         "--data-dir", default="", help="target data directory (default HOPTAC_DATA_DIR or ./var)"
     )
     restore.set_defaults(func=cmd_restore)
-    check = sub.add_parser(
-        "check", help="run the deployment checks (demo accounts included); non-zero on error"
-    )
-    check.add_argument(
-        "--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
-    )
+    check = sub.add_parser("check", help="run the deployment checks (demo accounts included); non-zero on error")
+    check.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])
     check.set_defaults(func=cmd_check)
     sub.add_parser("manage", help="run a Django management command: hoptac manage <command>")
     args = parser.parse_args(argv)

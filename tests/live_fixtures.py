@@ -34,12 +34,7 @@ def planned(coop, *, items=(("M1", 20, 10, 200_000),), hold_minutes=120, title="
         )
         for position, (code, stock, quantity, price) in enumerate(items):
             listing = stocked(
-                coop,
-                name=f"Sản phẩm {code}",
-                code=f"P{code}{next(_serial)}",
-                packs=stock,
-                price=price + 50_000,
-                weight_g=500,
+                coop, name=f"Sản phẩm {code}", code=f"P{code}{next(_serial)}", packs=stock, price=price + 50_000, weight_g=500
             )
             LiveItem.objects.create(
                 cooperative=coop,

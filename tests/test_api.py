@@ -251,9 +251,7 @@ POST_BODIES = {
     },
     "live_start": lambda o: {},
     "live_end": lambda o: {},
-    "live_comments_add": lambda o: {
-        "comments": [{"text": "chốt M1 x1 0987654321", "author_name": "Vàng Seo Pao"}]
-    },
+    "live_comments_add": lambda o: {"comments": [{"text": "chốt M1 x1 0987654321", "author_name": "Vàng Seo Pao"}]},
     "live_claim_release": lambda o: {"note": "Khách báo hủy"},
 }
 

@@ -155,9 +155,7 @@ def test_phone_width_and_keyboard_only_sign_in(chromium, live_server, chair_a, c
         expect(page.locator("nav.side")).to_be_hidden()
         page.locator("nav.tabbar a[href='/c/coop-a/members/']").click()
         expect(page).to_have_url(re.compile(r"/c/coop-a/members/$"))
-        expect(page.locator("nav.tabbar a[aria-current=page]")).to_have_attribute(
-            "href", "/c/coop-a/members/"
-        )
+        expect(page.locator("nav.tabbar a[aria-current=page]")).to_have_attribute("href", "/c/coop-a/members/")
 
         # No sideways scrolling of the whole page on a 360 px phone.
         for path in ("/c/coop-a/members/", "/c/coop-a/members/new/", "/c/coop-a/", "/accounts/login/"):
@@ -238,23 +236,16 @@ def test_pages_work_under_the_content_security_policy(chromium, live_server, coo
     violations: list[str] = []
     page.on(
         "console",
-        lambda message: (
-            violations.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
+        lambda message: violations.append(f"{page.url}: {message.text}")
+        if "Content Security Policy" in message.text
+        else None,
     )
     try:
         page.goto(f"{live_server.url}/t/NOSUCHCODE")
         # trace.css: main is at most 40rem wide, only if the inline style was allowed.
         assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "640px"
         sign_in(page, live_server.url)
-        for path in (
-            "/c/coop-a/",
-            "/c/coop-a/buying/receipts/new/",
-            "/c/coop-a/catalog/",
-            "/c/coop-a/members/",
-        ):
+        for path in ("/c/coop-a/", "/c/coop-a/buying/receipts/new/", "/c/coop-a/catalog/", "/c/coop-a/members/"):
             page.goto(live_server.url + path)
             # app.css applies: the skip link is moved off screen.
             assert page.evaluate("getComputedStyle(document.querySelector('a.skip')).position") == "absolute"

@@ -59,9 +59,7 @@ def test_demo_shops_orders_and_transactions(demo):
     from hoptac.shop.models import ShareLink
 
     codes = set(ShareLink.unscoped.values_list("code", flat=True))
-    assert (
-        len(codes) == 3 and set(orders.filter(channel="share").values_list("channel_ref", flat=True)) <= codes
-    )
+    assert len(codes) == 3 and set(orders.filter(channel="share").values_list("channel_ref", flat=True)) <= codes
 
     states = set(BankTransaction.unscoped.values_list("state", flat=True))
     assert {TxState.MATCHED, TxState.PARTIAL, TxState.DUPLICATE, TxState.UNMATCHED} <= states

@@ -14,30 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent / "hoptac"
 CSS = (ROOT / "static/hoptac/app.css").read_text()
 SPRITE = (ROOT / "static/hoptac/icons.svg").read_text()
 # Print pages keep their own layout (print CSS files); everything else is a screen page.
-PRINT_TEMPLATES = {
-    "ledger/statement.html",
-    "ledger/run.html",
-    "offtake/daily_sheet.html",
-    "offtake/receipt_print.html",
-}
+PRINT_TEMPLATES = {"ledger/statement.html", "ledger/run.html", "offtake/daily_sheet.html", "offtake/receipt_print.html"}
 
 
 def test_components_page_shows_every_component(login, chair_a):
     page = login(chair_a).get("/ui/")
     assert page.status_code == 200
     html = page.content.decode()
-    for anchor in (
-        "tokens",
-        "buttons",
-        "fields",
-        "badges",
-        "lists",
-        "tables",
-        "empty",
-        "confirm",
-        "nav",
-        "icons",
-    ):
+    for anchor in ("tokens", "buttons", "fields", "badges", "lists", "tables", "empty", "confirm", "nav", "icons"):
         assert f'id="{anchor}"' in html, anchor
     for tone in ("ok", "info", "warn", "danger", "neutral"):
         assert f"badge badge-{tone}" in html
@@ -47,9 +31,7 @@ def test_components_page_shows_every_component(login, chair_a):
     assert 'class="with-unit"' in html and 'class="unit" aria-hidden="true">₫<' in html
     assert 'class="pager"' in html and "<tfoot>" in html
     # The confirmation is a step with a form, not a JavaScript dialog or handler.
-    assert re.search(
-        r'<div class="confirm card"[^>]*>.*?<form method="post".*?<button class="danger">', html, re.S
-    )
+    assert re.search(r'<div class="confirm card"[^>]*>.*?<form method="post".*?<button class="danger">', html, re.S)
     assert "onclick" not in html
 
 
@@ -142,10 +124,7 @@ def test_removing_a_role_takes_two_taps_and_still_works(login, chair_a, collecto
     """The destructive buttons of the staff list sit behind a question (no JavaScript confirm())."""
     client = login(chair_a)
     html = client.get(f"/c/{coop_a.slug}/staff/").content.decode()
-    step = re.search(
-        r'<details class="confirm-step">\s*<summary[^>]*>([^<]+)</summary>\s*<form method="post" action="([^"]+)"',
-        html,
-    )
+    step = re.search(r'<details class="confirm-step">\s*<summary[^>]*>([^<]+)</summary>\s*<form method="post" action="([^"]+)"', html)
     assert step, "no confirmation step on the staff list"
     response = client.post(step.group(2))
     assert response.status_code == 302

@@ -287,9 +287,7 @@ def test_a_price_changed_after_the_check_is_checked_again(login, collector_a, co
     response = client.post(URL, body)
     assert response.status_code == 200
     page = response.content.decode()
-    assert (
-        _("The prices changed since the receipt was checked: check it again.") in page and "375.000" in page
-    )
+    assert _("The prices changed since the receipt was checked: check it again.") in page and "375.000" in page
     assert not Receipt.unscoped.exists()
     assert client.post(URL, {**body, "checked_total": "375000"}).status_code == 302
 

@@ -47,17 +47,10 @@ def bought(coop_a, accountant_a):
     member = make_member(coop_a, full_name=EVIL, phone="0912000777")
     today = timezone.localdate()
     with tenant(coop_a):
-        product = Product.objects.create(
-            cooperative=coop_a, name="Chè Shan tuyết", code="CHE", base_unit="kg"
-        )
-        offtake.price_set(
-            product=product, grade=1, price_vnd=50_000, effective_from=timezone.now() - dt.timedelta(days=1)
-        )
+        product = Product.objects.create(cooperative=coop_a, name="Chè Shan tuyết", code="CHE", base_unit="kg")
+        offtake.price_set(product=product, grade=1, price_vnd=50_000, effective_from=timezone.now() - dt.timedelta(days=1))
         season = offtake.season_create(
-            product=product,
-            name="Vụ xuân",
-            starts_on=today - dt.timedelta(days=5),
-            ends_on=today + dt.timedelta(days=30),
+            product=product, name="Vụ xuân", starts_on=today - dt.timedelta(days=5), ends_on=today + dt.timedelta(days=30)
         )
         offtake.receipt_record(
             member=member,
@@ -97,10 +90,7 @@ def test_each_large_export_goes_through_the_worker_to_a_private_file(kind, login
 
     export_job_run(job_id=job.pk)
     job.refresh_from_db()
-    assert job.state == ExportState.DONE and job.rows_done == job.rows_total >= 1, (
-        job.rows_done,
-        job.rows_total,
-    )
+    assert job.state == ExportState.DONE and job.rows_done == job.rows_total >= 1, (job.rows_done, job.rows_total)
     assert Path(job.file_name).parts[0] == exports.FOLDER
     page = client.get(f"/c/coop-a/exports/{job.pk}/").content.decode()
     assert "Download the file" in page and 'http-equiv="refresh"' not in page
@@ -126,9 +116,7 @@ def test_a_small_export_is_still_answered_at_once(settings, login, chair_a, boug
     assert not ExportJob.unscoped.exists()
 
 
-def test_only_the_asker_of_this_cooperative_gets_the_job(
-    client, login, chair_a, accountant_a, chair_b, officer, bought
-):
+def test_only_the_asker_of_this_cooperative_gets_the_job(client, login, chair_a, accountant_a, chair_b, officer, bought):
     job = ask(login(chair_a), bought["members"])
     export_job_run(job_id=job.pk)
     for other in (accountant_a, officer):  # same cooperative, another person

@@ -64,9 +64,7 @@ def bought(coop_a, member_a, member_a2):
     _buy(coop_a, member_a, honey, 10, 50)
     _buy(coop_a, member_a2, honey, 5, 45)
     with tenant(coop_a):
-        ledger.payout_make(
-            member=member_a, amount=10 * PRICE, occurred_at=timezone.now() - dt.timedelta(days=40)
-        )
+        ledger.payout_make(member=member_a, amount=10 * PRICE, occurred_at=timezone.now() - dt.timedelta(days=40))
         today = timezone.localdate()
         catalog.certificate_add(
             product=honey,
@@ -136,9 +134,7 @@ def test_the_filters_narrow_every_figure_and_bad_values_are_refused(login, offic
     assert "Enter a whole number." in bad.content.decode()
 
 
-def test_the_cooperatives_are_paged_searched_without_accents_and_drill_down(
-    login, officer, coop_a, coop_b, bought
-):
+def test_the_cooperatives_are_paged_searched_without_accents_and_drill_down(login, officer, coop_a, coop_b, bought):
     client = login(officer)
     page = client.get("/alliance/overview/cooperatives/?q=tuan dung").content.decode()
     assert "HTX Tuấn Dũng (test)" in page and "HTX Tây Côn Lĩnh (test)" not in page
@@ -178,18 +174,12 @@ def test_an_officer_of_another_province_sees_nothing_of_this_one(login, coop_a, 
     other = make_user("0919000202", "Cán bộ Hà Nội")
     alliance_officer_set(user=other, province_code=HANOI)
     client = login(other)
-    for url in (
-        "/alliance/overview/",
-        "/alliance/overview/?province=8",
-        "/alliance/overview/cooperatives/?q=tuan",
-    ):
+    for url in ("/alliance/overview/", "/alliance/overview/?province=8", "/alliance/overview/cooperatives/?q=tuan"):
         page = client.get(url).content.decode()
         assert "HTX Tuấn Dũng (test)" not in page and "3,750,000" not in page
     assert client.get("/alliance/overview/cooperatives/coop-a/").status_code == 404
     content = client.get(f"/alliance/overview/report/?year={timezone.localdate().year}&province=8").content
-    cells = [
-        c for ws in load_workbook(io.BytesIO(content)) for row in ws.iter_rows(values_only=True) for c in row
-    ]
+    cells = [c for ws in load_workbook(io.BytesIO(content)) for row in ws.iter_rows(values_only=True) for c in row]
     assert "HTX Tuấn Dũng (test)" not in cells
 
 

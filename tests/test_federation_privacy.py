@@ -56,9 +56,7 @@ def _api(user):
 
 def _texts(content: bytes) -> str:
     book = load_workbook(io.BytesIO(content))
-    return " ".join(
-        str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row if c is not None
-    )
+    return " ".join(str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row if c is not None)
 
 
 def test_the_officer_reads_no_personal_data_and_nothing_is_audited(login, officer, coop_a, detailed):
@@ -94,18 +92,14 @@ def test_a_cooperative_that_shares_shows_the_officer_its_members_details_and_eac
     assert client.get("/c/coop-a/ledger/").status_code in (403, 404)
 
 
-def test_the_cooperatives_own_staff_are_not_audited_for_reading_their_members(
-    login, chair_a, coop_a, detailed
-):
+def test_the_cooperatives_own_staff_are_not_audited_for_reading_their_members(login, chair_a, coop_a, detailed):
     _share(coop_a, chair_a)
     assert PHONE in _texts(login(chair_a).get("/c/coop-a/members/export.xlsx").content)
     assert "001080012345" in login(chair_a).get(f"/c/coop-a/members/{detailed.uuid}/").content.decode()
     assert _reads() == []
 
 
-def test_the_platform_administrator_reads_everything_and_it_is_audited(
-    login, coop_a, coop_b, detailed, member_b
-):
+def test_the_platform_administrator_reads_everything_and_it_is_audited(login, coop_a, coop_b, detailed, member_b):
     admin = make_user("0900000077", "Quản trị", is_superuser=True)
     client = login(admin)
     page = client.get(f"/c/coop-a/members/{detailed.uuid}/").content.decode()
@@ -113,10 +107,7 @@ def test_the_platform_administrator_reads_everything_and_it_is_audited(
     assert "Triệu Thị Mây" in client.get("/c/coop-b/members/").content.decode()
     assert client.get("/alliance/overview/").status_code == 200
     reads = _reads(admin)
-    assert {(e.cooperative_id, e.data["reason"]) for e in reads} == {
-        (coop_a.pk, "admin"),
-        (coop_b.pk, "admin"),
-    }
+    assert {(e.cooperative_id, e.data["reason"]) for e in reads} == {(coop_a.pk, "admin"), (coop_b.pk, "admin")}
     # one event per request, however many times the page asked
     assert len(reads) == 2
 

@@ -92,19 +92,12 @@ def test_a_new_person_creates_their_account_and_gets_the_role(login, chair_a, co
     assert page.status_code == 200
     assert "HTX Tuấn Dũng (test)" in page.content.decode()
     # Django's password validators apply
-    weak = visitor.post(
-        link, {"action": "create", "full_name": "Giàng Thị Súa", "password1": "1234", "password2": "1234"}
-    )
+    weak = visitor.post(link, {"action": "create", "full_name": "Giàng Thị Súa", "password1": "1234", "password2": "1234"})
     assert weak.status_code == 422
     assert not User.objects.filter(phone="0977000111").exists()
     response = visitor.post(
         link,
-        {
-            "action": "create",
-            "full_name": "Giàng Thị Súa",
-            "password1": "mat-ong-2026",
-            "password2": "mat-ong-2026",
-        },
+        {"action": "create", "full_name": "Giàng Thị Súa", "password1": "mat-ong-2026", "password2": "mat-ong-2026"},
     )
     assert response.status_code == 302
     assert response.url == "/c/coop-a/"
@@ -217,12 +210,7 @@ def test_member_role_is_linked_to_the_household(login, chair_a, member_a, coop_a
     visitor = Client()
     visitor.post(
         link,
-        {
-            "action": "create",
-            "full_name": member_a.full_name,
-            "password1": "mat-ong-2026",
-            "password2": "mat-ong-2026",
-        },
+        {"action": "create", "full_name": member_a.full_name, "password1": "mat-ong-2026", "password2": "mat-ong-2026"},
     )
     membership = Membership.objects.get(user__phone=member_a.phone, cooperative=coop_a)
     assert membership.role == Role.MEMBER
@@ -243,11 +231,7 @@ def test_every_step_is_audited(login, chair_a, chair_b):
     invitee.post(link, {"action": "accept"})
     invite(client, "0977000111")
     Client().post(last_link(), {"action": "decline"})
-    actions = list(
-        AuditEvent.objects.filter(action__startswith="staff.invite")
-        .order_by("id")
-        .values_list("action", flat=True)
-    )
+    actions = list(AuditEvent.objects.filter(action__startswith="staff.invite").order_by("id").values_list("action", flat=True))
     assert actions == [
         "staff.invite",
         "staff.invite_resend",
@@ -263,9 +247,7 @@ def test_every_step_is_audited(login, chair_a, chair_b):
 
 def test_only_the_chair_invites(login, accountant_a, officer, coop_a):
     for user in (accountant_a, officer):
-        response = login(user).post(
-            INVITE_URL, keyed({"phone": "0977000111", "full_name": "x", "role": "chair"})
-        )
+        response = login(user).post(INVITE_URL, keyed({"phone": "0977000111", "full_name": "x", "role": "chair"}))
         assert response.status_code == 403
     assert not StaffInvitation.unscoped.exists()
     assert not Message.unscoped.exists()

@@ -130,8 +130,7 @@ def test_payout_page_prepares_then_confirms(login, accountant_a, coop_a, banked)
     owe(coop_a, banked, 1_000_000)
     client = login(accountant_a)
     response = client.post(
-        url("payout", member_id=banked.uuid),
-        keyed({"deduct": "0", "amount": "600.000", "method": "bank"}, confirm="1"),
+        url("payout", member_id=banked.uuid), keyed({"deduct": "0", "amount": "600.000", "method": "bank"}, confirm="1")
     )
     assert response.status_code == 302
     code = response.url.rstrip("/").rsplit("/", 1)[-1]
@@ -245,13 +244,11 @@ def test_payout_run_from_owed_list_to_bank_statement(login, accountant_a, coop_a
     client = login(accountant_a)
     response = client.post(
         url("run_create"),
-        keyed(
-            {
-                "member": [str(member_a.uuid), str(banked.uuid), str(evil.uuid), "not-a-uuid"],
-                f"amount_{banked.uuid}": "",  # the default: what is owed less what is prepared
-                f"amount_{evil.uuid}": "700.000",
-            }
-        ),
+        keyed({
+            "member": [str(member_a.uuid), str(banked.uuid), str(evil.uuid), "not-a-uuid"],
+            f"amount_{banked.uuid}": "",  # the default: what is owed less what is prepared
+            f"amount_{evil.uuid}": "700.000",
+        }),
         follow=True,
     )
     assert response.status_code == 200

@@ -107,8 +107,7 @@ def test_advance_dated_1999_cannot_change_a_statement_sent_by_sms(
     # the closed statement period is refused because the member was told the balance.
     for day in ("1999-06-01", start.isoformat()):
         response = client.post(
-            url("advance", member_id=member_a.uuid),
-            keyed({"amount": "500.000", "day": day, "memo": ""}, confirm="1"),
+            url("advance", member_id=member_a.uuid), keyed({"amount": "500.000", "day": day, "memo": ""}, confirm="1")
         )
         assert response.status_code == 200
         assert response.context["form"].errors["day"]

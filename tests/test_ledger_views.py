@@ -367,8 +367,7 @@ def test_bank_payout_shows_the_members_vietqr(login, accountant_a, coop_a, banke
     advance(coop_a, banked, 300_000)
     client = login(accountant_a)
     response = client.post(
-        url("payout", banked),
-        keyed({"deduct": "300.000", "amount": "1.700.000", "method": "bank"}, confirm="1"),
+        url("payout", banked), keyed({"deduct": "300.000", "amount": "1.700.000", "method": "bank"}, confirm="1")
     )
     assert response.status_code == 302
     code = response.url.rstrip("/").rsplit("/", 1)[-1]
@@ -410,9 +409,7 @@ def test_cash_payout_prints_a_slip(login, accountant_a, coop_a, member_a, honey)
     buy(coop_a, member_a, honey, 4)  # 1.000.000
     client = login(accountant_a)
     response = client.post(
-        url("payout", member_a),
-        keyed({"deduct": "0", "amount": "600000", "method": "cash"}, confirm="1"),
-        follow=True,
+        url("payout", member_a), keyed({"deduct": "0", "amount": "600000", "method": "cash"}, confirm="1"), follow=True
     )
     assert response.status_code == 200
     assert response.context["payout"].payout_method == PayoutMethod.CASH

@@ -59,9 +59,7 @@ def test_comments_claim_first_come_first_served_then_wait(coop_a, live_a):
         assert [c.state for c in second.claims] == [ClaimState.WAITING]
         assert [c.state for c in third.claims] == [ClaimState.WAITING]
         claim_release(claim=first.claims[0], note="khách đổi ý")
-        states = {
-            c.buyer.name: c.state for c in Claim.objects.filter(item__code="M1").select_related("buyer")
-        }
+        states = {c.buyer.name: c.state for c in Claim.objects.filter(item__code="M1").select_related("buyer")}
         assert states == {"Lò Thị Mai": "released", "Vàng Seo Pao": "held", "Giàng A Lử": "held"}
 
 
@@ -89,9 +87,7 @@ def test_expired_claims_move_the_waiting_list_up(coop_a, live_a):
     now = timezone.now()
     with tenant(coop_a):
         comment_add(session=live_a, author_name="A", text="M1 10 0912345678", now=now)
-        late = comment_add(
-            session=live_a, author_name="B", text="M1 3 0987654321", now=now + dt.timedelta(minutes=5)
-        )
+        late = comment_add(session=live_a, author_name="B", text="M1 3 0987654321", now=now + dt.timedelta(minutes=5))
         assert late.claims[0].state == ClaimState.WAITING
         assert claims_expire(now=now + dt.timedelta(minutes=121)) == 1
         late.claims[0].refresh_from_db()
@@ -116,11 +112,7 @@ def test_confirming_makes_one_order_at_live_prices(coop_a, live_a):
         comment_add(session=live_a, author_name="Lò Thị Mai", text="C2 1 0912345678")
         buyer = LiveBuyer.objects.get()
         details = Buyer(
-            name="Lò Thị Mai",
-            phone="0912345678",
-            province_code=1,
-            commune_code=hanoi_commune(),
-            street=BUYER["street"],
+            name="Lò Thị Mai", phone="0912345678", province_code=1, commune_code=hanoi_commune(), street=BUYER["street"]
         )
         order = buyer_confirm(buyer=buyer, details=details, delivery="post", payment=PaymentMethod.COD)
         assert order.channel == Channel.LIVE and order.channel_ref == live_a.code
@@ -224,9 +216,7 @@ def test_a_buyer_who_moves_up_is_told_when_they_have_their_link(coop_a, live_a):
         before = Message.objects.filter(source_type=SOURCE_TYPE, source_id=str(buyer.pk)).count()
         claim_release(claim=first.claims[0], now=now)
         texts = list(
-            Message.objects.filter(source_type=SOURCE_TYPE, source_id=str(buyer.pk)).values_list(
-                "text", flat=True
-            )
+            Message.objects.filter(source_type=SOURCE_TYPE, source_id=str(buyer.pk)).values_list("text", flat=True)
         )
         assert len(texts) == before + 1
         assert f"/mua/{buyer.token}/" in texts[-1]

@@ -81,10 +81,7 @@ def test_a_live_from_setup_to_three_buyers(live_server, coop_a, chair_a, setting
             page.goto(f"{base}/c/coop-a/live/new/")
             page.fill("input[name=title]", "Live mật ong tối thứ Sáu")
             page.select_option("select[name=platform]", "facebook")
-            page.fill(
-                "input[name=starts_at]",
-                (timezone.localtime() + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-            )
+            page.fill("input[name=starts_at]", (timezone.localtime() + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
             page.fill("input[name=hold_minutes]", "60")
             page.click("form button[type=submit]")
             page.wait_for_url("**/c/coop-a/live/L*/**")

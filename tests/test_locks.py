@@ -127,11 +127,7 @@ def orm_writes(tree: ast.AST) -> list[tuple[int, str]]:
         method, receiver = node.func.attr, node.func.value
         if method not in WRITE_METHODS:
             continue
-        if (
-            isinstance(receiver, ast.Call)
-            and isinstance(receiver.func, ast.Name)
-            and receiver.func.id == "super"
-        ):
+        if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super":
             continue
         if method in ("save", "delete") and not node.args:
             write = True
@@ -175,9 +171,7 @@ def test_orm_writes_live_in_services():
         if _is_service_module(name) or _allowed(name):
             continue
         offenders += [f"{name}:{line}: {text}" for line, text in orm_writes(tree)]
-    assert not offenders, "ORM writes outside services.py (move them into a service):\n" + "\n".join(
-        offenders
-    )
+    assert not offenders, "ORM writes outside services.py (move them into a service):\n" + "\n".join(offenders)
 
 
 def test_template_tags_read_through_selectors():
@@ -230,9 +224,7 @@ def test_the_write_detector_leaves_other_calls_alone(code):
 
 def test_the_allowlist_is_short_and_explained():
     assert len(SERVICE_LIKE) + len(ALLOWED) <= 8
-    assert all(
-        reason.strip() and "\n" not in reason for reason in [*SERVICE_LIKE.values(), *ALLOWED.values()]
-    )
+    assert all(reason.strip() and "\n" not in reason for reason in [*SERVICE_LIKE.values(), *ALLOWED.values()])
     for name in [*SERVICE_LIKE, *(n for n in ALLOWED if "/" in n)]:
         assert (ROOT / name).is_file(), f"{name} is allowlisted but does not exist"
 
@@ -278,9 +270,7 @@ class _Module:
                 continue
             base = node.module or ""
             if node.level:
-                base = ".".join(
-                    [*package.split(".")[: len(package.split(".")) - node.level + 1], base]
-                ).strip(".")
+                base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base]).strip(".")
             for alias in node.names:
                 local = alias.asname or alias.name
                 if (ROOT / Path(*f"{base}.{alias.name}".split("."))).with_suffix(".py").is_file():

@@ -178,7 +178,9 @@ def test_the_lot_page_takes_a_receipt_out_and_the_receipt_page_says_where_it_is(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_void_and_a_lot_at_the_same_moment_never_leave_a_voided_receipt_in_a_lot(coop_a, member_a):
+def test_a_void_and_a_lot_at_the_same_moment_never_leave_a_voided_receipt_in_a_lot(
+    coop_a, member_a
+):
     """Both lock the receipt first (core.locks), so whoever comes second sees the first:
     exactly one of them goes through, whatever the order. On PostgreSQL the row locks do
     it, on SQLite the IMMEDIATE transactions; the test runs on both."""
@@ -253,18 +255,14 @@ def test_random_receipts_voids_lots_and_corrections_keep_lots_true(db, coop_a, m
                 if op == "buy" or not receipts:
                     _buy(coop_a, member_a, product, 1 + pick % 9)
                 elif op == "void":
-                    offtake.receipt_void(
-                        receipt=receipts[pick % len(receipts)], reason="Cân sai", notify=False
-                    )
+                    offtake.receipt_void(receipt=receipts[pick % len(receipts)], reason="Cân sai", notify=False)
                 elif op == "lot":
                     chosen = receipts[pick % len(receipts) :][:3]
                     ids = [line.pk for r in chosen for line in r.lines.all()]
                     services.raw_lot_create(product=product, receipt_line_ids=ids)
                 elif op == "take_out" and lots:
                     lot = lots[pick % len(lots)]
-                    services.lot_receipt_remove(
-                        lot=lot, receipt=receipts[pick % len(receipts)], reason="Nhầm"
-                    )
+                    services.lot_receipt_remove(lot=lot, receipt=receipts[pick % len(receipts)], reason="Nhầm")
                 elif op == "process" and lots:
                     services.finished_lot_create(
                         product=product,
@@ -274,9 +272,7 @@ def test_random_receipts_voids_lots_and_corrections_keep_lots_true(db, coop_a, m
                         best_before=None,
                     )
                 elif op == "sell" and lots:
-                    services.stock_move(
-                        lot=lots[pick % len(lots)], kind=MovementKind.SALE, quantity=Decimal(1)
-                    )
+                    services.stock_move(lot=lots[pick % len(lots)], kind=MovementKind.SALE, quantity=Decimal(1))
             except ValidationError as refused:
                 assert refused.messages and refused.messages[0].strip()
             assert selectors.lots_out_of_line() == []

@@ -263,9 +263,7 @@ def test_daily_sheet_xlsx_holds_the_lines_and_totals(login, chair_a, coop_a, goo
 
 
 def _cells(sheet, first: int, last: int) -> list[str]:
-    return [
-        str(c.value) for r in sheet.iter_rows(min_row=first, max_row=last) for c in r if c.value is not None
-    ]
+    return [str(c.value) for r in sheet.iter_rows(min_row=first, max_row=last) for c in r if c.value is not None]
 
 
 def _goods_rows(sheet, width: int) -> list[list]:
@@ -280,9 +278,7 @@ def _goods_rows(sheet, width: int) -> list[list]:
 def early_price(coop, goods) -> None:
     """The honey price from the start of 2026, for receipts dated around the change of form."""
     with tenant(coop):
-        services.price_set(
-            product=goods["honey"], grade=1, price_vnd=500_000, effective_from=at(dt.date(2026, 1, 1), 0)
-        )
+        services.price_set(product=goods["honey"], grade=1, price_vnd=500_000, effective_from=at(dt.date(2026, 1, 1), 0))
 
 
 def test_purchase_list_xlsx_is_the_02_tndn_form(
@@ -318,14 +314,10 @@ def test_purchase_list_xlsx_is_the_02_tndn_form(
     assert not any("Người phụ trách thu mua" in text for text in head)  # not on the 02/TNDN
 
     # Two header rows and the form's own numbers (1)…(10): no STT column.
-    group, columns, numbers = (
-        PURCHASE_LIST_FIRST_ROW - 3,
-        PURCHASE_LIST_FIRST_ROW - 2,
-        PURCHASE_LIST_FIRST_ROW - 1,
-    )
-    assert [sheet.cell(row=numbers, column=c).value for c in range(1, 12)] == [
-        f"({n})" for n in range(1, 11)
-    ] + [None]
+    group, columns, numbers = (PURCHASE_LIST_FIRST_ROW - 3, PURCHASE_LIST_FIRST_ROW - 2, PURCHASE_LIST_FIRST_ROW - 1)
+    assert [sheet.cell(row=numbers, column=c).value for c in range(1, 12)] == [f"({n})" for n in range(1, 11)] + [
+        None
+    ]
     assert sheet.cell(row=group, column=1).value == "Ngày tháng năm mua hàng"
     assert sheet.cell(row=group, column=2).value == "Người bán"
     assert sheet.cell(row=group, column=6).value == "Hàng hóa, dịch vụ mua vào"
@@ -409,23 +401,12 @@ def test_purchase_list_before_circular_20_is_the_01_tndn_form(
     places_line = next(text for text in head if text.startswith("- Địa chỉ nơi tổ chức thu mua: "))
     assert places_line.startswith("- Địa chỉ nơi tổ chức thu mua: Pả Vi, ") and "Điểm" not in places_line
     numbers = PURCHASE_LIST_FIRST_ROW - 1
-    assert [sheet.cell(row=numbers, column=c).value for c in range(1, 11)] == [
-        f"({n})" for n in range(1, 10)
-    ] + [None]
+    assert [sheet.cell(row=numbers, column=c).value for c in range(1, 11)] == [f"({n})" for n in range(1, 10)] + [
+        None
+    ]
     labels = _cells(sheet, PURCHASE_LIST_FIRST_ROW - 3, PURCHASE_LIST_FIRST_ROW - 2)
-    for label in (
-        "Ngày tháng năm mua hàng",
-        "Người bán",
-        "Tên người bán",
-        "Địa chỉ",
-        "Số CMT nhân dân",
-        "Hàng hoá mua vào",
-        "Tên mặt hàng",
-        "Số lượng",
-        "Đơn giá",
-        "Tổng giá thanh toán",
-        "Ghi chú",
-    ):
+    for label in ("Ngày tháng năm mua hàng", "Người bán", "Tên người bán", "Địa chỉ", "Số CMT nhân dân",
+                  "Hàng hoá mua vào", "Tên mặt hàng", "Số lượng", "Đơn giá", "Tổng giá thanh toán", "Ghi chú"):
         assert label in labels, label
     assert "STT" not in labels and "Số điện thoại (nếu có)" not in labels
     rows = _goods_rows(sheet, 9)
@@ -439,9 +420,7 @@ def test_purchase_list_before_circular_20_is_the_01_tndn_form(
     assert named(book, "purchase_total") == 1_000_000
 
 
-def test_purchase_list_across_the_change_gives_one_sheet_per_form(
-    login, accountant_a, coop_a, member_a, goods
-):
+def test_purchase_list_across_the_change_gives_one_sheet_per_form(login, accountant_a, coop_a, member_a, goods):
     early_price(coop_a, goods)
     before = record(coop_a, member_a, at(dt.date(2026, 3, 11), 8), (goods["honey"], "1", "l", 1, 0))
     after = record(coop_a, member_a, at(dt.date(2026, 3, 12), 8), (goods["honey"], "3", "l", 1, 0))

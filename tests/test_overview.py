@@ -252,9 +252,7 @@ def test_progress_chart_caps_at_full_and_handles_no_total():
 def test_every_chart_on_the_page_parses(login, chair_a, known):
     page = login(chair_a).get("/c/coop-a/").content.decode()
     # The charts (role="img"), not the menu's icons (a <use> of the sprite, aria-hidden).
-    charts = [
-        m for m in re.findall(r"<svg .*?</svg>", page, flags=re.S) if 'role="img"' in m.split(">", 1)[0]
-    ]
+    charts = [m for m in re.findall(r"<svg .*?</svg>", page, flags=re.S) if 'role="img"' in m.split(">", 1)[0]]
     assert len(charts) >= 4
     for markup in charts:
         root = ET.fromstring(markup)

@@ -39,9 +39,7 @@ def _queue(coop, count: int) -> list[Message]:
 
 
 def _lease_runs_out() -> None:
-    Message.unscoped.filter(status=Status.SENDING).update(
-        lease_until=timezone.now() - dt.timedelta(seconds=1)
-    )
+    Message.unscoped.filter(status=Status.SENDING).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
 
 
 def test_a_batch_claimed_by_a_worker_killed_mid_batch_is_charged_once(coop_a):

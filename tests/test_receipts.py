@@ -458,9 +458,7 @@ def test_printed_receipt_says_who_owes_whom_without_a_minus(login, coop_a, colle
 
     with tenant(coop_a):
         ledger.advance_give(member=member_a, amount=2_000_000)
-    receipt = record(
-        coop_a, member_a, services.LineInput(product=tea, quantity=Decimal(20), unit="kg")
-    )  # 500,000
+    receipt = record(coop_a, member_a, services.LineInput(product=tea, quantity=Decimal(20), unit="kg"))  # 500,000
     page = login(collector_a).get(f"/c/coop-a/buying/receipts/{receipt.uuid}/print/").content.decode()
     assert _("After this receipt the member still owes the cooperative") in page
     assert "1.500.000" in page and "-1.500.000" not in page

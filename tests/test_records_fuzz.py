@@ -59,12 +59,7 @@ STEP = st.one_of(
     LOT,
     st.tuples(st.just("take_out"), st.integers(0, 50)),
     st.tuples(st.just("advance"), MEMBER, st.integers(1, 3_000_000), AGO),
-    st.tuples(
-        st.just("payout"),
-        MEMBER,
-        st.integers(1, 100),
-        st.sampled_from([PayoutMethod.CASH, PayoutMethod.BANK]),
-    ),
+    st.tuples(st.just("payout"), MEMBER, st.integers(1, 100), st.sampled_from([PayoutMethod.CASH, PayoutMethod.BANK])),
     st.tuples(st.just("close"), st.integers(1, 3)),
 )
 
@@ -137,19 +132,13 @@ def _apply(step, *, members, product, receipts, now):
 
 def _check(members, *, closed_before: dict, entries_before: int) -> None:
     for member in members:
-        sums = Entry.objects.filter(member=member).aggregate(
-            p=Sum("payable_delta"), r=Sum("receivable_delta")
-        )
+        sums = Entry.objects.filter(member=member).aggregate(p=Sum("payable_delta"), r=Sum("receivable_delta"))
         balance = member_balance(member)
         assert (balance.payable, balance.receivable) == (sums["p"] or 0, sums["r"] or 0)
         through = closed_before[member.pk]
         if through is not None:
             for entry in Entry.objects.filter(member=member, pk__gt=entries_before):
-                assert timezone.localdate(entry.occurred_at) > through, (
-                    entry.kind,
-                    entry.occurred_at,
-                    through,
-                )
+                assert timezone.localdate(entry.occurred_at) > through, (entry.kind, entry.occurred_at, through)
     assert lots_out_of_line() == []
     assert not LotSource.objects.filter(
         removed_at__isnull=True, receipt_line__receipt__status=ReceiptStatus.VOIDED

@@ -60,7 +60,9 @@ def test_the_last_chair_cannot_step_down(login, chair_a):
 def test_collector_cannot_manage_staff(login, collector_a):
     client = login(collector_a)
     assert client.get(STAFF_URL).status_code == 200
-    response = client.post(INVITE_URL, keyed({"phone": "0977000113", "full_name": "x", "role": "chair"}))
+    response = client.post(
+        INVITE_URL, keyed({"phone": "0977000113", "full_name": "x", "role": "chair"})
+    )
     assert response.status_code == 403
     assert not User.objects.filter(phone="0977000113").exists()
 

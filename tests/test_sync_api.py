@@ -327,10 +327,7 @@ def test_two_devices_same_member_at_once(coop_a, member_a, tea_a, device_a, coll
     with tenant(coop_a):
         services.field_settings_set(price_tolerance_pct=10, advance_limit_vnd=250_000)
     first, second = _push_together(
-        [
-            (device_a.token, [receipt_rec(member_a, tea_a, qty="3")]),
-            (other.token, [receipt_rec(member_a, tea_a, qty="4")]),
-        ]
+        [(device_a.token, [receipt_rec(member_a, tea_a, qty="3")]), (other.token, [receipt_rec(member_a, tea_a, qty="4")])]
     )
     assert first[0]["status"] == second[0]["status"] == 201
     # The cooperative owes the member 140.000: one advance of 200.000 leaves 60.000 owed

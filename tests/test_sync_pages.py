@@ -53,13 +53,10 @@ def test_only_the_chair_sees_phones(login, accountant_a, collector_a, device_a):
 
 def test_settings_page(english, login, coop_a, chair_a):
     client = login(chair_a)
-    assert (
-        client.post(
-            "/c/coop-a/field-admin/settings/",
-            {"price_tolerance_pct": "5", "advance_limit_vnd": "2.000.000", "sms_number": "0912 000 111"},
-        ).status_code
-        == 302
-    )
+    assert client.post(
+        "/c/coop-a/field-admin/settings/",
+        {"price_tolerance_pct": "5", "advance_limit_vnd": "2.000.000", "sms_number": "0912 000 111"},
+    ).status_code == 302
     with tenant(coop_a):
         current = services.field_settings()
         assert (current.price_tolerance_pct, current.advance_limit_vnd, current.sms_number) == (
@@ -67,12 +64,9 @@ def test_settings_page(english, login, coop_a, chair_a):
             2_000_000,
             "0912000111",
         )
-    assert (
-        client.post(
-            "/c/coop-a/field-admin/settings/", {"price_tolerance_pct": "500", "advance_limit_vnd": "1"}
-        ).status_code
-        == 400
-    )
+    assert client.post(
+        "/c/coop-a/field-admin/settings/", {"price_tolerance_pct": "500", "advance_limit_vnd": "1"}
+    ).status_code == 400
 
 
 def test_flagged_receipt_accept_and_void(english, login, coop_a, accountant_a, member_a, tea_a, device_a):
@@ -86,12 +80,9 @@ def test_flagged_receipt_accept_and_void(english, login, coop_a, accountant_a, m
     assert client.post(f"/c/coop-a/field-admin/review/{first.pk}/", {"action": "accept"}).status_code == 302
     assert client.post(f"/c/coop-a/field-admin/review/{first.pk}/", {"action": "accept"}).status_code == 400
     assert client.post(f"/c/coop-a/field-admin/review/{second.pk}/", {"action": "void"}).status_code == 400
-    assert (
-        client.post(
-            f"/c/coop-a/field-admin/review/{second.pk}/", {"action": "void", "reason": "Cân sai"}
-        ).status_code
-        == 302
-    )
+    assert client.post(
+        f"/c/coop-a/field-admin/review/{second.pk}/", {"action": "void", "reason": "Cân sai"}
+    ).status_code == 302
     with tenant(coop_a):
         assert SyncRecord.objects.get(pk=first.pk).state == State.ACCEPTED
         assert Receipt.objects.get(pk=second.receipt_id).status == ReceiptStatus.VOIDED
@@ -115,41 +106,28 @@ def test_pending_advance_only_the_chair_approves(
     client = login(chair_a)
     assert "Approve" in client.get(url).content.decode()
     assert client.post(url, {"action": "approve"}).status_code == 302
-    assert (
-        client.post(
-            f"/c/coop-a/field-admin/review/{declined.pk}/", {"action": "decline", "reason": "Quá nhiều"}
-        ).status_code
-        == 302
-    )
+    assert client.post(
+        f"/c/coop-a/field-admin/review/{declined.pk}/", {"action": "decline", "reason": "Quá nhiều"}
+    ).status_code == 302
     with tenant(coop_a):
         assert member_balance(member_a).receivable == 500_000
         assert SyncRecord.objects.get(pk=declined.pk).state == State.DECLINED
 
 
 def test_household_accept_merge_decline(english, login, coop_a, chair_a, member_a, tea_a, device_a):
-    one = record_of(
-        coop_a, send(device_a, household_rec("Giàng Thị Mỷ", commune=coop_a.commune_code, no="A7-1"))
-    )
+    one = record_of(coop_a, send(device_a, household_rec("Giàng Thị Mỷ", commune=coop_a.commune_code, no="A7-1")))
     two = record_of(
         coop_a, send(device_a, household_rec(member_a.full_name, commune=coop_a.commune_code, no="A7-2"))
     )
-    three = record_of(
-        coop_a, send(device_a, household_rec("Lò Văn Sử", commune=coop_a.commune_code, no="A7-3"))
-    )
+    three = record_of(coop_a, send(device_a, household_rec("Lò Văn Sử", commune=coop_a.commune_code, no="A7-3")))
     send(device_a, receipt_rec(three.key, tea_a))
     client = login(chair_a)
-    assert (
-        client.post(f"/c/coop-a/field-admin/review/{one.pk}/", {"action": "household_accept"}).status_code
-        == 302
-    )
+    assert client.post(f"/c/coop-a/field-admin/review/{one.pk}/", {"action": "household_accept"}).status_code == 302
     page = client.get(f"/c/coop-a/field-admin/review/{two.pk}/").content.decode()
     assert str(member_a.uuid) in page  # offered as the member to merge into
-    assert (
-        client.post(
-            f"/c/coop-a/field-admin/review/{two.pk}/", {"action": "merge", "into": str(member_a.uuid)}
-        ).status_code
-        == 302
-    )
+    assert client.post(
+        f"/c/coop-a/field-admin/review/{two.pk}/", {"action": "merge", "into": str(member_a.uuid)}
+    ).status_code == 302
     # A household with a receipt already cannot be declined.
     refused = client.post(
         f"/c/coop-a/field-admin/review/{three.pk}/", {"action": "household_decline", "reason": "không rõ"}
@@ -162,9 +140,7 @@ def test_household_accept_merge_decline(english, login, coop_a, chair_a, member_
         assert SyncRecord.objects.get(pk=three.pk).state == State.PROVISIONAL
 
 
-def test_receipt_page_shows_the_phones_number(
-    english, login, coop_a, accountant_a, member_a, tea_a, device_a
-):
+def test_receipt_page_shows_the_phones_number(english, login, coop_a, accountant_a, member_a, tea_a, device_a):
     answer = send(device_a, receipt_rec(member_a, tea_a, no="PZ-0042"))
     with tenant(coop_a):
         receipt = Receipt.objects.get(client_key=answer["key"])

@@ -170,9 +170,7 @@ def test_revoked_device_replays_but_records_nothing_new(coop_a, chair_a, member_
         services.device_revoke(device=device_a.device, reason="lost", actor=chair_a)
         device = SyncRecord.objects.get().device
     assert services.record_apply(device=device, record=sent, via="sms")["number"] == first["number"]
-    assert (
-        services.record_apply(device=device, record=receipt_rec(member_a, tea_a), via="sms")["status"] == 401
-    )
+    assert services.record_apply(device=device, record=receipt_rec(member_a, tea_a), via="sms")["status"] == 401
     with tenant(coop_a):
         assert Receipt.objects.count() == 1
 

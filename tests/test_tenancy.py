@@ -327,11 +327,7 @@ def shipping_a(coop_a, shop_a):
         )
         remittance = Remittance.objects.create(cooperative=coop_a, carrier="ghtk", checksum="0" * 64)
         line = RemittanceLine.objects.create(
-            cooperative=coop_a,
-            remittance=remittance,
-            row=2,
-            tracking_code="X1",
-            state=RemittanceState.UNKNOWN,
+            cooperative=coop_a, remittance=remittance, row=2, tracking_code="X1", state=RemittanceState.UNKNOWN
         )
     return {"shipment_id": shipment.pk, "remittance_id": remittance.pk, "line_id": line.pk}
 

@@ -126,9 +126,7 @@ def hostile(coop_a, chair_a, accountant_a):
             choices={coop.pk: Choice(delivery="pickup", payment="bank")},
         )
         tx, _created = transaction_receive(
-            line=IncomingLine(
-                source="manual", provider_id="", at=timezone.now(), amount=order.total_vnd, memo="ck"
-            )
+            line=IncomingLine(source="manual", provider_id="", at=timezone.now(), amount=order.total_vnd, memo="ck")
         )
         transaction_resolve(tx=tx, actor=accountant_a, order=order, note=HOSTILE["memo"])
     # A live sale whose buyer named themselves and commented with formulas.
@@ -137,9 +135,7 @@ def hostile(coop_a, chair_a, accountant_a):
 
     live = on_air(coop, items=(("M1", 20, 10, 200_000),))
     with tenant(coop):
-        comment_add(
-            session=live, author_name=HOSTILE["full_name"], text=f"M1 x2 0355111444 {HOSTILE['memo']}"
-        )
+        comment_add(session=live, author_name=HOSTILE["full_name"], text=f"M1 x2 0355111444 {HOSTILE['memo']}")
     return {"member_id": member.uuid, "number": run.number, "season_id": season.pk, "live_code": live.code}
 
 

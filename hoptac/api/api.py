@@ -52,15 +52,9 @@ SERVERS = [{"url": "/", "description": "This installation: every path starts wit
 LICENSE = {"name": "GNU Affero General Public License v3.0 or later", "identifier": "AGPL-3.0-or-later"}
 CONTACT = {"name": "Hợp Tác contributors"}
 TAGS = [
-    {
-        "name": "auth",
-        "description": "Personal tokens: made with a phone (or email) and password, for apps and scripts.",
-    },
+    {"name": "auth", "description": "Personal tokens: made with a phone (or email) and password, for apps and scripts."},
     {"name": "prices", "description": "The price list: the price in force of each product and grade."},
-    {
-        "name": "receipts",
-        "description": "Purchase receipts (phiếu thu mua): what members delivered and its worth.",
-    },
+    {"name": "receipts", "description": "Purchase receipts (phiếu thu mua): what members delivered and its worth."},
     {"name": "members", "description": "Member households and their balances with the cooperative."},
     {"name": "products", "description": "The cooperative's products and their units."},
     {"name": "lots", "description": "Lots and stock: raw and finished lots, steps and stock movements."},

@@ -660,9 +660,7 @@ def live_claim_list(
     slug: str,
     live_code: str,
     state: ClaimState | None = None,
-    item: Annotated[
-        str, Query(max_length=6, pattern=r"^[A-Za-z0-9 ]*$", description="Only this product's code, e.g. M1.")
-    ] = "",
+    item: Annotated[str, Query(max_length=6, pattern=r"^[A-Za-z0-9 ]*$", description="Only this product's code, e.g. M1.")] = "",
     needs_look: bool | None = None,
     buyer: Annotated[DbId | None, Query(description="Only this buyer's claims (id).")] = None,
     masked: Masked = False,

@@ -11,9 +11,7 @@ urlpatterns = [
     path("<int:product_id>/photos/", views.photo_add, name="photo_add"),
     path("<int:product_id>/photos/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
     path("<int:product_id>/certificates/", views.certificate_add, name="certificate_add"),
-    path(
-        "certificates/<int:certificate_id>/document/", views.certificate_document, name="certificate_document"
-    ),
+    path("certificates/<int:certificate_id>/document/", views.certificate_document, name="certificate_document"),
     path(
         "<int:product_id>/certificates/<int:certificate_id>/delete/",
         views.certificate_delete,

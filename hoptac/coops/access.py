@@ -69,9 +69,7 @@ def access_for(request, cooperative: Cooperative, role: str) -> Access:
             data={"path": request.get_full_path()[:300], "method": request.method, "reason": reason},
         )
 
-    return Access(
-        cooperative=cooperative, role=role, perms=_AuditedPerms(perms | {Perm.MEMBER_PERSONAL}, record)
-    )
+    return Access(cooperative=cooperative, role=role, perms=_AuditedPerms(perms | {Perm.MEMBER_PERSONAL}, record))
 
 
 @dataclass(frozen=True)

@@ -353,8 +353,7 @@ def _read_rows(content: bytes) -> tuple[dict[int, str], list[tuple[int, tuple]],
             data.append((number, row))
             if len(data) > max_rows:
                 raise ImportFileError(
-                    _("The file has more than %(max)s rows. Split it and import each part.")
-                    % {"max": max_rows},
+                    _("The file has more than %(max)s rows. Split it and import each part.") % {"max": max_rows},
                     code="data_rows",
                 )
     except xlsx.XlsxRefused as refused:
@@ -498,9 +497,7 @@ def members_import_xlsx(*, content: bytes, actor=None) -> ImportResult:
                 file_error=_("The file holds only the example row: write your households in it or below it."),
                 file_code="only_example",
             )
-        return ImportResult(
-            file_error=_("The file has no member rows under the headers."), file_code="no_rows"
-        )
+        return ImportResult(file_error=_("The file has no member rows under the headers."), file_code="no_rows")
     lookups = (
         _choice_lookup(Gender.choices, GENDER_WORDS),
         _choice_lookup(MemberType.choices, MEMBER_TYPE_WORDS),

@@ -48,7 +48,9 @@ def invitation(request, token: str):
             request,
             "invitation_closed.html",
             {
-                "text": _("This invitation is for another phone number. Sign out, then open the link again."),
+                "text": _(
+                    "This invitation is for another phone number. Sign out, then open the link again."
+                ),
                 "sign_out": True,
             },
             status=403,

@@ -86,9 +86,7 @@ class Cooperative(models.Model):
     shares_personal_data = models.BooleanField(
         _("share members' contact and bank details with the provincial alliance"),
         default=False,
-        help_text=_(
-            "Officers of the alliance then see phones, e-mails, bank accounts and notes; each visit is recorded."
-        ),
+        help_text=_("Officers of the alliance then see phones, e-mails, bank accounts and notes; each visit is recorded."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -277,9 +277,7 @@ def invitations_pending():
 def own_household(user, cooperative) -> Member | None:
     """The member household linked to ``user``'s account in ``cooperative``, if any (read
     through the scoped manager: a link to another cooperative's member finds nothing)."""
-    membership = (
-        memberships_of(user).filter(cooperative=cooperative).first() if user.is_authenticated else None
-    )
+    membership = memberships_of(user).filter(cooperative=cooperative).first() if user.is_authenticated else None
     if membership is None or membership.member_id is None:
         return None
     return Member.objects.select_related("village").filter(pk=membership.member_id).first()

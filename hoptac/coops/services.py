@@ -397,11 +397,7 @@ def invitation_create(*, phone: str, full_name: str, role: str, actor=None) -> t
         expires_at=now + dt.timedelta(days=INVITATION_DAYS),
     )
     audit_record(
-        action="staff.invite",
-        actor=actor,
-        cooperative=coop,
-        obj=invitation,
-        data={"phone": phone, "role": role},
+        action="staff.invite", actor=actor, cooperative=coop, obj=invitation, data={"phone": phone, "role": role}
     )
     return invitation, token
 
@@ -468,7 +464,9 @@ def invitation_accept(*, invitation: StaffInvitation, user) -> Membership:
 
     invitation = _locked_invitation(invitation)
     if not user.is_authenticated or user.phone != invitation.phone:
-        raise ValidationError(_("This invitation is for another phone number."), code="other_person")
+        raise ValidationError(
+            _("This invitation is for another phone number."), code="other_person"
+        )
     coop = invitation.cooperative
     with tenant(coop):
         current = Membership.objects.filter(user=user, cooperative=coop).first()

@@ -25,5 +25,7 @@ urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/<int:membership_id>/remove/", views.staff_remove, name="staff_remove"),
     path("staff/<int:membership_id>/password/", views.staff_password, name="staff_password"),
-    path("staff/invitations/<int:invitation_id>/cancel/", views.invitation_cancel, name="invitation_cancel"),
+    path(
+        "staff/invitations/<int:invitation_id>/cancel/", views.invitation_cancel, name="invitation_cancel"
+    ),
 ]

@@ -56,9 +56,7 @@ def _home(request, *, redirect_single: bool):
     hundreds), under a link to the alliance's overview."""
     choices = selectors.own_cooperatives(request.user)
     query = request.GET.get("q", "")[:100]
-    province_page = selectors.alliance_cooperatives(
-        request.user, query=query, page=request.GET.get("page") or 1
-    )
+    province_page = selectors.alliance_cooperatives(request.user, query=query, page=request.GET.get("page") or 1)
     if redirect_single and province_page is None and len(choices) == 1:
         return redirect("coops:dashboard", coop_slug=choices[0].cooperative.slug)
     return render(

@@ -46,9 +46,7 @@ def components(request):
     form.is_valid()
     page = Paginator(range(100), 10).get_page(request.GET.get("page") or 2)
     tabs = {role: [s for s in SECTIONS if s.key in keys] for role, keys in TABS.items()}
-    icons = sorted(
-        {s.icon for s in SECTIONS} | {"menu", "circle-check", "info", "triangle-alert", "circle-x", "inbox"}
-    )
+    icons = sorted({s.icon for s in SECTIONS} | {"menu", "circle-check", "info", "triangle-alert", "circle-x", "inbox"})
     # Sample data (names, villages, codes, amounts): data, not interface text.
     rows = [
         {"name": "Cử Thị Súa", "village": "Thôn Sủng Trà", "year": 1972, "amount": 2_400_000},

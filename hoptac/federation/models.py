@@ -154,7 +154,5 @@ class JoinRequest(models.Model):
     def sector_labels(self) -> str:
         labels = dict(Sector.choices)
         return ", ".join(str(labels.get(value, value)) for value in self.sectors)
-
-
 # The overview's summaries (kept by the worker): alliance-overview's own module.
 from hoptac.federation.overview_models import BuyingMonth, CoopFigures, CoopMonth  # noqa: E402,F401

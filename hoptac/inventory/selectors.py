@@ -261,7 +261,5 @@ def stock_held(lot) -> Decimal:
     """Packs of ``lot`` held for orders not shipped yet."""
     from hoptac.inventory.models import ReservationState, StockReservation
 
-    total = StockReservation.objects.filter(lot=lot, state=ReservationState.HELD).aggregate(
-        t=Sum("quantity")
-    )["t"]
+    total = StockReservation.objects.filter(lot=lot, state=ReservationState.HELD).aggregate(t=Sum("quantity"))["t"]
     return quantize_qty(Decimal(total or 0))

@@ -420,9 +420,7 @@ def _hold(*, wanted: list[tuple[int, int, Decimal]], holder: str, today: dt.date
         .values_list("lot_id", "total")
     )
     held = _held([lot.pk for lot in lots])
-    free = {
-        lot.pk: quantize_qty(Decimal(on_hand.get(lot.pk) or 0)) - held.get(lot.pk, Decimal(0)) for lot in lots
-    }
+    free = {lot.pk: quantize_qty(Decimal(on_hand.get(lot.pk) or 0)) - held.get(lot.pk, Decimal(0)) for lot in lots}
     needed: dict[int, Decimal] = {}
     for _line, product_id, packs in wanted:
         needed[product_id] = needed.get(product_id, Decimal(0)) + Decimal(packs)
@@ -445,15 +443,15 @@ def _hold(*, wanted: list[tuple[int, int, Decimal]], holder: str, today: dt.date
             free[lot.pk] -= take
             left -= take
             made.append(
-                StockReservation.objects.create(
-                    cooperative=coop, lot=lot, quantity=take, **{holder: holder_id}
-                )
+                StockReservation.objects.create(cooperative=coop, lot=lot, quantity=take, **{holder: holder_id})
             )
     return made
 
 
 @transaction.atomic
-def stock_live_hold(*, live_item_id: int, product_id: int, packs: int, today: dt.date | None = None) -> list:
+def stock_live_hold(
+    *, live_item_id: int, product_id: int, packs: int, today: dt.date | None = None
+) -> list:
     """Set packs aside for a live sale's item (first expiring lots first); raises
     :class:`OutOfStock` when the product has fewer packs free."""
     return _hold(wanted=[(live_item_id, product_id, Decimal(packs))], holder="live_item_id", today=today)
@@ -465,9 +463,7 @@ def stock_live_release(*, live_item_id: int, packs: int | None = None) -> Decima
     expire last, so what stays set aside is the freshest to ship first. Returns the packs
     given back. Locks the lots it changes."""
     rows = list(
-        StockReservation.objects.filter(live_item_id=live_item_id, state=ReservationState.HELD).order_by(
-            "-id"
-        )
+        StockReservation.objects.filter(live_item_id=live_item_id, state=ReservationState.HELD).order_by("-id")
     )
     lots_lock(Lot, {r.lot_id for r in rows})
     left = None if packs is None else Decimal(packs)

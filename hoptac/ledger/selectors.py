@@ -174,8 +174,6 @@ def statement(member, *, start: dt.datetime, end: dt.datetime) -> Statement:
 def statement_size(member, *, start: dt.datetime, end: dt.datetime) -> int:
     """How many entries :func:`statement` would list (the xlsx goes to the worker beyond a size)."""
     return Entry.objects.filter(member=member, occurred_at__gte=start, occurred_at__lt=end).count()
-
-
 STATEMENT_PAGE = 200
 
 
@@ -197,9 +195,7 @@ def statement_page(member, *, start: dt.datetime, end: dt.datetime, number=1, pe
         total_in=Coalesce(Sum(Case(When(payable_delta__gt=F("receivable_delta"), then=net), default=0)), 0),
         total_out=Coalesce(Sum(Case(When(payable_delta__lt=F("receivable_delta"), then=-net), default=0)), 0),
     )
-    paginator = Paginator(
-        period.select_related("reverses", "created_by").order_by("occurred_at", "id"), per_page
-    )
+    paginator = Paginator(period.select_related("reverses", "created_by").order_by("occurred_at", "id"), per_page)
     paginator.count = sums["n"]  # already counted
     page = paginator.get_page(number)
     entries = list(page.object_list)
@@ -207,9 +203,7 @@ def statement_page(member, *, start: dt.datetime, end: dt.datetime, number=1, pe
     if page.number > 1 and entries:
         first = entries[0]
         before = _sums(
-            period.filter(
-                Q(occurred_at__lt=first.occurred_at) | Q(occurred_at=first.occurred_at, id__lt=first.pk)
-            )
+            period.filter(Q(occurred_at__lt=first.occurred_at) | Q(occurred_at=first.occurred_at, id__lt=first.pk))
         )
         running += before.net
     carried = running

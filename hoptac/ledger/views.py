@@ -201,7 +201,9 @@ def loan_create(request, member_id):
     form = LoanForm(request.POST or None)
     step = _checking(request, form)
     if step == "check":
-        return _check_page(request, form, member=member, title=_("Input loan"), submit=_("Record the loan"))
+        return _check_page(
+            request, form, member=member, title=_("Input loan"), submit=_("Record the loan")
+        )
     if step == "save":
         data = form.cleaned_data
         try:
@@ -275,7 +277,9 @@ def payout_create(request, member_id):
     )
     step = _checking(request, form)
     if step == "check":
-        return _check_page(request, form, member=member, title=_("Pay out"), submit=_("Record the payout"))
+        return _check_page(
+            request, form, member=member, title=_("Pay out"), submit=_("Record the payout")
+        )
     if step == "save":
         data = form.cleaned_data
         try:

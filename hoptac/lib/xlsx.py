@@ -205,17 +205,7 @@ class _PendingCell:
     value is text (``data_type`` "s") whatever it begins with; only :func:`formula` makes it
     a formula."""
 
-    __slots__ = (
-        "_value",
-        "alignment",
-        "border",
-        "column",
-        "data_type",
-        "fill",
-        "font",
-        "number_format",
-        "row",
-    )
+    __slots__ = ("_value", "alignment", "border", "column", "data_type", "fill", "font", "number_format", "row")
 
     def __init__(self, row: int, column: int):
         self.row = row

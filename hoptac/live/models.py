@@ -68,9 +68,7 @@ class LiveSession(CoopOwned):
     title = models.CharField(_("title"), max_length=120)
     platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
     starts_at = models.DateTimeField(_("starts at"))
-    status = models.CharField(
-        _("status"), max_length=8, choices=LiveStatus.choices, default=LiveStatus.PLANNED
-    )
+    status = models.CharField(_("status"), max_length=8, choices=LiveStatus.choices, default=LiveStatus.PLANNED)
     hold_minutes = models.PositiveIntegerField(
         _("buyers confirm within (minutes)"),
         default=120,
@@ -150,9 +148,7 @@ class LiveBuyer(CoopOwned):
     phone = models.CharField(_("phone"), max_length=11, blank=True)
     token = models.CharField(max_length=24, unique=True, default=new_buyer_token, editable=False)
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
-    order = models.ForeignKey(
-        "shop.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    order = models.ForeignKey("shop.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     link_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -175,12 +171,8 @@ class LiveComment(CoopOwned):
     text = models.CharField(_("comment"), max_length=1000)
     # Folded author and text: the same comment pasted twice (or sent twice) is one claim.
     fingerprint = models.CharField(max_length=64)
-    duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    buyer = models.ForeignKey(
-        LiveBuyer, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
-    )
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    buyer = models.ForeignKey(LiveBuyer, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments")
     phone = models.CharField(max_length=11, blank=True)
     is_order = models.BooleanField(default=False)
     needs_look = models.BooleanField(default=False)
@@ -195,9 +187,7 @@ class LiveComment(CoopOwned):
         verbose_name_plural = _("live comments")
         constraints = [
             models.UniqueConstraint(
-                fields=["session", "external_id"],
-                condition=~Q(external_id=""),
-                name="live_comment_external_once",
+                fields=["session", "external_id"], condition=~Q(external_id=""), name="live_comment_external_once"
             )
         ]
         indexes = [models.Index(fields=["session", "fingerprint"], name="live_comment_fp")]
@@ -219,9 +209,7 @@ class Claim(CoopOwned):
     session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="claims")
     item = models.ForeignKey(LiveItem, on_delete=models.CASCADE, related_name="claims")
     buyer = models.ForeignKey(LiveBuyer, on_delete=models.CASCADE, related_name="claims")
-    comment = models.ForeignKey(
-        LiveComment, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
-    )
+    comment = models.ForeignKey(LiveComment, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims")
     quantity = models.PositiveIntegerField(_("packs"), validators=[MinValueValidator(1)])
     state = models.CharField(_("state"), max_length=8, choices=ClaimState.choices)
     needs_look = models.BooleanField(default=False)

@@ -357,7 +357,9 @@ def member_messages_resume(*, member) -> None:
 
 
 @transaction.atomic
-def offer_open(*, member, product, product_text: str, quantity, unit: str, raw_text: str) -> SellOffer:
+def offer_open(
+    *, member, product, product_text: str, quantity, unit: str, raw_text: str
+) -> SellOffer:
     """BAN: a member offers to sell; staff answer it on the offers page."""
     return SellOffer.objects.create(
         cooperative=member.cooperative,

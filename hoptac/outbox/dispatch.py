@@ -69,9 +69,7 @@ def claim(worker: str, *, limit: int = 50) -> list[Message]:
     now = timezone.now()
     with transaction.atomic():
         rows = messages_claim(
-            Message.unscoped.filter(_due(now))
-            .select_related("cooperative")
-            .order_by("next_attempt_at", "id"),
+            Message.unscoped.filter(_due(now)).select_related("cooperative").order_by("next_attempt_at", "id"),
             limit=limit,
         )
         claimed = []

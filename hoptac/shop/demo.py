@@ -435,10 +435,7 @@ def _channels(coops: dict) -> int:
     came from: some through a link, some from the marketplace (reports by channel)."""
     made = 0
     for slug, links in (
-        (
-            "tuan-dung",
-            (("zalo", "Nhóm Zalo Chợ quê Hà Giang", 137), ("facebook", "Bài Facebook mật ong tháng 11", 58)),
-        ),
+        ("tuan-dung", (("zalo", "Nhóm Zalo Chợ quê Hà Giang", 137), ("facebook", "Bài Facebook mật ong tháng 11", 58))),
         ("tay-con-linh", (("zalo", "Nhóm Zalo Trà Shan tuyết Hà Nội", 64),)),
     ):
         coop = coops.get(slug)

@@ -476,12 +476,8 @@ class ShareLink(CoopOwned):
 
     code = models.CharField(max_length=8, unique=True, default=new_share_code, editable=False)
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="share_links")
-    lot = models.ForeignKey(
-        "inventory.Lot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    place = models.CharField(
-        _("shared in"), max_length=10, choices=SharePlace.choices, default=SharePlace.ZALO
-    )
+    lot = models.ForeignKey("inventory.Lot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    place = models.CharField(_("shared in"), max_length=10, choices=SharePlace.choices, default=SharePlace.ZALO)
     label = models.CharField(_("name of the group or post"), max_length=80, blank=True)
     visits = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
@@ -541,9 +537,7 @@ class CarrierAccount(CoopOwned):
         ordering = ["carrier"]
         verbose_name = _("carrier account")
         verbose_name_plural = _("carrier accounts")
-        constraints = [
-            models.UniqueConstraint(fields=["cooperative", "carrier"], name="carrier_account_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["cooperative", "carrier"], name="carrier_account_unique")]
 
     def __str__(self) -> str:
         return f"{self.carrier}:{self.cooperative_id}"
@@ -615,7 +609,9 @@ class ShipmentEvent(_AppendOnly):
 
     class Meta:
         ordering = ["at", "id"]
-        constraints = [models.UniqueConstraint(fields=["shipment", "dedupe_key"], name="shipment_event_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "dedupe_key"], name="shipment_event_once")
+        ]
 
 
 class Remittance(CoopOwned):
@@ -657,9 +653,7 @@ class RemittanceLine(CoopOwned):
     row = models.PositiveIntegerField()
     tracking_code = models.CharField(max_length=40, blank=True)
     order_code = models.CharField(max_length=20, blank=True)
-    order = models.ForeignKey(
-        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="remittances"
-    )
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="remittances")
     cod_vnd = models.BigIntegerField(default=0)
     fee_vnd = models.BigIntegerField(default=0)
     expected_cod_vnd = models.BigIntegerField(null=True, blank=True)

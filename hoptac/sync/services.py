@@ -561,9 +561,7 @@ def record_apply(*, device: Device, record: dict, via: str, rules: FieldSettings
                 "key": key_text,
                 "status": 401,
                 "state": "refused",
-                "message": _(
-                    "This phone was switched off by the cooperative: nothing new is recorded from it."
-                ),
+                "message": _("This phone was switched off by the cooperative: nothing new is recorded from it."),
             }
         try:
             return _record_new(

@@ -82,11 +82,7 @@ def settings_edit(request):
                 add_errors(
                     form,
                     error,
-                    {
-                        "tolerance": "price_tolerance_pct",
-                        "phone": "sms_number",
-                        "too_large": "advance_limit_vnd",
-                    },
+                    {"tolerance": "price_tolerance_pct", "phone": "sms_number", "too_large": "advance_limit_vnd"},
                 )
             else:
                 messages.success(request, _("Field settings saved."))
@@ -186,9 +182,7 @@ def record_review(request, record_id: int):
                 except ValidationError as error:
                     errors += [str(m) for m in error.messages]
                 else:
-                    messages.success(
-                        request, _("Done: the collector's phone will show it at its next contact.")
-                    )
+                    messages.success(request, _("Done: the collector's phone will show it at its next contact."))
                     return redirect("sync:review", coop_slug=request.cooperative.slug)
             else:
                 errors += [str(e) for field_errors in form.errors.values() for e in field_errors]

@@ -122,13 +122,9 @@ def icon(name: str, label: str = ""):
     href = f"{static('hoptac/icons.svg')}#{name}"
     if label:
         return format_html(
-            '<svg class="icon" role="img" aria-label="{}" focusable="false"><use href="{}"></use></svg>',
-            label,
-            href,
+            '<svg class="icon" role="img" aria-label="{}" focusable="false"><use href="{}"></use></svg>', label, href
         )
-    return format_html(
-        '<svg class="icon" aria-hidden="true" focusable="false"><use href="{}"></use></svg>', href
-    )
+    return format_html('<svg class="icon" aria-hidden="true" focusable="false"><use href="{}"></use></svg>', href)
 
 
 @register.simple_tag(takes_context=True)

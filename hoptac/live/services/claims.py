@@ -56,7 +56,9 @@ MAX_CLAIM = 1000  # packs in one claim: beyond this it is not an order, it is a 
 
 
 def _taken(item_id: int) -> int:
-    return int(Claim.objects.filter(item_id=item_id, state__in=TAKING).aggregate(n=Sum("quantity"))["n"] or 0)
+    return int(
+        Claim.objects.filter(item_id=item_id, state__in=TAKING).aggregate(n=Sum("quantity"))["n"] or 0
+    )
 
 
 def _held_by_claims(item_id: int) -> int:
@@ -422,9 +424,7 @@ def claims_expire(*, now: dt.datetime | None = None) -> int:
         .values_list("item_id", flat=True)
         .distinct()
     )
-    return sum(
-        claims_expire_item(item=item, now=now) for item in LiveItem.objects.filter(pk__in=list(item_ids))
-    )
+    return sum(claims_expire_item(item=item, now=now) for item in LiveItem.objects.filter(pk__in=list(item_ids)))
 
 
 # --- the buyer confirms ------------------------------------------------------------------------

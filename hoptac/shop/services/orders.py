@@ -235,9 +235,7 @@ def order_place(
                         buyer_phone=buyer.phone,
                         buyer_email=buyer.email,
                         message_channel=buyer.message_channel,
-                        province_code=buyer.province_code
-                        if choice.delivery != DeliveryMethod.PICKUP
-                        else None,
+                        province_code=buyer.province_code if choice.delivery != DeliveryMethod.PICKUP else None,
                         commune_code=buyer.commune_code if choice.delivery != DeliveryMethod.PICKUP else None,
                         street=buyer.street if choice.delivery != DeliveryMethod.PICKUP else "",
                         note=buyer.note,

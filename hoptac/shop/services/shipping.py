@@ -210,9 +210,7 @@ def shipment_create(*, order: Order, actor=None, account: CarrierAccount | None 
         # Made at the carrier but not kept here (the order moved, or another shipment was
         # made meanwhile): cancel it there so no parcel is picked up twice — unless the
         # carrier answered with a parcel we keep already (a create repeated at once).
-        if Shipment.objects.filter(
-            carrier=account.carrier, tracking_code=created.tracking_code[:40]
-        ).exists():
+        if Shipment.objects.filter(carrier=account.carrier, tracking_code=created.tracking_code[:40]).exists():
             raise ValidationError(
                 _("This order already has a shipment at the carrier."), code="twice"
             ) from None
