@@ -388,7 +388,10 @@ if REDIS_URL:
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
 
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Messages ("Receipt PTM-000230 recorded.") travel in a signed cookie, in the session only
+# when too large for it: a POST that redirects writes no session row for them, nor does
+# the page that shows them (the receipt POST counts its queries).
+MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
 
 # The platform's own name and the province served by default (Tuyên Quang, code 8).
 PLATFORM_NAME = env("PLATFORM_NAME", "Hợp Tác")

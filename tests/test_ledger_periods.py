@@ -329,3 +329,35 @@ def test_sending_a_statement_with_a_date_out_of_range_is_a_message(login, accoun
         assert response.status_code == 302
     with tenant(coop_a):
         assert not PeriodClose.objects.exists() and not Message.objects.exists()
+
+
+def test_books_of_reads_the_closed_period_and_the_balance_as_their_selectors(
+    coop_a, member_a, member_a2, honey, accountant_a
+):
+    """``books_of`` (one statement under the member's lock) is ``closed_through`` and
+    ``member_balance``; the purchase's ``balance_after`` is the balance with it."""
+    start, end = last_month()
+    with tenant(coop_a):
+        assert selectors.books_of(member_a) == selectors.Books(None, selectors.ZERO)
+        buy(member_a, honey, 2, noon(start))
+        ledger.advance_give(member=member_a, amount=300_000, occurred_at=noon(start))
+        ledger.statement_send(member=member_a, start=start, end=end, handed=True, actor=accountant_a)
+        ledger.month_close(month=start - dt.timedelta(days=40), actor=accountant_a)
+        for member in (member_a, member_a2):
+            books = selectors.books_of(member)
+            assert books.closed_through == selectors.closed_through(member)
+            assert books.balance == member_balance(member)
+        assert selectors.books_of(member_a).closed_through == end
+        assert selectors.books_of(member_a2).closed_through < end
+        receipt = buy(member_a, honey, 3, timezone.now())
+        entry = Entry.objects.get(source_type="receipt", source_id=str(receipt.pk))
+        after = ledger.purchase_record(
+            member=member_a,
+            amount=1_000,
+            occurred_at=timezone.now(),
+            source_type="test",
+            source_id="1",
+            memo="",
+        ).balance_after
+        assert entry.payable_delta == 3 * PRICE
+        assert after == member_balance(member_a) == selectors.Balance(5 * PRICE + 1_000, 300_000)

@@ -16,8 +16,9 @@ from hoptac.ledger.models import Entry, EntryKind
 from hoptac.ledger.selectors import member_balance
 from hoptac.lib.sms import sms_length
 from hoptac.lib.text import unaccent
-from hoptac.offtake import services
+from hoptac.offtake import selectors, services
 from hoptac.offtake.models import Receipt, ReceiptLine, ReceiptStatus
+from hoptac.offtake.receipt_forms import active_products
 from hoptac.offtake.sms import SMS_LIMIT, receipt_sms_text
 from tests.conftest import keyed
 
@@ -227,6 +228,78 @@ def test_agreement_price_rules(coop_a, member_a, member_a2, tea):
         fulfilment = {f.agreement.member_id: f for f in agreements_with_fulfilment(season)}
     assert fulfilment[member_a.pk].delivered_base == Decimal(10)
     assert fulfilment[member_a.pk].percent == 5  # 10 of 200 kg
+
+
+def test_terms_read_with_the_products_price_as_each_line_would(coop_a, member_a, member_a2, honey, tea):
+    """The receipt form and the field app read the products with their prices and the
+    member's agreement in one statement (``products_with_terms``): the same prices as the
+    per-line reads, at any moment, for each kind of agreement; terms of another member or
+    another moment are not used."""
+    with tenant(coop_a):
+        season = services.season_create(
+            product=tea,
+            name="Chè xuân 2026",
+            starts_on=timezone.localdate() - dt.timedelta(days=10),
+            ends_on=timezone.localdate() + dt.timedelta(days=60),
+        )
+        for member, rule, price in (
+            (member_a, "list", {"floor_price_vnd": 27_000}),
+            (member_a2, "fixed", {}),
+        ):
+            services.agreement_create(
+                member=member,
+                season=season,
+                committed_quantity=Decimal(100),
+                committed_unit="kg",
+                price_rule=rule,
+                fixed_price_vnd=26_000 if rule == "fixed" else None,
+                signed_on=timezone.localdate(),
+                **price,
+            )
+        services.price_set(
+            product=tea, grade=1, price_vnd=28_000, effective_from=timezone.now() - dt.timedelta(days=1)
+        )
+        lines = [
+            services.LineInput(product=tea, quantity=Decimal(10), unit="kg"),
+            services.LineInput(product=honey, grade=2, quantity=Decimal("1.5"), unit="l"),
+        ]
+        seen = set()
+        for member in (member_a, member_a2):
+            for at in (timezone.now() - dt.timedelta(days=5), timezone.now()):
+                products, terms = selectors.products_with_terms(member=member, at=at)
+                assert [p.pk for p in products] == [p.pk for p in active_products()]
+                for product in products:
+                    for grade in (1, 2, 3):
+                        found = selectors.price_in_force(product=product, grade=grade, at=at)
+                        assert terms.prices[(product.pk, grade)] == (found.price_vnd if found else None)
+                    expected = selectors.agreement_for(
+                        member=member, product=product, on=timezone.localdate(at)
+                    )
+                    got = terms.agreements[product.pk]
+                    assert (got is None) == (expected is None)
+                    if got is not None:
+                        assert (got.pk, got.price_rule, got.fixed_price_vnd, got.floor_price_vnd) == (
+                            expected.pk,
+                            expected.price_rule,
+                            expected.fixed_price_vnd,
+                            expected.floor_price_vnd,
+                        )
+                with_terms = services.receipt_check(member=member, collected_at=at, lines=lines, terms=terms)
+                alone = services.receipt_check(member=member, collected_at=at, lines=lines)
+                assert [item[1:6] for item in with_terms.priced] == [item[1:6] for item in alone.priced]
+                assert [getattr(item[6], "pk", None) for item in with_terms.priced] == [
+                    getattr(item[6], "pk", None) for item in alone.priced
+                ]
+                seen.add(with_terms.priced[0][3])
+        assert seen == {27_000, 28_000, 26_000}  # the floor, the list price above it, the fixed price
+        # Terms of member_a handed with member_a2's receipt: member_a2's fixed price all the same.
+        _products, of_a = selectors.products_with_terms(member=member_a, at=timezone.now())
+        other = services.receipt_check(
+            member=member_a2, collected_at=timezone.now(), lines=lines[:1], terms=of_a
+        )
+        assert other.priced[0][3] == 26_000
+        receipt = services.receipt_record(member=member_a2, collected_at=of_a.at, lines=lines[:1], terms=of_a)
+        assert receipt.total_vnd == 260_000 and receipt.agreement.price_rule == "fixed"
 
 
 def test_sms_text_is_unaccented_and_short(coop_a, member_a, honey, tea):

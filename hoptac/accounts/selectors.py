@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from hoptac.accounts.models import AllianceOfficer, LoginFailure, Membership, PasswordResetCode, User
@@ -62,6 +62,34 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 
 def membership_for(*, user: User, cooperative_id: int) -> Membership | None:
     return Membership.objects.filter(user=user, cooperative_id=cooperative_id).first()
+
+
+def with_account(members: QuerySet) -> QuerySet:
+    """``members`` read with their household account in the same statement: the id and
+    language of the user of the first membership linked to each (``account_user_id``,
+    ``account_language``; ``None`` for a household without one). The outbox reads the
+    account from these instead of looking it up again (``account_of``)."""
+    first = Membership.objects.filter(member=OuterRef("pk")).order_by("pk")
+    return members.annotate(
+        account_user_id=Subquery(first.values("user_id")[:1]),
+        account_language=Subquery(first.values("user__language")[:1]),
+    )
+
+
+NOT_READ = object()
+
+
+def account_of(member):
+    """The account read with ``member`` by :func:`with_account`: a ``User`` holding its id
+    and language (its other fields are loaded if asked for), ``None`` when the household
+    has none, or ``NOT_READ`` when ``member`` was read without it."""
+    if "account_user_id" not in member.__dict__:
+        return NOT_READ
+    if member.account_user_id is None:
+        return None
+    return User.from_db(
+        member._state.db, ["id", "language"], [member.account_user_id, member.account_language or ""]
+    )
 
 
 def alliance_provinces(user: User) -> list[int]:

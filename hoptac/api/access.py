@@ -22,8 +22,8 @@ from django.http import Http404
 from django.utils import translation
 
 from hoptac.accounts.selectors import membership_for
-from hoptac.coops.access import Access, access_for, role_in
-from hoptac.coops.models import Cooperative, Member
+from hoptac.coops.access import Access, access_for, cooperative_for, role_in
+from hoptac.coops.models import Member
 from hoptac.core.roles import Perm, has_perm
 from hoptac.core.tenancy import tenant
 
@@ -81,7 +81,7 @@ def coop_access(request, slug: str, rule: RouteRule) -> Access:
     user = request.auth
     cooperative = None
     if isinstance(slug, str) and _SLUG.match(slug):
-        cooperative = Cooperative.objects.filter(slug=slug, is_active=True).first()
+        cooperative = cooperative_for(slug, user)
     if cooperative is None:
         raise Http404
     role = role_in(user, cooperative)

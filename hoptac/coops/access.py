@@ -22,8 +22,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
+from hoptac.accounts.models import Membership
 from hoptac.accounts.selectors import alliance_provinces, membership_for
 from hoptac.coops.models import Cooperative
 from hoptac.core.audit import audit_record
@@ -84,13 +86,34 @@ class Access:
         return str(Role(self.role).label)
 
 
+def cooperative_for(slug: str, user) -> Cooperative | None:
+    """The active cooperative ``slug`` read with ``user``'s membership role in it, in one
+    query (the gate of every page: a receipt POST counts its queries); :func:`role_in`
+    uses that role instead of reading the membership again."""
+    found = Cooperative.objects.filter(slug=slug, is_active=True)
+    if user.is_authenticated:
+        found = found.annotate(
+            gate_role=Subquery(
+                Membership.objects.filter(user=user, cooperative=OuterRef("pk")).values("role")[:1]
+            )
+        )
+    cooperative = found.first()
+    if cooperative is not None and user.is_authenticated:
+        cooperative.gate_role_of = user.pk
+    return cooperative
+
+
 def role_in(user, cooperative: Cooperative) -> str | None:
     """The role ``user`` holds in ``cooperative``; alliance officers and platform admins read."""
     if not user.is_authenticated or not user.is_active:
         return None
-    membership = membership_for(user=user, cooperative_id=cooperative.pk)
-    if membership is not None:
-        return membership.role
+    if getattr(cooperative, "gate_role_of", None) == user.pk:
+        role = cooperative.gate_role  # read with the cooperative (cooperative_for)
+    else:
+        membership = membership_for(user=user, cooperative_id=cooperative.pk)
+        role = membership.role if membership is not None else None
+    if role is not None:
+        return role
     if user.is_superuser or cooperative.province_code in alliance_provinces(user):
         return Role.ALLIANCE
     return None
@@ -102,7 +125,7 @@ def coop_view(perm: Perm):
         def wrapper(request, coop_slug: str, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            cooperative = Cooperative.objects.filter(slug=coop_slug, is_active=True).first()
+            cooperative = cooperative_for(coop_slug, request.user)
             if cooperative is None:
                 raise Http404
             role = role_in(request.user, cooperative)

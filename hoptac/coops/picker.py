@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from hoptac.accounts.selectors import with_account
 from hoptac.coops import selectors
 from hoptac.coops.access import coop_view
 from hoptac.coops.models import Member, MemberStatus
@@ -57,7 +58,12 @@ class MemberPickField(forms.Field):
         text = str(value).strip()
         if not text.isdigit() or len(text) > 12:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        member = Member.objects.select_related("village").filter(pk=int(text)).first()
+        # Read once per form: the picker shows the member chosen, then the form's cleaning
+        # checks it (each form has its own copy of the field, so this lives one request).
+        memo = self.__dict__.setdefault("_read", {})
+        if text not in memo:
+            memo[text] = with_account(Member.objects.select_related("village").filter(pk=int(text))).first()
+        member = memo[text]
         if member is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if member.status != MemberStatus.ACTIVE:

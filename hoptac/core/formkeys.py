@@ -6,14 +6,18 @@ view that declares none):
 
 ``@creates`` — the form creates something (a receipt, a payout, a member...). Its template
     carries ``{% form_key %}``, a hidden one-time key made when the page is rendered. On
-    POST the key is claimed *in the same transaction* as the view's writes. If the view
-    answers with a redirect (success), the key keeps the address and a short label of what
-    was made (``made(request, "PTM-000230")``, else the success message). If it re-renders
-    the form (errors), the claim is rolled back with everything else, and the re-rendered
-    form carries the same key, so the corrected form can be sent. A second POST of a used
-    key creates nothing and goes to the first result: "Already recorded: PTM-000230 —
-    nothing was recorded twice". A missing or damaged key, or one used by another person
-    or form, saves nothing and shows the form again with a message.
+    POST the view runs in a transaction; if it answers with a redirect (success), the key
+    is written as the transaction's last write, with the address and a short label of what
+    was made (``made(request, "PTM-000230")``, else the success message): one INSERT on a
+    unique key. If that INSERT finds the key already used (a resubmission, or a twin sent
+    at the same moment, which waits on the unique key on PostgreSQL and on the write lock
+    on SQLite), everything the view wrote is rolled back. If the view re-renders the form
+    (errors, a step), its writes are rolled back and the re-rendered form carries the same
+    key, so the corrected form can be sent. Whenever nothing was kept, the key is looked
+    up: a second POST of a used key creates nothing and goes to the first result
+    ("Already recorded: PTM-000230 — nothing was recorded twice"); a key used by another
+    person or form saves nothing and shows the form again with a message, as does a
+    missing or damaged key.
 
 ``@edits`` — the form changes an existing record; the view checks, with
     ``core.conflicts.EditGuard``, that nobody changed the record since the form opened.
@@ -29,7 +33,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -82,6 +86,18 @@ def _queued(request) -> list:
     return list(getattr(storage, "_queued_messages", []))
 
 
+class _KeyTaken(Exception):
+    """The one-time key's INSERT failed: leave the transaction, rolling it back."""
+
+
+def _drop_queued(request, before: int) -> None:
+    """Forget the messages a view queued in a run that was rolled back."""
+    storage = getattr(request, "_messages", None)
+    queued = getattr(storage, "_queued_messages", None)
+    if queued is not None:
+        del queued[before:]
+
+
 def _refuse(request, view, args, kwargs, text: str):
     """Nothing is saved: show the form again (as if opened now, with a new key) with
     ``text``, or, for a form that only takes POST, a short page saying so."""
@@ -120,22 +136,11 @@ def creates(view):
                 ),
             )
         name = _view_name(request, view)
-        with transaction.atomic():
-            try:
-                earlier = services.form_key_claim(key=key, user=request.user, view=name)
-            except ValidationError as error:
-                refusal = " ".join(error.messages)
-            else:
-                refusal = ""
-                if earlier is not None:
-                    messages.info(
-                        request,
-                        _("Already recorded: %(what)s — nothing was recorded twice.")
-                        % {"what": earlier.label or _("this form")},
-                    )
-                    return HttpResponseRedirect(earlier.result_url or request.get_full_path())
-                request.form_key = key
-                before = len(_queued(request))
+        request.form_key = key
+        before = len(_queued(request))
+        taken = False
+        try:
+            with transaction.atomic():
                 response = view(request, *args, **kwargs)
                 new = _queued(request)[before:]
                 failed = any(m.level >= messages.ERROR for m in new)
@@ -143,11 +148,38 @@ def creates(view):
                     label = getattr(request, "form_made", "") or next(
                         (str(m.message) for m in reversed(new) if m.level == messages.SUCCESS), ""
                     )
-                    services.form_key_complete(key=key, result_url=response["Location"], label=label)
-                else:
-                    transaction.set_rollback(True)
-                return response
-        return _refuse(request, view, args, kwargs, refusal)
+                    try:
+                        services.form_key_record(
+                            key=key,
+                            user=request.user,
+                            view=name,
+                            result_url=response["Location"],
+                            label=label,
+                        )
+                    except IntegrityError:
+                        taken = True  # used meanwhile or before: undo everything the view did
+                        raise _KeyTaken from None
+                    return response
+                transaction.set_rollback(True)
+        except _KeyTaken:
+            pass
+        # Not saved (errors, a step of the form, or the key was already used): was it?
+        try:
+            earlier = services.form_key_earlier(key=key, user=request.user, view=name)
+        except ValidationError as error:
+            _drop_queued(request, before)
+            return _refuse(request, view, args, kwargs, " ".join(error.messages))
+        if earlier is not None:
+            _drop_queued(request, before)
+            messages.info(
+                request,
+                _("Already recorded: %(what)s — nothing was recorded twice.")
+                % {"what": earlier.label or _("this form")},
+            )
+            return HttpResponseRedirect(earlier.result_url or request.get_full_path())
+        if taken:  # pragma: no cover - a key taken and gone between two statements
+            raise RuntimeError("form key taken but not found")
+        return response
 
     wrapper.form_kind = CREATE
     return wrapper

@@ -155,12 +155,35 @@ def orders_lock(source, ids) -> dict:
 # 5. counters ---------------------------------------------------------------------------------
 
 
+def _counter_bump_sql() -> str | None:
+    """``UPDATE … SET value = value + 1 … RETURNING value`` for the counter table, or
+    ``None`` where the database cannot return rows from an UPDATE (SQLite before 3.35)."""
+    if connection.vendor == "sqlite" and connection.Database.sqlite_version_info < (3, 35):
+        return None  # pragma: no cover - Debian 12 ships 3.40
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return None  # pragma: no cover - the two engines the project supports
+    quote, meta = connection.ops.quote_name, Counter._meta
+    table, value = quote(meta.db_table), quote(meta.get_field("value").column)
+    coop, key = quote(meta.get_field("cooperative").column), quote(meta.get_field("key").column)
+    # Only the model's own quoted names are formatted in; the values are parameters.
+    return f"UPDATE {table} SET {value} = {value} + 1 WHERE {coop} = %s AND {key} = %s RETURNING {value}"  # noqa: S608
+
+
 def counter_next(*, cooperative, key: str) -> int:
-    """The next number of ``key`` for ``cooperative``, gapless. Call inside a transaction."""
+    """The next number of ``key`` for ``cooperative``, gapless. Call inside a transaction.
+
+    One statement: ``UPDATE … value + 1 … RETURNING value`` takes the row's lock (held to the
+    end of the transaction, so a rolled-back transaction gives its number back and a second
+    one waits) and answers the new value. The first number of a key creates the row."""
     _in_transaction("counter_next")
-    # The UPDATE takes the row's lock (held to the end of the transaction) and adds one;
-    # the first number of a key creates the row. Two queries, not four.
-    if Counter.objects.filter(cooperative=cooperative, key=key).update(value=F("value") + 1):
+    sql = _counter_bump_sql()
+    if sql is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [cooperative.pk, key])
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
+    elif Counter.objects.filter(cooperative=cooperative, key=key).update(value=F("value") + 1):
         return Counter.objects.filter(cooperative=cooperative, key=key).values_list("value", flat=True)[0]
     Counter.objects.get_or_create(cooperative=cooperative, key=key)
     counter = Counter.objects.select_for_update().get(cooperative=cooperative, key=key)

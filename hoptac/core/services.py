@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,36 +24,44 @@ from hoptac.core.tenancy import require_cooperative, tenant
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
-def form_key_claim(*, key: uuid.UUID, user, view: str) -> FormKey | None:
-    """Claim ``key`` for ``user`` submitting the create form of ``view``.
+def form_key_earlier(*, key: uuid.UUID, user, view: str) -> FormKey | None:
+    """The earlier use of ``key`` (a resubmission by the same person of the same form), or
+    ``None`` when it is unused. Raises ``ValidationError`` (code ``key_foreign``) when
+    another person, another cooperative or another form used it."""
+    earlier = FormKey.unscoped.filter(key=key).first()  # the key is unique across cooperatives
+    if earlier is None:
+        return None
+    if (
+        earlier.cooperative_id != require_cooperative().pk
+        or earlier.user_id != user.pk
+        or earlier.view != view
+    ):
+        raise _foreign()
+    return earlier
 
-    Returns ``None`` when the key is new: the claim is written in the caller's transaction
-    and disappears with it if the caller rolls back. Returns the earlier use when the key
-    was already used by the same person for the same form (a resubmission). Raises
-    ``ValidationError`` (code ``key_foreign``) when another person, another cooperative or
-    another form used it. On PostgreSQL a twin submitted at the same moment waits on the
-    unique key until the first one commits or rolls back.
-    """
-    cooperative = require_cooperative()
-    try:
-        with transaction.atomic():
-            FormKey.objects.create(cooperative=cooperative, key=key, user=user, view=view)
-    except IntegrityError:
-        earlier = FormKey.objects.filter(key=key).first()  # scoped: another cooperative's is not found
-        if earlier is None or earlier.user_id != user.pk or earlier.view != view:
-            raise ValidationError(
-                _("This form was already sent from another page or by another person, so nothing was saved."),
-                code="key_foreign",
-            ) from None
-        return earlier
-    return None
+
+def _foreign() -> ValidationError:
+    return ValidationError(
+        _("This form was already sent from another page or by another person, so nothing was saved."),
+        code="key_foreign",
+    )
 
 
 @transaction.atomic
-def form_key_complete(*, key: uuid.UUID, result_url: str, label: str) -> None:
-    """Write what the form made (the address of the result and a short label) on its key."""
-    FormKey.objects.filter(key=key).update(result_url=result_url[:500], label=label[:200])
+def form_key_record(*, key: uuid.UUID, user, view: str, result_url: str, label: str) -> FormKey:
+    """Write the use of ``key`` with what the form made (the address of the result and a
+    short label), in the transaction of what it made: one INSERT, the last write of a
+    create view. Raises ``IntegrityError`` when the key was used meanwhile or before (the
+    caller rolls everything back); on PostgreSQL a twin submitted at the same moment waits
+    on the unique key until the first one commits or rolls back."""
+    return FormKey.objects.create(
+        cooperative=require_cooperative(),
+        key=key,
+        user=user,
+        view=view,
+        result_url=result_url[:500],
+        label=label[:200],
+    )
 
 
 @transaction.atomic

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpResponse
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Max, Q, QuerySet, Sum
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -59,6 +59,41 @@ def member_balance(member, *, at: dt.datetime | None = None) -> Balance:
     if at is not None:
         qs = qs.filter(occurred_at__lte=at)
     return _sums(qs)
+
+
+@dataclass(frozen=True)
+class Books:
+    """What a ledger write reads of a member under the member's lock, in one statement."""
+
+    closed_through: dt.date | None  # as closed_through(member)
+    balance: Balance  # as member_balance(member), before the write
+
+
+def books_of(member) -> Books:
+    """``closed_through(member)`` and ``member_balance(member)`` in ONE statement (the same
+    definitions, as subqueries of the member's row). Read under the member's lock (every
+    ledger write of a member holds it), the balance after an entry is this one plus the
+    entry's deltas: what the receipt SMS says without summing the ledger again."""
+    from hoptac.coops.models import Member
+
+    closes = PeriodClose.objects.filter(Q(member__isnull=True) | Q(member=OuterRef("pk"))).order_by(
+        "-through"
+    )
+    entries = Entry.objects.filter(member=OuterRef("pk")).order_by().values("member")
+    row = (
+        Member.objects.filter(pk=member.pk)
+        .annotate(
+            through=Subquery(closes.values("through")[:1]),
+            payable=Coalesce(Subquery(entries.annotate(s=Sum("payable_delta")).values("s")), 0),
+            receivable=Coalesce(Subquery(entries.annotate(s=Sum("receivable_delta")).values("s")), 0),
+        )
+        .order_by()
+        .values_list("through", "payable", "receivable")[:1]
+    )
+    row = next(iter(row), None)
+    if row is None:
+        return Books(closed_through=closed_through(member), balance=member_balance(member))
+    return Books(closed_through=row[0], balance=Balance(payable=row[1], receivable=row[2]))
 
 
 def balances_for(member_ids) -> dict[int, Balance]:
@@ -281,6 +316,8 @@ def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 # --- closed periods -----------------------------------------------------------------------
 
+NOT_GIVEN = object()
+
 
 def closed_through(member) -> dt.date | None:
     """The last local day closed for ``member``: the later of the cooperative's closed
@@ -296,9 +333,11 @@ def coop_closed_through() -> dt.date | None:
     return PeriodClose.objects.filter(member__isnull=True).aggregate(through=Max("through"))["through"]
 
 
-def is_open(member, when: dt.datetime) -> bool:
-    """May an entry of ``member`` be dated ``when``? No when its local day is closed."""
-    through = closed_through(member)
+def is_open(member, when: dt.datetime, *, through=NOT_GIVEN) -> bool:
+    """May an entry of ``member`` be dated ``when``? No when its local day is closed.
+    ``through``: ``closed_through(member)`` when the caller has just read it (books_of)."""
+    if through is NOT_GIVEN:
+        through = closed_through(member)
     return through is None or timezone.localdate(when) > through
 
 

@@ -30,7 +30,7 @@ from hoptac.ledger.models import (
     PeriodClose,
     entry_number,
 )
-from hoptac.ledger.selectors import NOTHING_RESERVED, Reserved, member_balance, reserved_for
+from hoptac.ledger.selectors import NOTHING_RESERVED, Balance, Reserved, member_balance, reserved_for
 from hoptac.lib import bounds, vietqr
 from hoptac.lib.money import format_vnd
 from hoptac.lib.units import format_quantity
@@ -58,10 +58,11 @@ def _when(occurred_at: dt.datetime | None) -> dt.datetime:
     return occurred_at
 
 
-def _open(member, when: dt.datetime) -> dt.datetime:
+def _open(member, when: dt.datetime, *, through=selectors.NOT_GIVEN) -> dt.datetime:
     """Refuse an entry dated in a period closed for ``member`` (``selectors.closed_through``:
-    the cooperative's closed months and the statements sent to this member)."""
-    if not selectors.is_open(member, when):
+    the cooperative's closed months and the statements sent to this member; ``through`` when
+    the caller has just read it)."""
+    if not selectors.is_open(member, when, through=through):
         through = selectors.closed_through(member)
         raise ValidationError(
             _(
@@ -122,20 +123,25 @@ def _numbered(entry: Entry) -> Entry:
 def purchase_record(
     *, member, amount: int, occurred_at: dt.datetime, source_type: str, source_id: str, memo: str, actor=None
 ) -> Entry:
-    """The cooperative bought produce: it owes the member ``amount``. Called by offtake."""
+    """The cooperative bought produce: it owes the member ``amount``. Called by offtake.
+    The entry answered carries ``balance_after``, the member's balance with it (read with
+    the closed period under the member's lock, ``selectors.books_of``), for the receipt SMS."""
     member = _lock(member)
     _active(member)
     _positive(amount, _("The amount"))
-    return _entry(
+    books = selectors.books_of(member)
+    entry = _entry(
         member=member,
         kind=EntryKind.PURCHASE,
-        occurred_at=_open(member, _when(occurred_at)),
+        occurred_at=_open(member, _when(occurred_at), through=books.closed_through),
         payable=amount,
         memo=memo,
         source_type=source_type,
         source_id=source_id,
         actor=actor,
     )
+    entry.balance_after = Balance(payable=books.balance.payable + amount, receivable=books.balance.receivable)
+    return entry
 
 
 @transaction.atomic

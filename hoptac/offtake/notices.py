@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 from django.utils.translation import pgettext
 
 from hoptac.core.tenancy import require_cooperative
-from hoptac.ledger.selectors import member_balance
+from hoptac.ledger.selectors import Balance, member_balance
 from hoptac.lib.sms import one_sms, sms_grade, sms_language, sms_length, sms_price
 from hoptac.offtake.models import Agreement, Price
 from hoptac.offtake.sms import SMS_LIMIT, product_name, receipt_sms_text
@@ -15,36 +15,42 @@ from hoptac.outbox import services as outbox
 from hoptac.outbox.models import Kind
 
 
-def receipt_text(receipt, *, language: str | None = None) -> str:
+def receipt_text(receipt, *, language: str | None = None, balance: Balance | None = None) -> str:
     """The receipt as one unaccented SMS in the member's language, with the member's
-    balance as it is now (in words: who owes whom)."""
-    balance = member_balance(receipt.member).net
+    balance as it is now (in words: who owes whom): ``balance`` when the caller has it
+    (``receipt_record``: read under the member's lock with the purchase), else read."""
+    if balance is None:
+        balance = member_balance(receipt.member)
     return receipt_sms_text(
-        receipt, coop_name=require_cooperative().name, balance_net=balance, language=language
+        receipt, coop_name=require_cooperative().name, balance_net=balance.net, language=language
     )
 
 
-def send_receipt(receipt, *, actor=None) -> None:
+def send_receipt(receipt, *, actor=None, balance: Balance | None = None) -> None:
     """Queue the receipt (or its voiding) to the member, if the cooperative sends receipts
-    and the member has a way to be reached."""
+    and the member has a way to be reached. ``balance``: the member's balance now, when the
+    caller has it."""
     coop = require_cooperative()
-    if not outbox.messaging_settings(coop).send_receipts:
+    rules = outbox.messaging_settings(coop)
+    if not rules.send_receipts:
         return
     member = receipt.member
     if not (member.phone or member.email):
         return
-    # The household's account is looked up once: it gives the SMS language and the
-    # in-app channel (a receipt POST counts its queries, tests/test_receipt_queries.py).
+    # The household's account is looked up once (or was read with the member): it gives
+    # the SMS language and the in-app channel (tests/test_receipt_queries.py counts).
     account = outbox.account_for(member)
     outbox.queue(
         kind=Kind.RECEIPT,
-        text=receipt_text(receipt, language=sms_language(account)),
+        text=receipt_text(receipt, language=sms_language(account), balance=balance),
         member=member,
         user=account,
         channels=[c for c in member.channel_list if c != "zalo"] or ["sms"],
         source_type="receipt",
         source_id=receipt.pk,
         actor=actor,
+        account_known=True,
+        rules=rules,
     )
 
 

@@ -17,28 +17,44 @@ DATETIME_WIDGET = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "d
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 
 
+def _point_choices() -> list:
+    return [("", "—")] + list(CollectionPoint.objects.filter(is_active=True).values_list("id", "name"))
+
+
+class PointField(forms.TypedChoiceField):
+    """An active collection point by id. The list is read only when the form is shown (a
+    callable); a point sent is checked by ``ReceiptForm.clean_point``, one read of it."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
 class ReceiptForm(MemberPickMixin, forms.Form):
     member_q = member_search_field()
     member = MemberPickField(label=_("Member"))
     collected_at = forms.DateTimeField(
         label=_("Date and time"), input_formats=DATETIME_FORMATS, widget=DATETIME_WIDGET
     )
-    point = forms.TypedChoiceField(label=_("Collection point"), coerce=int, required=False, empty_value=None)
+    point = PointField(label=_("Collection point"), coerce=int, required=False, empty_value=None)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args, personal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_picker(personal=personal)
-        self.fields["point"].choices = [("", "—")] + list(
-            CollectionPoint.objects.filter(is_active=True).values_list("id", "name")
-        )
+        self.fields["point"].choices = _point_choices
         self.fields["collected_at"].initial = lambda: timezone.localtime().replace(second=0, microsecond=0)
 
     def clean_point(self):
         point_id = self.cleaned_data.get("point")
         if point_id is None:
             return None
-        return CollectionPoint.objects.filter(pk=point_id).first()
+        point = CollectionPoint.objects.filter(pk=point_id, is_active=True).first()
+        if point is None:
+            field = self.fields["point"]
+            raise forms.ValidationError(
+                field.error_messages["invalid_choice"], code="invalid_choice", params={"value": point_id}
+            )
+        return point
 
 
 class LineForm(forms.Form):

@@ -32,7 +32,7 @@ from hoptac.offtake.models import (
     ReceiptStatus,
     Season,
 )
-from hoptac.offtake.selectors import agreement_for, price_in_force, receipt_lots
+from hoptac.offtake.selectors import Terms, agreement_for, price_in_force, receipt_lots
 
 MAX_LINES = 20
 # The bounds live in lib.bounds (documented in docs/architecture.md, "Bounds").
@@ -225,11 +225,13 @@ class LineInput:
     override_reason: str = ""
 
 
-def _line_price(line: LineInput, *, at, agreement, may_override: bool, index: int) -> tuple[int, int | None]:
-    """(unit price used, list price) for a line, applying the agreement's price rule."""
-    listed = price_in_force(product=line.product, grade=line.grade, at=at)
-    list_price = listed.price_vnd if listed else None
-    if agreement is not None and agreement.season.product_id == line.product.pk:
+def _line_price(
+    line: LineInput, *, listed: int | None, agreement, may_override: bool, index: int
+) -> tuple[int, int | None]:
+    """(unit price used, list price) for a line, from the list price in force (``listed``)
+    and the member's agreement for the line's product (or None), with its price rule."""
+    list_price = listed
+    if agreement is not None:
         if agreement.price_rule == PriceRule.FIXED:
             list_price = agreement.fixed_price_vnd
         elif list_price is not None and agreement.floor_price_vnd:
@@ -280,9 +282,12 @@ def receipt_check(
     lines: list[LineInput],
     point: CollectionPoint | None = None,
     may_override_price: bool = False,
+    terms: Terms | None = None,
 ) -> ReceiptCheck:
     """Every rule of a receipt and its prices and amounts, writing nothing; raises the
-    ``ValidationError`` that ``receipt_record`` would raise."""
+    ``ValidationError`` that ``receipt_record`` would raise. ``terms``: the prices and
+    agreements read with the products (``selectors.products_with_terms``) for this member
+    at this moment; without them (or for another member or moment) each line reads its own."""
     coop = require_cooperative()
     if member.cooperative_id != coop.pk:
         raise ValidationError(_("This member belongs to another cooperative."), code="other_coop")
@@ -303,6 +308,8 @@ def receipt_check(
         raise ValidationError(_("A receipt has at most %(max)s lines.") % {"max": MAX_LINES}, code="too_many")
     if point is not None and point.cooperative_id != coop.pk:
         raise ValidationError(_("Unknown collection point."), code="point")
+    if terms is not None and (terms.member_id != member.pk or terms.at != collected_at):
+        terms = None
 
     priced = []
     for index, line in enumerate(lines, start=1):
@@ -335,9 +342,17 @@ def receipt_check(
             raise ValidationError(_("Line %(n)s: the quantity is too small.") % {"n": index}, code="quantity")
         if base > bounds.QUANTITY["receipt_line"].high:
             raise ValidationError(_("Line %(n)s: the quantity is too large.") % {"n": index}, code="quantity")
-        agreement = agreement_for(member=member, product=line.product, on=timezone.localdate(collected_at))
+        if terms is not None and line.product.pk in terms.agreements:
+            agreement = terms.agreements[line.product.pk]
+            listed = terms.prices.get((line.product.pk, line.grade))
+        else:
+            agreement = agreement_for(
+                member=member, product=line.product, on=timezone.localdate(collected_at)
+            )
+            found = price_in_force(product=line.product, grade=line.grade, at=collected_at)
+            listed = found.price_vnd if found else None
         price, list_price = _line_price(
-            line, at=collected_at, agreement=agreement, may_override=may_override_price, index=index
+            line, listed=listed, agreement=agreement, may_override=may_override_price, index=index
         )
         net = units.net_quantity(base, line.deduction_pct)
         priced.append((line, base, net, price, list_price, units.line_amount(net, price), agreement))
@@ -363,18 +378,22 @@ def receipt_record(
     actor=None,
     notify: bool = True,
     check: ReceiptCheck | None = None,
+    terms: Terms | None = None,
 ) -> Receipt:
     """Record a purchase: the receipt, its lines, the ledger entry and the history row.
 
     With ``client_key`` (an offline client's UUID) a retried call returns the first receipt.
     ``check`` is what :func:`receipt_check` answered a moment ago for the same arguments
-    (the form's "Check before saving" step): given, the prices are not looked up twice.
+    (the form's "Check before saving" step): given, the prices are not looked up twice;
+    else ``terms`` is handed to it.
     ``field_no`` is the field app's provisional number (``A7-0012``), kept on the receipt.
+    The receipt answered has ``recorded_before`` true when it is that earlier one.
     """
     coop = require_cooperative()
     if client_key is not None:
         existing = Receipt.objects.filter(client_key=client_key).first()
         if existing is not None:
+            existing.recorded_before = True
             return existing
     if check is None or [item[0] for item in check.priced] != list(lines):
         check = receipt_check(
@@ -383,6 +402,7 @@ def receipt_record(
             lines=lines,
             point=point,
             may_override_price=may_override_price,
+            terms=terms,
         )
     collected_at, priced, total = check.collected_at, check.priced, check.total_vnd
     agreement = next((item[6] for item in priced if item[6] is not None), None)
@@ -407,6 +427,7 @@ def receipt_record(
         if client_key is not None:
             existing = Receipt.objects.filter(client_key=client_key).first()
             if existing is not None:
+                existing.recorded_before = True
                 return existing
         raise
     created = ReceiptLine.objects.bulk_create(
@@ -431,7 +452,7 @@ def receipt_record(
     prefetched = receipt.lines.all()
     prefetched._result_cache, prefetched._prefetch_done = created, True
     receipt._prefetched_objects_cache = {"lines": prefetched}
-    ledger.purchase_record(
+    entry = ledger.purchase_record(
         member=member,
         amount=total,
         occurred_at=collected_at,
@@ -440,6 +461,7 @@ def receipt_record(
         memo=_("Purchase receipt %(code)s") % {"code": receipt.code},
         actor=actor,
     )
+    receipt.recorded_before = False
     ReceiptEvent.objects.create(
         cooperative=coop,
         receipt=receipt,
@@ -448,7 +470,7 @@ def receipt_record(
         actor=actor if getattr(actor, "pk", None) else None,
     )
     if notify:
-        notices.send_receipt(receipt, actor=actor)
+        notices.send_receipt(receipt, actor=actor, balance=entry.balance_after)
     return receipt
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -28,12 +30,33 @@ ALL_CHANNELS = [c.value for c in Channel]
 BULK_CHUNK = 1000
 
 
+# Within ``rules_read_once()`` (one request: a batch of the field app's records) the
+# sending rules of a cooperative are read once; elsewhere at every call.
+_rules_memo: ContextVar[dict | None] = ContextVar("hoptac_messaging_rules", default=None)
+
+
+@contextmanager
+def rules_read_once() -> Iterator[None]:
+    """Read each cooperative's messaging settings at most once inside this block (a request
+    that queues many messages, e.g. a sync batch): a per-request memo, not a cache."""
+    token = _rules_memo.set({})
+    try:
+        yield
+    finally:
+        _rules_memo.reset(token)
+
+
 def messaging_settings(coop=None) -> MessagingSettings:
     """The cooperative's sending rules, created with the defaults on first use."""
     coop = coop or require_cooperative()
+    memo = _rules_memo.get()
+    if memo is not None and coop.pk in memo:
+        return memo[coop.pk]
     found = MessagingSettings.unscoped.filter(cooperative=coop).first()
     if found is None:
         found, _created = MessagingSettings.unscoped.get_or_create(cooperative=coop)
+    if memo is not None:
+        memo[coop.pk] = found
     return found
 
 
@@ -66,9 +89,9 @@ class Recipient:
 class _Plan:
     """Transports and prices looked up once for a batch of messages."""
 
-    def __init__(self, coop):
+    def __init__(self, coop, rules: MessagingSettings | None = None):
         self.coop = coop
-        self.rules = messaging_settings(coop)
+        self.rules = rules if rules is not None else messaging_settings(coop)
         self.transports = {c: transport_for(c) for c in ALL_CHANNELS}
 
     def possible(self, recipient: Recipient, kind: str, wanted: list[str]) -> list[str]:
@@ -192,17 +215,22 @@ def queue(
     send_after: dt.datetime | None = None,
     actor=None,
     zalo_data: dict | None = None,
+    account_known: bool = False,
+    rules: MessagingSettings | None = None,
 ) -> Message:
     """Queue one message to a member (their preferences apply) or to a phone/email.
 
-    Call inside the transaction of the cause; the row is sent after commit.
+    Call inside the transaction of the cause; the row is sent after commit. A caller that
+    already looked up the member's account passes ``account_known=True`` (``user`` may then
+    be ``None``: the household has none), and one that read the sending rules passes them.
     """
     coop = require_cooperative()
     text = _check_text(text)
     if member is not None:
         if member.cooperative_id != coop.pk:
             raise ValidationError(_("This member belongs to another cooperative."), code="other_coop")
-        recipient = Recipient.for_member(member, user=user or account_for(member))
+        account = user if (user is not None or account_known) else account_for(member)
+        recipient = Recipient.for_member(member, user=account)
     else:
         if not (phone or email or user):
             raise ValidationError(
@@ -216,7 +244,7 @@ def queue(
             channels=channels or [c for c, ok in (("sms", phone), ("email", email), ("app", user)) if ok],
         )
     message = _build(
-        _Plan(coop),
+        _Plan(coop, rules),
         recipient,
         kind=kind,
         text=text,
@@ -291,9 +319,14 @@ def queue_many(items: Iterable[tuple[Recipient, str]], **options) -> int:
 
 
 def account_for(member):
-    """The user account linked to a member household, if any (for in-app notices)."""
+    """The user account linked to a member household, if any (for in-app notices): the one
+    read with the member (``accounts.selectors.with_account``), else looked up."""
     from hoptac.accounts.models import Membership
+    from hoptac.accounts.selectors import NOT_READ, account_of
 
+    read = account_of(member)
+    if read is not NOT_READ:
+        return read
     found = Membership.objects.filter(member=member).select_related("user").first()
     return found.user if found else None
 

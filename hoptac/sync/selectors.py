@@ -17,9 +17,10 @@ import datetime as dt
 import hashlib
 import json
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from hoptac.accounts.models import Membership
 from hoptac.catalog.models import Product
 from hoptac.coops.models import Member, MemberStatus
 from hoptac.core.tenancy import tenant
@@ -38,7 +39,17 @@ def device_for_token(token: str) -> Device | None:
     token = (token or "").strip()
     if not looks_like_device_token(token):
         return None
-    return Device.unscoped.select_related("cooperative", "user").filter(token_hash=token_hash(token)).first()
+    role = Membership.objects.filter(user=OuterRef("user_id"), cooperative=OuterRef("cooperative_id"))
+    device = (
+        Device.unscoped.select_related("cooperative", "user")
+        .annotate(gate_role=Subquery(role.values("role")[:1]))
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if device is not None:
+        # The collector's role, read with the device: the gate (coops.access.role_in) uses it.
+        device.cooperative.gate_role, device.cooperative.gate_role_of = device.gate_role, device.user_id
+    return device
 
 
 def device_for_prefix(cooperative, prefix: str) -> Device | None:

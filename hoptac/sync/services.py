@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from hoptac.catalog.models import Product
+from hoptac.accounts.selectors import with_account
 from hoptac.coops import services as coop_services
 from hoptac.coops.models import Member, MemberStatus
 from hoptac.core.audit import audit_record
@@ -37,8 +37,10 @@ from hoptac.ledger.selectors import member_balance
 from hoptac.lib import bounds
 from hoptac.lib.money import format_vnd
 from hoptac.lib.phone import InvalidPhone, normalize_phone
+from hoptac.offtake import selectors as offtake_selectors
 from hoptac.offtake import services as offtake
 from hoptac.offtake.models import CollectionPoint, Receipt
+from hoptac.outbox import services as outbox
 from hoptac.sync.models import (
     Device,
     FieldSettings,
@@ -276,7 +278,7 @@ def _member(body: dict) -> Member:
         ref = uuid.UUID(str(raw))
     except (ValueError, TypeError):
         raise Refused(_("The record names no member.")) from None
-    member = Member.objects.filter(uuid=ref).first()
+    member = with_account(Member.objects.filter(uuid=ref)).first()  # the account: for the receipt SMS
     if member is None:
         household = SyncRecord.objects.filter(key=ref, kind=Kind.HOUSEHOLD).select_related("member").first()
         if household is None:
@@ -313,16 +315,17 @@ def _at(record: dict) -> dt.datetime:
 
 
 def _apply_receipt(
-    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, settings: FieldSettings
+    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, rules: FieldSettings
 ) -> Outcome:
     member = _member(body)
     lines_in = body.get("lines")
     if not isinstance(lines_in, list) or not 1 <= len(lines_in) <= offtake.MAX_LINES:
         raise Refused(_("A receipt needs between 1 and %(max)s lines.") % {"max": offtake.MAX_LINES})
     product_ids = {line.get("product") for line in lines_in if isinstance(line, dict)}
-    products = Product.objects.in_bulk(
-        [p for p in product_ids if isinstance(p, int) and not isinstance(p, bool)]
+    found, terms = offtake_selectors.products_with_terms(
+        member=member, at=at, ids=[p for p in product_ids if isinstance(p, int) and not isinstance(p, bool)]
     )
+    products = {product.pk: product for product in found}
     lines = []
     reason = _("Price the collector saw on the field app (%(no)s)") % {"no": no}
     for index, line in enumerate(lines_in, start=1):
@@ -352,8 +355,6 @@ def _apply_receipt(
         point = CollectionPoint.objects.filter(pk=point_id if isinstance(point_id, int) else -1).first()
         if point is None:
             raise Refused(_("Unknown collection point."))
-    if Receipt.objects.filter(client_key=key).exists():
-        raise Refused(_("This record's id was already used for a receipt made another way."), 409)
     receipt = offtake.receipt_record(
         member=member,
         collected_at=at,
@@ -365,8 +366,13 @@ def _apply_receipt(
         client_key=key,
         field_no=no,
         actor=device.user,
+        terms=terms,
     )
-    tolerance = settings.price_tolerance_pct
+    if receipt.recorded_before:
+        # receipt_record found a receipt with this key (this record's own key was new: it
+        # was claimed above), so it was made another way: nothing of this record is kept.
+        raise Refused(_("This record's id was already used for a receipt made another way."), 409)
+    tolerance = rules.price_tolerance_pct
     outcome = Outcome(state=State.APPLIED, status=201, number=receipt.code, receipt=receipt, member=member)
     for line in receipt.lines.all():
         seen, force = line.unit_price_vnd, line.list_price_vnd
@@ -391,7 +397,7 @@ def _owed(member) -> int:
 
 
 def _apply_advance(
-    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, settings: FieldSettings
+    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, rules: FieldSettings
 ) -> Outcome:
     member = _member(body)
     amount = _int(body, "amount", low=1)
@@ -403,7 +409,7 @@ def _apply_advance(
     # The member's lock first: two phones giving advances to one member at once are
     # serialised, and the second sees the first when it checks the limit.
     member = members_lock(Member, [member.pk])[member.pk]
-    limit = settings.advance_limit_vnd
+    limit = rules.advance_limit_vnd
     if _owed(member) + amount > limit:
         return Outcome(
             state=State.PENDING,
@@ -419,7 +425,7 @@ def _apply_advance(
 
 
 def _apply_loan(
-    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, settings: FieldSettings
+    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, rules: FieldSettings
 ) -> Outcome:
     member = _member(body)
     value = _int(body, "value", low=1)
@@ -437,7 +443,7 @@ def _apply_loan(
 
 
 def _apply_household(
-    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, settings: FieldSettings
+    *, device: Device, key: uuid.UUID, no: str, at: dt.datetime, body: dict, rules: FieldSettings
 ) -> Outcome:
     name = _text(body, "name", required=True, limit=120)
     phone = None
@@ -528,11 +534,10 @@ def _refusal(key: str, message: str, status: int = 422) -> dict:
     }
 
 
-def record_apply(*, device: Device, record: dict, via: str, settings: FieldSettings | None = None) -> dict:
+def record_apply(*, device: Device, record: dict, via: str, rules: FieldSettings | None = None) -> dict:
     """Apply ONE record from a phone exactly once and return its answer (see the module
     doc and docs/sync-protocol.md). Never raises for bad input: every refusal is an answer.
-    ``settings``: the cooperative's field settings, read once by the caller of a batch (read
-    here when not given)."""
+    ``rules``: the cooperative's field settings, read once by a batch (else here)."""
     raw_key = record.get("key") if isinstance(record, dict) else None
     key_text = str(raw_key)[:40] if raw_key is not None else ""
     if not isinstance(record, dict):
@@ -546,10 +551,10 @@ def record_apply(*, device: Device, record: dict, via: str, settings: FieldSetti
         raise ValueError(via)
     with tenant(device.cooperative):
         body_hash = canonical_hash(record)
-        existing = SyncRecord.objects.filter(key=key).first()
-        if existing is not None:
-            return _replay(existing, body_hash, key_text)
         if device.revoked_at is not None:
+            existing = SyncRecord.objects.filter(key=key).first()
+            if existing is not None:
+                return _replay(existing, body_hash, key_text)
             # The API refuses a revoked phone before this; the SMS hand-over relies on it.
             # What it sent before stays (the replay above); nothing new is stored.
             return {
@@ -560,11 +565,17 @@ def record_apply(*, device: Device, record: dict, via: str, settings: FieldSetti
             }
         try:
             return _record_new(
-                device=device, record=record, via=via, key=key, body_hash=body_hash, settings=settings
+                device=device,
+                record=record,
+                via=via,
+                key=key,
+                body_hash=body_hash,
+                rules=rules if rules is not None else field_settings(),
             )
         except IntegrityError:
-            # The same key at the same moment (PostgreSQL): the other request won; this one
-            # stored nothing and answers as a retry would.
+            # The key is already stored (a phone sending again), or arrived at the same
+            # moment from another request (which won): this one stored nothing and answers
+            # as a replay. Claiming first and reading only then costs a new record nothing.
             existing = SyncRecord.objects.filter(key=key).first()
             if existing is None:  # pragma: no cover - a constraint other than the key's
                 raise
@@ -573,7 +584,7 @@ def record_apply(*, device: Device, record: dict, via: str, settings: FieldSetti
 
 @transaction.atomic
 def _record_new(
-    *, device: Device, record: dict, via: str, key: uuid.UUID, body_hash: str, settings: FieldSettings | None
+    *, device: Device, record: dict, via: str, key: uuid.UUID, body_hash: str, rules: FieldSettings
 ) -> dict:
     coop = device.cooperative
     kind = record.get("kind")
@@ -605,9 +616,7 @@ def _record_new(
         at = _at(record)
         stored.at = at
         with transaction.atomic():
-            outcome = APPLY[kind](
-                device=device, key=key, no=no, at=at, body=body, settings=settings or field_settings()
-            )
+            outcome = APPLY[kind](device=device, key=key, no=no, at=at, body=body, rules=rules)
     except Refused as refused:
         if refused.status == 503:
             transaction.set_rollback(True)
@@ -662,11 +671,13 @@ def push_check(*, raw_size: int, records) -> None:
 
 
 def push_batch(*, device: Device, records: list, pending: int | None, raw_size: int) -> BatchResult:
-    """Apply a batch, record by record, each in its own transaction; one answer each."""
+    """Apply a batch, record by record, each in its own transaction; one answer each. The
+    field settings and the messaging rules are read once for the batch (one request)."""
     push_check(raw_size=raw_size, records=records)
     with tenant(device.cooperative):
-        settings = field_settings()  # once a batch, not once a record
-    results = [record_apply(device=device, record=r, via=Via.API, settings=settings) for r in records]
+        rules = field_settings()
+    with outbox.rules_read_once():
+        results = [record_apply(device=device, record=record, via=Via.API, rules=rules) for record in records]
     device_touch(device=device, pending=pending, pushed=True)
     return BatchResult(results=results)
 

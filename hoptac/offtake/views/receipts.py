@@ -125,7 +125,6 @@ def receipt_create(request):
     member ("Find" shows the matches), type the lines, then "Check before saving" shows
     the receipt as it will be recorded — quantities and total in words — with Save and
     Change. Every step keeps the one-time key."""
-    products = active_products()
     try:
         extra = max(1, min(20, int(request.GET.get("lines", DEFAULT_LINES))))
     except ValueError:
@@ -134,6 +133,16 @@ def receipt_create(request):
     data = request.POST or None
     personal = request.access.can(Perm.MEMBER_PERSONAL)
     form = ReceiptForm(data, initial={"member": request.GET.get("member")}, personal=personal)
+    stepping = request.method == "POST" and ("find" in request.POST or "change" in request.POST)
+    terms = None
+    if request.method == "POST" and not stepping and form.is_valid():
+        # Checked or saved: the products come with their prices and the member's agreement
+        # at the receipt's time (one statement, not two per line).
+        products, terms = selectors.products_with_terms(
+            member=form.cleaned_data["member"], at=form.cleaned_data["collected_at"]
+        )
+    else:
+        products = active_products()
     formset = LineFormSet(data, prefix="line", products=products)
     if data is None:
         product = _first_line_product(request, products)
@@ -147,7 +156,7 @@ def receipt_create(request):
         "products": products,
         "more_lines": extra + 3,
     }
-    if request.method == "POST" and ("find" in request.POST or "change" in request.POST):
+    if stepping:
         _quiet(form, formset)
         return render(request, "offtake/receipt_form.html", context)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -160,7 +169,7 @@ def receipt_create(request):
             "may_override_price": request.access.can(Perm.PRICE_OVERRIDE),
         }
         try:
-            check = services.receipt_check(**common)
+            check = services.receipt_check(**common, terms=terms)
             # Save: the total must still be the one that was checked (a price may have
             # changed meanwhile); a body without it (a client that shows no check step) is saved.
             checked = request.POST.get("checked_total", str(check.total_vnd))
