@@ -9,9 +9,11 @@ from hoptac.catalog.models import Certificate
 from hoptac.coops.models import Cooperative, Member
 from hoptac.core.tenancy import tenant
 from hoptac.demo.loaders import load_all
+from hoptac.federation.models import DirectoryEntry
 from hoptac.inventory.models import Lot, StockMovement
 from hoptac.inventory.selectors import lot_origin, lot_steps
 from hoptac.ledger.models import Entry, EntryKind
+from hoptac.lib.places import TUYEN_QUANG
 from hoptac.notify.models import Announcement, OfferStatus, SellOffer
 from hoptac.offtake.models import Agreement, Receipt, ReceiptStatus
 from hoptac.outbox.models import Kind, Message, Status
@@ -68,6 +70,17 @@ def check_lots_with_households_steps_and_certificates():
     assert Certificate.unscoped.filter(kind="ocop", stars=5).exists()
 
 
+def check_the_province_s_directory():
+    """The alliance's list, imported like an officer's upload: the five demo cooperatives
+    linked by name and commune, and the province's others not on the platform yet."""
+    entries = DirectoryEntry.objects.filter(province_code=TUYEN_QUANG)
+    linked = entries.filter(cooperative__isnull=False)
+    assert linked.count() == Cooperative.objects.filter(province_code=TUYEN_QUANG).count() == 5
+    assert entries.filter(cooperative__isnull=True).count() >= 12
+    assert entries.get(name="HTX Gạo Séng Cù Xín Mần").sectors == ["rice"]
+    assert entries.filter(kind="tht").count() >= 3
+
+
 def check_messages_at_tuan_dung(tmp_path):
     with tenant(coop("tuan-dung")):
         sent = Announcement.objects.get(title="Thu mua mật ong đợt 3")
@@ -90,12 +103,13 @@ def check_messages_at_tuan_dung(tmp_path):
 
 
 def test_the_demo_s_seasons_lots_and_messages(demo, tmp_path):
-    """One load of the whole demo (about 25 s), read four ways: loading it once per check
+    """One load of the whole demo (about 25 s), read five ways: loading it once per check
     cost CI a minute and a half on each engine."""
     check_honey_season_at_tuan_dung()
     check_tea_season_at_tay_con_linh()
     check_lots_with_households_steps_and_certificates()
     check_messages_at_tuan_dung(tmp_path)
+    check_the_province_s_directory()
 
 
 def test_demo_never_makes_messages_with_a_real_gateway(db, settings, tmp_path):
@@ -115,6 +129,7 @@ def test_demo_is_idempotent(demo):
     )
     result = load_all()
     assert result["offtake"] == {"tuan-dung": 0, "tay-con-linh": 0}
+    assert result["directory"] == {"entries": 0}
     assert (
         Receipt.unscoped.count(),
         Entry.unscoped.count(),

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from hoptac.catalog.demo import load_demo as load_catalog
 from hoptac.coops.demo import load_demo as load_coops
+from hoptac.federation.demo import load_demo as load_directory
 from hoptac.federation.summaries.services import overview_refresh
 from hoptac.inventory.demo import load_demo as load_inventory
 from hoptac.live.demo import load_demo as load_live
@@ -25,5 +26,6 @@ def load_all(stdout=None) -> dict[str, dict]:
         "shop": load_shop(stdout=stdout),
         "live": load_live(stdout=stdout),
         # The alliance's overview reads summaries the worker keeps: make them now.
+        "directory": load_directory(stdout=stdout),
         "federation": {"cooperatives": overview_refresh()},
     }
