@@ -390,8 +390,9 @@ else:
 
 # Messages ("Receipt PTM-000230 recorded.") travel in a signed cookie, in the session only
 # when too large for it: a POST that redirects writes no session row for them, nor does
-# the page that shows them (the receipt POST counts its queries).
-MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
+# the page that shows them (the receipt POST counts its queries). The cookie is signed for
+# the user it was written for: on a shared PC nobody else reads it (core/messages.py).
+MESSAGE_STORAGE = "hoptac.core.messages.OwnFallbackStorage"
 
 # The platform's own name and the province served by default (Tuyên Quang, code 8).
 PLATFORM_NAME = env("PLATFORM_NAME", "Hợp Tác")
