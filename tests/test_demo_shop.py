@@ -14,12 +14,16 @@ from hoptac.inventory.selectors import available_by_product
 from hoptac.lib import vietqr
 from hoptac.shop.models import (
     BankTransaction,
+    CarrierAccount,
     CashEntry,
     Listing,
     Order,
     OrderLine,
     OrderStatus,
     PaymentState,
+    Shipment,
+    ShipmentEvent,
+    ShipmentStatus,
     Shop,
     TxState,
 )
@@ -59,7 +63,32 @@ def test_demo_shops_orders_and_transactions(demo):
     from hoptac.shop.models import ShareLink
 
     codes = set(ShareLink.unscoped.values_list("code", flat=True))
-    assert len(codes) == 3 and set(orders.filter(channel="share").values_list("channel_ref", flat=True)) <= codes
+    assert (
+        len(codes) == 3 and set(orders.filter(channel="share").values_list("channel_ref", flat=True)) <= codes
+    )
+
+    # Po Mỷ ships with GHTK: a parcel given to the carrier, one on the way, one delivered whose
+    # cash on delivery waits for the carrier's remittance; each moved by its callbacks.
+    account = CarrierAccount.unscoped.get(cooperative__slug="po-my")
+    assert (account.carrier, account.is_active, account.quote_at_checkout) == ("ghtk", True, False)
+    shipments = {s.status: s for s in Shipment.unscoped.select_related("order")}
+    assert set(shipments) == {ShipmentStatus.CREATED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED}
+    for status, order_status in (
+        (ShipmentStatus.CREATED, OrderStatus.PACKED),
+        (ShipmentStatus.IN_TRANSIT, OrderStatus.SHIPPED),
+        (ShipmentStatus.DELIVERED, OrderStatus.DELIVERED),
+    ):
+        shipment = shipments[status]
+        assert shipment.order.status == order_status
+        assert (shipment.order.carrier, shipment.order.tracking_code) == (
+            "Giao Hàng Tiết Kiệm",
+            shipment.tracking_code,
+        )
+    delivered = shipments[ShipmentStatus.DELIVERED]
+    assert delivered.order.payment_method == "cod" and delivered.cod_vnd == delivered.order.owed_vnd > 0
+    events = ShipmentEvent.unscoped.filter(shipment=delivered).order_by("at")
+    assert [(e.carrier_status, e.applied) for e in events] == [("3", True), ("4", True), ("5", True)]
+    assert not ShipmentEvent.unscoped.filter(shipment=shipments[ShipmentStatus.CREATED]).exists()
 
     states = set(BankTransaction.unscoped.values_list("state", flat=True))
     assert {TxState.MATCHED, TxState.PARTIAL, TxState.DUPLICATE, TxState.UNMATCHED} <= states
@@ -83,7 +112,13 @@ def test_demo_shops_orders_and_transactions(demo):
     )
     assert vietqr.parse(payload)["amount"] == unpaid.total_vnd
 
-    counts = (Order.unscoped.count(), BankTransaction.unscoped.count(), Listing.unscoped.count())
+    def counts():
+        return [
+            model.unscoped.count()
+            for model in (Order, BankTransaction, Listing, CarrierAccount, Shipment, ShipmentEvent)
+        ]
+
+    before = counts()
     again = load_all()
     assert again["shop"] == {"shops": 0, "orders": 0, "transactions": 0}
-    assert (Order.unscoped.count(), BankTransaction.unscoped.count(), Listing.unscoped.count()) == counts
+    assert counts() == before

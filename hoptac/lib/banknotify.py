@@ -54,11 +54,9 @@ amount, the same day, with the same memo and no reference would collide (as in p
 from __future__ import annotations
 
 import abc
-import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
 import json
 import re
 import unicodedata
@@ -71,7 +69,7 @@ import httpx
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from hoptac.lib import xlsx
+from hoptac.lib import csvrows, xlsx
 from hoptac.lib.money import parse_vnd
 from hoptac.lib.text import fold, unaccent
 
@@ -883,36 +881,12 @@ MAX_ROW_ERRORS = 50
 def _csv_rows(content: bytes) -> tuple[list[tuple[int, tuple]], str]:
     if len(content) > MAX_STATEMENT_BYTES:
         raise StatementError("too_large", _("The file is larger than 10 MB."))
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1258 decodes almost everything
-        raise StatementError("encoding", _("The file's text encoding could not be read."))
-    if "\x00" in text:
-        raise StatementError("binary", _("This file is not a CSV or Excel bank statement."))
-    text = unicodedata.normalize("NFC", text)  # cp1258 writes tones as combining marks
-    sample = "\n".join(text.splitlines()[:50])
-    counts = {d: sample.count(d) for d in (";", ",", "\t")}
-    delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
-    limits = xlsx.Limits()
-    rows = []
     try:
-        for number, values in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-        ):
-            if number > limits.rows:
-                raise StatementError("rows", _("The file has more than %(max)s rows."), {"max": limits.rows})
-            if len(values) > limits.columns:
-                raise StatementError(
-                    "columns", _("The file has more than %(max)s columns."), {"max": limits.columns}
-                )
-            rows.append((number, tuple(values)))
-    except csv.Error:
-        raise StatementError("csv", _("The CSV file is damaged and could not be read.")) from None
-    return rows, "utf-8" if encoding == "utf-8-sig" else encoding
+        return csvrows.read_csv_rows(content, xlsx.Limits())
+    except csvrows.CsvRefused as exc:
+        if exc.code == "binary":
+            raise StatementError("binary", _("This file is not a CSV or Excel bank statement.")) from None
+        raise StatementError(exc.code, "%(why)s", {"why": exc.message}) from None
 
 
 def statement_rows(file_bytes: bytes, filename: str) -> tuple[list[tuple[int, tuple]], str]:

@@ -29,10 +29,8 @@ CSV cell like ``=1+1`` is not money and a code like ``=HYPERLINK(…)`` is not a
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -40,7 +38,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from hoptac.lib import xlsx
+from hoptac.lib import csvrows, xlsx
 from hoptac.lib.money import parse_vnd
 from hoptac.lib.text import fold
 
@@ -389,39 +387,12 @@ def _meta(rows: list[tuple[int, tuple]], header_row: int) -> tuple[str, dt.date 
 
 
 def _csv_rows(content: bytes) -> tuple[list[tuple[int, tuple]], str]:
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1258 decodes almost everything
-        raise RemittanceError("encoding", _("The file's text encoding could not be read."))
-    if "\x00" in text:
-        raise RemittanceError("binary", _("This file is not a CSV or Excel remittance report."))
-    text = unicodedata.normalize("NFC", text)  # cp1258 writes tones as combining marks
-    sample = "\n".join(text.splitlines()[:50])
-    counts = {d: sample.count(d) for d in (";", ",", "\t")}
-    delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
-    limits = xlsx.Limits()
-    rows = []
     try:
-        for number, values in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-        ):
-            if number > limits.rows:
-                raise RemittanceError(
-                    "rows",
-                    _("The file has more than %(max)s rows.") % {"max": f"{limits.rows:,}".replace(",", ".")},
-                )
-            if len(values) > limits.columns:
-                raise RemittanceError(
-                    "columns", _("The file has more than %(max)s columns.") % {"max": limits.columns}
-                )
-            rows.append((number, tuple(values)))
-    except csv.Error:
-        raise RemittanceError("csv", _("The CSV file is damaged and could not be read.")) from None
-    return rows, "utf-8" if encoding == "utf-8-sig" else encoding
+        return csvrows.read_csv_rows(content, xlsx.Limits())
+    except csvrows.CsvRefused as exc:
+        if exc.code == "binary":
+            raise RemittanceError("binary", _("This file is not a CSV or Excel remittance report.")) from None
+        raise RemittanceError(exc.code, exc.message) from None
 
 
 def _rows(data: bytes, filename: str) -> tuple[list[tuple[int, tuple]], str]:

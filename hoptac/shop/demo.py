@@ -7,6 +7,13 @@ state changes and payments go through the services (``order_place``, ``order_mov
 ``transaction_receive``, ``order_cash_received``) so stock, history and the cash book agree;
 only their dates are moved back afterwards. The services queue the buyers' messages, so
 orders are made only with the development SMS transport (as notify's demo does).
+
+Po Mỷ has a GHTK account (not quoting at checkout: its token is the demo's) and three
+parcels: one packed and given to GHTK, one on the way, one delivered with its cash on
+delivery still to come in the carrier's remittance. The parcels are kept by the service
+``shipment_create`` uses after the carrier answers, and moved by GHTK-shaped callbacks
+through the webhook's service (``callback_receive``), so orders, shipments and their
+events agree as they would with the carrier.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -27,9 +35,12 @@ from hoptac.core.roles import Role
 from hoptac.core.tenancy import tenant
 from hoptac.inventory.models import Lot, LotKind, MovementKind, StockMovement
 from hoptac.lib import places
+from hoptac.lib.carriers.base import Created
 from hoptac.outbox.transports import transport_for
 from hoptac.shop.models import (
     BankTransaction,
+    Carrier,
+    CarrierAccount,
     Channel,
     DeliveryMethod,
     DeliveryRate,
@@ -40,13 +51,16 @@ from hoptac.shop.models import (
     PaymentMethod,
     PriceTier,
     ShareLink,
+    Shipment,
     Shop,
     TxSource,
     Zone,
 )
+from hoptac.shop.selectors import shipping as shipping_selectors
 from hoptac.shop.services.orders import Buyer, Choice, order_move, order_place
 from hoptac.shop.services.payments import IncomingLine, order_cash_received, transaction_receive
 from hoptac.shop.services.share import share_link_create
+from hoptac.shop.services.shipping import AccountData, _shipment_store, callback_receive, carrier_account_save
 
 
 @dataclass(frozen=True)
@@ -351,7 +365,14 @@ ORDERS = [
     DemoOrder(0.7, [("tuan-dung", "MAT", 3)], 4, OWN, BANK, ("partial",)),
     DemoOrder(1.5, [("phin-ho", "HTBC", 2)], 3, P, BANK, ("pay",)),
     DemoOrder(0.15, [("tuan-dung", "MAT", 1)], 0, P, BANK, ()),
-]
+    # Po Mỷ ships with GHTK: parcels made at the carrier, moved by its status callbacks.
+    DemoOrder(
+        8, [("po-my", "TTGB", 2)], 1, P, COD,
+        ("confirmed", "packed", "ghtk", "ghtk:3", "ghtk:4", "ghtk:5"),
+    ),
+    DemoOrder(5, [("po-my", "RNML", 2)], 3, P, BANK, ("pay", "confirmed", "packed", "ghtk", "ghtk:3", "ghtk:4")),
+    DemoOrder(2, [("po-my", "TTGB", 1), ("po-my", "RNML", 1)], 4, P, COD, ("confirmed", "packed", "ghtk")),
+]  # fmt: skip
 
 CARRIERS = ("Viettel Post", "VNPost", "GHN")
 
@@ -415,6 +436,10 @@ def _play(spec: DemoOrder, coops: dict, buyers: list[Buyer], number: int) -> lis
                 elif step == "returned":
                     order_move(order=order, to=OrderStatus.RETURNED, actor=chair,
                                note="Không liên lạc được người nhận, bưu điện trả về")  # fmt: skip
+                elif step == "ghtk":
+                    _ghtk_shipment(order, actor=chair, at=at, number=number * 10 + index)
+                elif step.startswith("ghtk:"):
+                    _ghtk_callback(order, status_id=int(step[5:]), at=at)
                 elif step == "shipped":
                     carrier = CARRIERS[number % len(CARRIERS)] if order.delivery_method == P else ""
                     tracking = f"{carrier[:2].upper()}{at:%y%m%d}{number:04d}" if carrier else ""
@@ -430,12 +455,70 @@ def _play(spec: DemoOrder, coops: dict, buyers: list[Buyer], number: int) -> lis
     return orders
 
 
+def _ghtk_account(coop) -> CarrierAccount:
+    """Po Mỷ's GHTK account: not quoting at checkout (its token is the demo's, not GHTK's)."""
+    with tenant(coop):
+        return carrier_account_save(
+            data=AccountData(
+                carrier=Carrier.GHTK,
+                api_token="demo-ghtk-token",  # noqa: S106 - the demo's, GHTK knows no such token
+                shop_id="",
+                pick_name="HTX Po Mỷ",
+                pick_phone="0912000111",
+                pick_province_code=TUYEN_QUANG,
+                pick_commune_code=places.find_commune("Đồng Văn", TUYEN_QUANG),
+                pick_street="Thôn Phố Trồ",
+                quote_at_checkout=False,
+            ),
+            actor=_chair(coop),
+        )
+
+
+def _ghtk_shipment(order, *, actor, at: dt.datetime, number: int) -> Shipment:
+    """The parcel as GHTK's create answers it (its label is the tracking code), kept by the
+    same service ``shipment_create`` uses after calling the carrier."""
+    account = CarrierAccount.objects.get(carrier=Carrier.GHTK)
+    parcel = shipping_selectors.parcel_for(order)
+    tracking = f"S2291{number:04d}.HG1.A{number % 9 + 1}.{at:%y%m%d}{number:04d}"
+    created = Created(
+        tracking_code=tracking, fee_vnd=32_000 + 5_000 * (parcel.weight_g // 1000), label_ref=tracking
+    )
+    shipment = _shipment_store(order=order, account=account, created=created, parcel=parcel, actor=actor)
+    Shipment.objects.filter(pk=shipment.pk).update(created_at=at)
+    return shipment
+
+
+def _ghtk_callback(order, *, status_id: int, at: dt.datetime) -> list[str]:
+    """A status callback as GHTK sends it (form-encoded, the account's secret), through the
+    webhook's service: it moves the order (picked up, on the way: shipped; delivered)."""
+    account = CarrierAccount.objects.get(carrier=Carrier.GHTK)
+    shipment = Shipment.objects.get(order=order, is_active=True)
+    body = urlencode(
+        {
+            "label_id": shipment.tracking_code,
+            "partner_id": shipment.partner_ref,
+            "status_id": status_id,
+            "action_time": at.isoformat(),
+            "reason_code": "",
+            "reason": "",
+            "weight": f"{shipment.weight_g / 1000:.1f}",
+            "fee": shipment.fee_vnd,
+            "pick_money": shipment.cod_vnd,
+        }
+    ).encode()
+    headers = {"X-Hoptac-Token": account.callback_secret, "Content-Type": "application/x-www-form-urlencoded"}
+    return callback_receive(carrier=Carrier.GHTK, headers=headers, body=body)
+
+
 def _channels(coops: dict) -> int:
     """Share links in two groups and a post, with their visits, and where the demo's orders
     came from: some through a link, some from the marketplace (reports by channel)."""
     made = 0
     for slug, links in (
-        ("tuan-dung", (("zalo", "Nhóm Zalo Chợ quê Hà Giang", 137), ("facebook", "Bài Facebook mật ong tháng 11", 58))),
+        (
+            "tuan-dung",
+            (("zalo", "Nhóm Zalo Chợ quê Hà Giang", 137), ("facebook", "Bài Facebook mật ong tháng 11", 58)),
+        ),
         ("tay-con-linh", (("zalo", "Nhóm Zalo Trà Shan tuyết Hà Nội", 64),)),
     ):
         coop = coops.get(slug)
@@ -520,6 +603,7 @@ def load_demo(stdout=None) -> dict[str, int]:
     coops = {slug: Cooperative.objects.select_related("shop").get(pk=c.pk) for slug, c in coops.items()}
     buyers = _buyers()
     before = BankTransaction.unscoped.count()
+    _ghtk_account(coops["po-my"])
     for number, spec in enumerate(ORDERS, start=1):
         counts["orders"] += len(_play(spec, coops, buyers, number))
     _odd_transactions(coops)
