@@ -984,8 +984,16 @@ async function smsHandover(record) {
 
 // --- routing and start ------------------------------------------------------------------------
 
+// Screens are drawn after reading the store, so two routes can overlap: a repaint of the
+// record screen (a sync event) still reading when the collector taps "← Home". Whichever
+// finishes last draws; if the address changed meanwhile, it draws the address's screen again.
 async function route() {
   const hash = location.hash || "#/";
+  await draw(hash);
+  if ((location.hash || "#/") !== hash) await route();
+}
+
+async function draw(hash) {
   const device = await store.getMeta("device");
   if (!device) return showSetup();
   const [, what, arg] = hash.split("/");
